@@ -1,0 +1,61 @@
+/* The frame the gate trampoline (gate.S) builds on the caller's stack and
+ * copies onto the callee's: shared between assembly and C, so every offset
+ * is checked. */
+#ifndef FLEXOS_ARCH_GATE_FRAME_H
+#define FLEXOS_ARCH_GATE_FRAME_H
+
+#define GATE_RDI 0
+#define GATE_RSI 8
+#define GATE_RDX 16
+#define GATE_RCX 24
+#define GATE_R8 32
+#define GATE_R9 40
+#define GATE_RAX 48
+#define GATE_DEST 56
+#define GATE_FN 64
+#define GATE_CALLER_FRAME 72
+#define GATE_SRC 80
+#define GATE_SAVED_SP 88
+#define GATE_XMM 96 /* xmm0..xmm7, 16 bytes each */
+#define GATE_RET_RAX 224
+#define GATE_RET_RDX 232
+#define GATE_RET_XMM0 240
+#define GATE_RET_XMM1 256
+#define GATE_FRAME_SIZE 272
+/* Bytes of the caller's stack arguments copied to the callee's stack:
+ * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
+#define GATE_STACK_ARGS 128
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct flexos__gate_frame {
+	uint64_t gpr[7]; /* rdi rsi rdx rcx r8 r9 rax */
+	uint64_t dest;   /* compartment */
+	uint64_t fn;
+	uint64_t caller_frame;
+	uint64_t src;
+	uint64_t saved_sp;
+	uint64_t xmm[16];
+	uint64_t ret_rax, ret_rdx;
+	uint64_t ret_xmm0[2], ret_xmm1[2];
+};
+
+_Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
+_Static_assert(offsetof(struct flexos__gate_frame, fn) == GATE_FN, "");
+_Static_assert(offsetof(struct flexos__gate_frame, caller_frame) ==
+		       GATE_CALLER_FRAME, "");
+_Static_assert(offsetof(struct flexos__gate_frame, src) == GATE_SRC, "");
+_Static_assert(offsetof(struct flexos__gate_frame, saved_sp) == GATE_SAVED_SP,
+	       "");
+_Static_assert(offsetof(struct flexos__gate_frame, xmm) == GATE_XMM, "");
+_Static_assert(offsetof(struct flexos__gate_frame, ret_rax) == GATE_RET_RAX,
+	       "");
+_Static_assert(offsetof(struct flexos__gate_frame, ret_xmm1) ==
+		       GATE_RET_XMM1, "");
+_Static_assert(sizeof(struct flexos__gate_frame) == GATE_FRAME_SIZE, "");
+_Static_assert(GATE_FRAME_SIZE % 16 == 0, "frames keep the stack aligned");
+#endif
+
+#endif

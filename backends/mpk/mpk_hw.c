@@ -1,0 +1,106 @@
+/* mpk on hardware protection keys: one key per compartment, memory tagged
+ * with pkey_mprotect, and a switch is one WRPKRU of the calling thread.
+ * Key 0 stays open to everybody: the TCB, the shared region, the C
+ * library's memory. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "mpk.h"
+#include "pkru.h"
+
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR 4
+#endif
+
+/* Linux's default PKRU: every key but 0 access-disabled. */
+#define PKRU_DEFAULT 0x55555554u
+
+static int keys[FLEXOS_MAX_COMPARTMENTS];
+static uint32_t all_closed; /* every compartment's key denied */
+static __thread uint32_t pkru;
+
+bool flexos_mpk__hw_available(void)
+{
+	int key = pkey_alloc(0, 0);
+
+	if (key < 0)
+		return false;
+	pkey_free(key);
+	return true;
+}
+
+static int hw_init(unsigned ncompartments,
+		   const struct flexos_backend **variant)
+{
+	(void)variant;
+	all_closed = PKRU_DEFAULT;
+	for (unsigned c = 0; c < ncompartments; c++) {
+		keys[c] = pkey_alloc(0, 0);
+		if (keys[c] >= 0) {
+			all_closed |= PKRU_KEY_BITS(keys[c]);
+			continue;
+		}
+		if (errno == ENOSPC)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s' has %u compartments but the "
+				    "CPU offers only %u protection keys",
+				    flexos__rt.image->name, ncompartments, c);
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_MPK=hw: no protection keys on this "
+			    "machine (pkey_alloc: %s); use FLEXOS_MPK=emu",
+			    strerror(errno));
+	}
+	return 0;
+}
+
+static int hw_assign(unsigned compartment, void *start, size_t len)
+{
+	if (pkey_mprotect(start, len, PROT_READ | PROT_WRITE,
+			  keys[compartment]) != 0)
+		return -errno;
+	return 0;
+}
+
+static void hw_grant(unsigned compartment)
+{
+	pkru &= ~PKRU_KEY_BITS(keys[compartment]);
+	flexos__wrpkru(pkru);
+}
+
+static void hw_revoke(unsigned compartment)
+{
+	pkru |= PKRU_KEY_BITS(keys[compartment]);
+	flexos__wrpkru(pkru);
+}
+
+static void hw_thread_start(unsigned compartment)
+{
+	pkru = all_closed & ~PKRU_KEY_BITS(keys[compartment]);
+	flexos__wrpkru(pkru);
+}
+
+static void hw_grant_all(void)
+{
+	flexos__wrpkru(0);
+}
+
+static bool hw_is_isolation_fault(const siginfo_t *info)
+{
+	return info->si_code == SEGV_PKUERR;
+}
+
+const struct flexos_backend flexos_mpk__hw = {
+	.name = "mpk/hw",
+	.flags = FLEXOS_BACKEND_PRIVATE_MEMORY,
+	.init = hw_init,
+	.assign = hw_assign,
+	.grant = hw_grant,
+	.revoke = hw_revoke,
+	.thread_start = hw_thread_start,
+	.grant_all = hw_grant_all,
+	.is_isolation_fault = hw_is_isolation_fault,
+};

@@ -1,0 +1,226 @@
+# flexos_image(<target>
+#   [BACKEND <fcall|mpk>]
+#   [COMPARTMENT <name> LIBRARIES <library targets...>]...)
+#
+# Turns the executable <target> into a FlexOS image: <target>'s own code and
+# every library it links that is not named in a COMPARTMENT form the default
+# compartment (named after <target>); each COMPARTMENT holds the libraries it
+# lists.  Call it after target_link_libraries(<target> ...).
+#
+# The cache variable FLEXOS_BACKEND, when set, overrides BACKEND of every
+# image at configure time.  Gates name libraries by their target names, so
+# those must be C identifiers; a target whose property FLEXOS_LIBRARY_NAME
+# is set is named by it instead (the same sources built as two targets, one
+# per backend, keep one name).
+include_guard(GLOBAL)
+
+set(FLEXOS_BACKEND "" CACHE STRING
+    "Backend of every FlexOS image, overriding BACKEND (fcall, mpk)")
+set(FLEXOS_KNOWN_BACKENDS fcall mpk)
+set(FLEXOS_MAX_COMPARTMENTS 16)
+
+function(_flexos_fail target)
+  string(JOIN "" message ${ARGN})
+  message(FATAL_ERROR "flexos_image(${target}): ${message}")
+endfunction()
+
+function(_flexos_check_identifier target what name)
+  if(NOT name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    _flexos_fail(${target} "${what} '${name}' is not a C identifier; gates "
+                 "name it in C source")
+  endif()
+endfunction()
+
+# The name gates use for a library target.
+function(_flexos_library_name out lib)
+  get_target_property(name ${lib} FLEXOS_LIBRARY_NAME)
+  if(NOT name)
+    set(name ${lib})
+  endif()
+  set(${out} ${name} PARENT_SCOPE)
+endfunction()
+
+function(flexos_image target)
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "flexos_image: '${target}' is not a target")
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(NOT type STREQUAL "EXECUTABLE")
+    _flexos_fail(${target} "'${target}' is a ${type}, not an executable")
+  endif()
+  _flexos_library_name(main_name ${target})
+  _flexos_check_identifier(${target} "target name" ${main_name})
+
+  # Parse: BACKEND <name> | COMPARTMENT <name> LIBRARIES <libs...>
+  set(backend fcall)
+  set(compartments ${target})
+  set(mode "")
+  set(current "")
+  foreach(arg IN LISTS ARGN)
+    if(arg STREQUAL "BACKEND" OR arg STREQUAL "COMPARTMENT")
+      set(mode ${arg})
+    elseif(arg STREQUAL "LIBRARIES")
+      if(current STREQUAL "")
+        _flexos_fail(${target} "LIBRARIES must follow COMPARTMENT <name>")
+      endif()
+      set(mode LIBRARIES)
+    elseif(mode STREQUAL "BACKEND")
+      set(backend ${arg})
+      set(mode "")
+    elseif(mode STREQUAL "COMPARTMENT")
+      _flexos_check_identifier(${target} "compartment name" ${arg})
+      if(arg IN_LIST compartments)
+        _flexos_fail(${target} "compartment '${arg}' is declared twice (the "
+                     "default compartment is named '${target}')")
+      endif()
+      list(APPEND compartments ${arg})
+      set(current ${arg})
+      set(libs_${arg} "")
+      set(mode "")
+    elseif(mode STREQUAL "LIBRARIES")
+      if(NOT TARGET ${arg})
+        _flexos_fail(${target} "library '${arg}' of compartment '${current}' "
+                     "is not a target")
+      endif()
+      _flexos_library_name(name ${arg})
+      _flexos_check_identifier(${target} "library name" ${name})
+      if(DEFINED home_${arg})
+        _flexos_fail(${target} "library '${arg}' is assigned to two "
+                     "compartments: '${home_${arg}}' and '${current}'")
+      endif()
+      set(home_${arg} ${current})
+      list(APPEND libs_${current} ${arg})
+    else()
+      _flexos_fail(${target} "unexpected argument '${arg}'; expected BACKEND, "
+                   "COMPARTMENT or LIBRARIES")
+    endif()
+  endforeach()
+  if(FLEXOS_BACKEND)
+    set(backend ${FLEXOS_BACKEND})
+  endif()
+  if(NOT backend IN_LIST FLEXOS_KNOWN_BACKENDS)
+    string(JOIN ", " known ${FLEXOS_KNOWN_BACKENDS})
+    _flexos_fail(${target} "unknown backend '${backend}' (known: ${known})")
+  endif()
+  list(LENGTH compartments ncompartments)
+  if(ncompartments GREATER FLEXOS_MAX_COMPARTMENTS)
+    _flexos_fail(${target} "${ncompartments} compartments; at most "
+                 "${FLEXOS_MAX_COMPARTMENTS} are supported")
+  endif()
+  foreach(comp IN LISTS compartments)
+    if(NOT comp STREQUAL target AND libs_${comp} STREQUAL "")
+      _flexos_fail(${target} "compartment '${comp}' has no LIBRARIES")
+    endif()
+  endforeach()
+
+  # The default compartment: the target's objects and the libraries it links
+  # directly that no COMPARTMENT claims.
+  get_target_property(linked ${target} LINK_LIBRARIES)
+  set(libs_${target} "")
+  foreach(lib IN LISTS linked)
+    if(TARGET ${lib} AND NOT DEFINED home_${lib} AND NOT lib MATCHES "^FlexOS::|^flexos")
+      get_target_property(lib_type ${lib} TYPE)
+      _flexos_library_name(name ${lib})
+      if(lib_type STREQUAL "STATIC_LIBRARY" AND name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        list(APPEND libs_${target} ${lib})
+        set(home_${lib} ${target})
+      endif()
+    endif()
+  endforeach()
+
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/flexos/${target})
+  set(banner "Generated by flexos_image(${target}); do not edit.")
+
+  # Library tokens: what gates name.
+  string(CONCAT header "/* ${banner} */\n#ifndef FLEXOS_IMAGE_LIBRARIES_H\n"
+                "#define FLEXOS_IMAGE_LIBRARIES_H\n#include <flexos/image.h>\n")
+  string(CONCAT source "/* ${banner} */\n#include <flexos/backend.h>\n"
+                "#include <flexos/image.h>\n\n"
+                "extern const struct flexos_backend flexos_backend_${backend};\n")
+  set(table "")
+  set(script "/* ${banner} */\nSECTIONS\n{\n")
+  set(index 0)
+  foreach(comp IN LISTS compartments)
+    set(members ${libs_${comp}})
+    if(comp STREQUAL target)
+      list(APPEND members ${target})
+    endif()
+    set(comp_name ${comp})
+    if(comp STREQUAL target)
+      set(comp_name ${main_name})
+    endif()
+    foreach(lib IN LISTS members)
+      _flexos_library_name(name ${lib})
+      string(APPEND header "extern const struct flexos_library flexos_lib_${name};\n")
+      string(APPEND source "const struct flexos_library flexos_lib_${name} = "
+                           "{ ${index}, \"${name}\" };\n")
+    endforeach()
+    if(backend STREQUAL "fcall")
+      string(APPEND table "\t{ \"${comp_name}\", 0, 0 },\n")
+    else()
+      string(APPEND source "extern char flexos__data_start_${comp}[], "
+                           "flexos__data_end_${comp}[];\n")
+      string(APPEND table "\t{ \"${comp_name}\", flexos__data_start_${comp}, "
+                          "flexos__data_end_${comp} },\n")
+      set(inputs "")
+      if(comp STREQUAL target)
+        string(APPEND inputs "    *CMakeFiles/${target}.dir/*(.data .data.* .bss .bss.* COMMON)\n")
+      endif()
+      foreach(lib IN LISTS libs_${comp})
+        foreach(pattern "$<TARGET_FILE_NAME:${lib}>" "*/$<TARGET_FILE_NAME:${lib}>")
+          string(APPEND inputs "    ${pattern}:*(.data .data.* .bss .bss.* COMMON)\n")
+        endforeach()
+      endforeach()
+      string(APPEND script
+        "  .flexos.data.${comp} ALIGN(4096) :\n  {\n"
+        "    flexos__data_start_${comp} = .;\n${inputs}"
+        "    . = ALIGN(4096);\n    flexos__data_end_${comp} = .;\n  }\n")
+    endif()
+    math(EXPR index "${index} + 1")
+  endforeach()
+  string(APPEND header "#endif\n")
+  string(APPEND source "\nstatic const struct flexos_compartment_desc compartments[] = {\n"
+                       "${table}};\n\nconst struct flexos_image_desc flexos_image = {\n"
+                       "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments\n};\n")
+  string(APPEND script "}\nINSERT AFTER .data;\n")
+
+  file(GENERATE OUTPUT ${dir}/include/flexos_image_libraries.h CONTENT "${header}")
+  file(GENERATE OUTPUT ${dir}/image.c CONTENT "${source}")
+
+  # The description is compiled apart from <target>'s objects: it must stay
+  # in memory every compartment can read.
+  add_library(${target}_flexos_image OBJECT ${dir}/image.c)
+  if(backend STREQUAL "fcall")
+    set(backend_target FlexOS::flexos)
+  else()
+    set(backend_target FlexOS::${backend})
+  endif()
+  target_link_libraries(${target}_flexos_image PRIVATE FlexOS::flexos)
+  target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_flexos_image>)
+  target_link_libraries(${target} PRIVATE ${backend_target})
+  target_link_options(${target} PRIVATE
+    LINKER:--wrap=main LINKER:--wrap=pthread_create LINKER:--undefined=malloc)
+  if(NOT backend STREQUAL "fcall")
+    file(GENERATE OUTPUT ${dir}/image.ld CONTENT "${script}")
+    target_link_options(${target} PRIVATE "LINKER:-T,${dir}/image.ld")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${dir}/image.ld)
+  endif()
+
+  # Every part of the image sees the library tokens and the backend.
+  string(TOUPPER ${backend} BACKEND)
+  set(parts ${target})
+  foreach(comp IN LISTS compartments)
+    list(APPEND parts ${libs_${comp}})
+  endforeach()
+  list(REMOVE_DUPLICATES parts)
+  foreach(part IN LISTS parts)
+    get_target_property(imported ${part} IMPORTED)
+    if(NOT imported)
+      target_include_directories(${part} PRIVATE ${dir}/include)
+      target_link_libraries(${part} PRIVATE FlexOS::flexos)
+      target_compile_definitions(${part} PRIVATE FLEXOS_BACKEND_${BACKEND}=1)
+    endif()
+  endforeach()
+  set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend})
+  message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
+endfunction()

@@ -1,0 +1,121 @@
+/* Gates: calls that cross from one compartment to another.
+ *
+ *   flexos_gate(lib, fn, args...)          call fn in lib's compartment
+ *   flexos_gate_r(ret, lib, fn, args...)   same, storing the result in ret
+ *   flexos_callback(lib, fn)               a pointer to fn, of fn's type, that
+ *                                          enters lib's compartment when called
+ *                                          from anywhere (callbacks)
+ *
+ * `lib` names the destination *library* (a token declared by the build in
+ * <flexos_image_libraries.h>), never a compartment: the build decides where
+ * each library lives.  An unknown library is a compile-time error naming
+ * flexos_lib_<lib>.
+ *
+ * What a gate carries is checked at compile time: arguments may take at most
+ * FLEXOS_GATE_MAX_ARG_BYTES bytes in all, results at most 16 bytes, and
+ * long double results (returned in x87 registers) are refused. */
+#ifndef FLEXOS_GATE_H
+#define FLEXOS_GATE_H
+
+#if defined(__has_include)
+#if __has_include(<flexos_image_libraries.h>)
+#include <flexos_image_libraries.h>
+#endif
+#endif
+
+#include <flexos/image.h>
+
+#define FLEXOS_GATE_MAX_ARG_BYTES 128
+
+/* Argument counting and per-argument mapping, up to 16 arguments. */
+#define FLEXOS__NARG(...)                                                     \
+	FLEXOS__NARG_(_0, ##__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, \
+		      6, 5, 4, 3, 2, 1, 0)
+#define FLEXOS__NARG_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, \
+		      _13, _14, _15, _16, n, ...)                             \
+	n
+#define FLEXOS__CAT(a, b) FLEXOS__CAT_(a, b)
+#define FLEXOS__CAT_(a, b) a##b
+#define FLEXOS__SIZE(x) ((sizeof(x) + 7) / 8 * 8)
+#define FLEXOS__SIZES_0() 0
+#define FLEXOS__SIZES_1(a) FLEXOS__SIZE(a)
+#define FLEXOS__SIZES_2(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_1(__VA_ARGS__)
+#define FLEXOS__SIZES_3(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_2(__VA_ARGS__)
+#define FLEXOS__SIZES_4(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_3(__VA_ARGS__)
+#define FLEXOS__SIZES_5(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_4(__VA_ARGS__)
+#define FLEXOS__SIZES_6(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_5(__VA_ARGS__)
+#define FLEXOS__SIZES_7(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_6(__VA_ARGS__)
+#define FLEXOS__SIZES_8(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_7(__VA_ARGS__)
+#define FLEXOS__SIZES_9(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_8(__VA_ARGS__)
+#define FLEXOS__SIZES_10(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_9(__VA_ARGS__)
+#define FLEXOS__SIZES_11(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_10(__VA_ARGS__)
+#define FLEXOS__SIZES_12(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_11(__VA_ARGS__)
+#define FLEXOS__SIZES_13(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_12(__VA_ARGS__)
+#define FLEXOS__SIZES_14(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_13(__VA_ARGS__)
+#define FLEXOS__SIZES_15(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_14(__VA_ARGS__)
+#define FLEXOS__SIZES_16(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_15(__VA_ARGS__)
+#define FLEXOS__ARG_BYTES(...)                                                \
+	(FLEXOS__CAT(FLEXOS__SIZES_, FLEXOS__NARG(__VA_ARGS__))(__VA_ARGS__))
+
+/* The checks a gate makes at compile time.  The type of fn's result is
+ * found by an unevaluated call, so nothing here runs. */
+#define FLEXOS__GATE_CHECKS(lib, fn, ...)                                     \
+	_Static_assert(sizeof(flexos_lib_##lib) > 0, "");                     \
+	_Static_assert(FLEXOS__ARG_BYTES(__VA_ARGS__) <=                       \
+			       FLEXOS_GATE_MAX_ARG_BYTES,                     \
+		       "flexos_gate: arguments of " #fn " exceed "             \
+		       "FLEXOS_GATE_MAX_ARG_BYTES (128 bytes)");              \
+	_Static_assert(sizeof(__typeof__((fn)(__VA_ARGS__))) <= 16,           \
+		       "flexos_gate: result of " #fn " is larger than 16 "    \
+		       "bytes, returned through caller memory");              \
+	_Static_assert(!__builtin_types_compatible_p(                        \
+			       __typeof__((fn)(__VA_ARGS__)), long double),   \
+		       "flexos_gate: long double result of " #fn             \
+		       " cannot cross a gate")
+
+#if defined(FLEXOS_BACKEND_FCALL)
+
+/* No isolation: a gate is the plain call, a callback the plain pointer. */
+#define flexos_callback(lib, fn) ((void)sizeof(flexos_lib_##lib), &(fn))
+#define flexos__gate_call(lib, fn, ...) (fn)(__VA_ARGS__)
+
+#else
+
+/* Every gate site gets a three-instruction stub in .text.flexos_gates that
+ * loads the destination library and the function and jumps to the generic
+ * trampoline; the stub's address is the callable, type-correct pointer.
+ * `fn` must name a function of the image: the block-scope redeclaration
+ * tells the compiler it is not in a shared object, so a position-
+ * independent executable may name it in the stub. */
+#define flexos_callback(lib, fn)                                              \
+	__extension__({                                                       \
+		extern __typeof__(fn) fn                                      \
+			__attribute__((visibility("hidden")));                \
+		void *flexos__stub;                                           \
+		__asm__("lea 1f(%%rip), %0\n\t"                               \
+			".pushsection .text.flexos_gates,\"ax\",@progbits\n"  \
+			"1:\tlea %c2(%%rip), %%r10\n\t"                        \
+			"lea %c1(%%rip), %%r11\n\t"                            \
+			"jmp flexos__gate\n\t"                                \
+			".popsection"                                         \
+			: "=r"(flexos__stub)                                  \
+			: "i"(&(fn)), "i"(&flexos_lib_##lib));                \
+		(__typeof__(&(fn)))flexos__stub;                              \
+	})
+#define flexos__gate_call(lib, fn, ...) flexos_callback(lib, fn)(__VA_ARGS__)
+
+#endif
+
+#define flexos_gate(lib, fn, ...)                                             \
+	__extension__({                                                       \
+		FLEXOS__GATE_CHECKS(lib, fn, ##__VA_ARGS__);                  \
+		flexos__gate_call(lib, fn, ##__VA_ARGS__);                    \
+	})
+
+#define flexos_gate_r(ret, lib, fn, ...)                                      \
+	do {                                                                  \
+		FLEXOS__GATE_CHECKS(lib, fn, ##__VA_ARGS__);                  \
+		(ret) = flexos__gate_call(lib, fn, ##__VA_ARGS__);            \
+	} while (0)
+
+#endif

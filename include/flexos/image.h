@@ -1,0 +1,40 @@
+/* The description of an image: which compartments it has, which library
+ * lives where, and which backend enforces the boundaries.
+ *
+ * Applications never write this by hand: flexos_image() in CMake generates
+ * it from the build configuration.  It is public because the generated file
+ * is compiled against it, and because a build without CMake writes the same
+ * few lines (see docs/pkg-config.md). */
+#ifndef FLEXOS_IMAGE_H
+#define FLEXOS_IMAGE_H
+
+#define FLEXOS_MAX_COMPARTMENTS 16
+
+struct flexos_backend;
+
+/* A library token: what `lib` in flexos_gate(lib, ...) names. */
+struct flexos_library {
+	unsigned compartment; /* first member: read by the gate trampoline */
+	const char *name;
+};
+
+struct flexos_compartment_desc {
+	const char *name;
+	/* Page-aligned writable static data of the compartment's libraries,
+	 * placed there by the generated link step; empty when it has none. */
+	char *data_start;
+	char *data_end;
+};
+
+struct flexos_image_desc {
+	const char *name;
+	const struct flexos_backend *backend;
+	unsigned ncompartments; /* compartment 0 is the default one */
+	const struct flexos_compartment_desc *compartments;
+};
+
+/* Defined by the generated image file; a program linked without one is a
+ * single-compartment image without isolation. */
+extern const struct flexos_image_desc flexos_image;
+
+#endif

@@ -1,0 +1,210 @@
+/* Fault reports.  An access to another compartment's private memory stops
+ * the image with a report (who, whose memory, what kind, where, the
+ * backtrace) and exit status FLEXOS_EXIT_FAULT; any other segmentation
+ * fault gets the same report and then the default action of the signal, so
+ * a plain crash stays a plain crash. */
+#define _GNU_SOURCE
+#include <elfutils/libdwfl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "internal.h"
+
+#define SIGNAL_STACK_SIZE (256u << 10)
+#define MAX_FRAMES 32
+
+static const char *kind_name(enum flexos_memory_kind kind)
+{
+	switch (kind) {
+	case FLEXOS_MEMORY_STATIC:
+		return "static data";
+	case FLEXOS_MEMORY_HEAP:
+		return "heap";
+	case FLEXOS_MEMORY_STACK:
+		return "stack";
+	default:
+		return "memory";
+	}
+}
+
+static Dwfl *open_symbols(void)
+{
+	static const Dwfl_Callbacks callbacks = {
+		.find_elf = dwfl_linux_proc_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+	};
+	Dwfl *dwfl = dwfl_begin(&callbacks);
+
+	if (dwfl && (dwfl_linux_proc_report(dwfl, getpid()) != 0 ||
+		     dwfl_report_end(dwfl, NULL, NULL) != 0)) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	return dwfl;
+}
+
+/* The sized function or object symbol containing `address`: the linker's
+ * own marker symbols (section starts and ends) describe nothing. */
+static const char *containing_symbol(Dwfl_Module *module, uintptr_t address,
+				     GElf_Off *offset)
+{
+	int count = dwfl_module_getsymtab(module);
+
+	for (int i = 1; i < count; i++) {
+		GElf_Sym sym;
+		GElf_Addr start;
+		const char *name = dwfl_module_getsym_info(module, i, &sym,
+							   &start, NULL, NULL,
+							   NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+		if (name && (type == STT_OBJECT || type == STT_FUNC) &&
+		    address >= start && address - start < sym.st_size) {
+			*offset = address - start;
+			return name;
+		}
+	}
+	return NULL;
+}
+
+/* "symbol+0xoff (file:line)" for a code or data address, or "" when
+ * nothing is known.  `lookup` is the address to find the line of (a return
+ * address minus one). */
+static void describe(Dwfl *dwfl, uintptr_t address, uintptr_t lookup,
+		     char *out, size_t size)
+{
+	Dwfl_Module *module = dwfl ? dwfl_addrmodule(dwfl, lookup) : NULL;
+	GElf_Off offset = 0;
+	const char *name = module ? containing_symbol(module, lookup, &offset)
+				  : NULL;
+	Dwfl_Line *line = module ? dwfl_module_getsrc(module, lookup) : NULL;
+	int lineno = 0;
+	const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL,
+						NULL, NULL)
+				: NULL;
+	int n = 0;
+
+	out[0] = '\0';
+	if (name)
+		n = snprintf(out, size, "%s+0x%lx", name,
+			     (unsigned long)(offset + (address - lookup)));
+	if (file && n >= 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, "%s(%s:%d)", n ? " " : "",
+			 file, lineno);
+}
+
+static void print_backtrace(Dwfl *dwfl, ucontext_t *context)
+{
+	unw_cursor_t cursor;
+	char where[512];
+
+	if (unw_init_local2(&cursor, context, UNW_INIT_SIGNAL_FRAME) < 0)
+		return;
+	fprintf(stderr, "flexos: backtrace:\n");
+	for (int i = 0; i < MAX_FRAMES; i++) {
+		unw_word_t ip;
+		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		describe(dwfl, ip, i == 0 ? ip : ip - 1, where, sizeof(where));
+		fprintf(stderr, "flexos:   #%-2d 0x%012lx %s\n", i,
+			(unsigned long)ip, where[0] ? where : "??");
+		if (unw_step(&cursor) <= 0)
+			break;
+	}
+}
+
+static void on_segv(int sig, siginfo_t *info, void *context_)
+{
+	ucontext_t *context = context_;
+	const struct flexos_backend *backend = flexos__rt.backend;
+	struct flexos_fault fault = {
+		.accessor = flexos__self.current,
+		.address = (uintptr_t)info->si_addr,
+		.ip = (uintptr_t)context->uc_mcontext.gregs[REG_RIP],
+		.write = context->uc_mcontext.gregs[REG_ERR] & 2,
+	};
+	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
+	bool isolation = backend->is_isolation_fault
+				 ? backend->is_isolation_fault(info)
+				 : owned && fault.owner != fault.accessor &&
+					   info->si_code == SEGV_ACCERR;
+	char where[512];
+
+	(void)sig;
+	if (backend->grant_all)
+		backend->grant_all();
+	fflush(stdout);
+	Dwfl *dwfl = open_symbols();
+	const char *accessor = flexos__rt.compartments[fault.accessor].name;
+	if (isolation && owned)
+		fprintf(stderr,
+			"flexos: isolation fault: compartment '%s' %s memory "
+			"private to compartment '%s'\n",
+			accessor, fault.write ? "wrote" : "read",
+			flexos__rt.compartments[fault.owner].name);
+	else if (isolation)
+		fprintf(stderr,
+			"flexos: isolation fault: compartment '%s' %s memory "
+			"it may not access\n",
+			accessor, fault.write ? "wrote" : "read");
+	else
+		fprintf(stderr,
+			"flexos: segmentation fault in compartment '%s'\n",
+			accessor);
+	describe(dwfl, fault.address, fault.address, where, sizeof(where));
+	fprintf(stderr, "flexos:   address 0x%lx", (unsigned long)fault.address);
+	if (owned)
+		fprintf(stderr, ": %s of '%s'", kind_name(fault.kind),
+			flexos__rt.compartments[fault.owner].name);
+	fprintf(stderr, where[0] ? " (%s)\n" : "\n", where);
+	describe(dwfl, fault.ip, fault.ip, where, sizeof(where));
+	fprintf(stderr, "flexos:   at %s\n", where[0] ? where : "??");
+	fprintf(stderr, "flexos:   backend %s\n", flexos_backend_name());
+	print_backtrace(dwfl, context);
+	if (dwfl)
+		dwfl_end(dwfl);
+
+	if (!isolation) {
+		/* Let the access fault again, now with the default action. */
+		signal(SIGSEGV, SIG_DFL);
+		return;
+	}
+	if (flexos__hooks.fault)
+		flexos__hooks.fault(&fault, flexos__hooks.context);
+	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
+		FLEXOS_EXIT_FAULT);
+	_exit(FLEXOS_EXIT_FAULT);
+}
+
+void flexos__fault_install(void)
+{
+	struct sigaction action = {
+		.sa_sigaction = on_segv,
+		.sa_flags = SA_SIGINFO | SA_ONSTACK,
+	};
+
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGSEGV, &action, NULL) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSEGV "
+			    "handler: %s", strerror(errno));
+}
+
+/* Handlers run on a stack of the TCB: the interrupted stack may belong to
+ * a compartment the handler cannot touch. */
+void flexos__fault_thread_init(void)
+{
+	stack_t stack = { .ss_size = SIGNAL_STACK_SIZE };
+
+	stack.ss_sp = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stack.ss_sp == MAP_FAILED || sigaltstack(&stack, NULL) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot set up a signal stack: "
+			    "%s", strerror(errno));
+	flexos__self.signal_stack = stack.ss_sp;
+}

@@ -1,0 +1,187 @@
+/* Start-up: turn the image description into compartments, arenas and
+ * protection, before main and before any gate. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern const struct flexos_backend flexos_backend_fcall;
+
+#define SHARED_HEAP_DEFAULT (64u << 20)
+
+void flexos__die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("flexos: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	_exit(status);
+}
+
+/* Reserves `size` bytes with an unmapped gap on both sides. */
+static char *map_guarded(size_t size, int prot)
+{
+	char *map = mmap(NULL, size + 2 * FLEXOS__GUARD, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (map == MAP_FAILED)
+		return NULL;
+	munmap(map, FLEXOS__GUARD);
+	munmap(map + FLEXOS__GUARD + size, FLEXOS__GUARD);
+	return map + FLEXOS__GUARD;
+}
+
+static size_t shared_heap_size(void)
+{
+	const char *text = getenv("FLEXOS_SHARED_HEAP_SIZE");
+	char *end;
+
+	if (!text)
+		return SHARED_HEAP_DEFAULT;
+	errno = 0;
+	unsigned long long size = strtoull(text, &end, 0);
+	if (errno || end == text || *end || size < FLEXOS__PAGE ||
+	    size > (1ull << 40))
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_SHARED_HEAP_SIZE='%s' is not a size in "
+			    "bytes between 4096 and 2^40", text);
+	return (size + FLEXOS__PAGE - 1) & ~(size_t)(FLEXOS__PAGE - 1);
+}
+
+static void check_image(const struct flexos_image_desc *image)
+{
+	if (image->ncompartments < 1 ||
+	    image->ncompartments > FLEXOS_MAX_COMPARTMENTS)
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "image '%s' has %u compartments; 1 to %u are "
+			    "supported", image->name, image->ncompartments,
+			    FLEXOS_MAX_COMPARTMENTS);
+	for (unsigned c = 0; c < image->ncompartments; c++) {
+		const struct flexos_compartment_desc *d = &image->compartments[c];
+		if (!d->name || ((uintptr_t)d->data_start % FLEXOS__PAGE) ||
+		    ((uintptr_t)d->data_end % FLEXOS__PAGE) ||
+		    d->data_end < d->data_start)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s': compartment %u has no name or "
+				    "unaligned static data (link step missing?)",
+				    image->name, c);
+	}
+}
+
+static void setup_compartment(unsigned c, const struct flexos_compartment_desc *d)
+{
+	struct flexos__compartment *comp = &flexos__rt.compartments[c];
+	const struct flexos_backend *backend = flexos__rt.backend;
+	int err;
+
+	comp->name = d->name;
+	comp->data_start = d->data_start;
+	comp->data_end = d->data_end;
+	if (!flexos__rt.isolating)
+		return;
+	comp->arena = map_guarded(FLEXOS__ARENA_SIZE, PROT_READ | PROT_WRITE);
+	if (!comp->arena)
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "cannot reserve the arena of compartment '%s': %s",
+			    d->name, strerror(errno));
+	flexos__heap_init(&comp->heap, comp->arena, FLEXOS__HEAP_SIZE);
+	if (comp->data_end > comp->data_start) {
+		err = backend->assign(c, comp->data_start,
+				      (size_t)(comp->data_end - comp->data_start));
+		if (err < 0)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "cannot protect the static data of "
+				    "compartment '%s': %s",
+				    d->name, flexos_strerror(err));
+	}
+	err = backend->assign(c, comp->arena, FLEXOS__ARENA_SIZE);
+	if (err < 0)
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "cannot protect the arena of compartment '%s': %s",
+			    d->name, flexos_strerror(err));
+}
+
+void flexos__init(void)
+{
+	const struct flexos_image_desc *image = &flexos_image;
+	const struct flexos_backend *backend;
+
+	if (flexos__rt.ready)
+		return;
+	check_image(image);
+	backend = image->backend ? image->backend : &flexos_backend_fcall;
+	flexos__rt.image = image;
+	flexos__rt.ncompartments = image->ncompartments;
+	if (backend->init) {
+		int err = backend->init(image->ncompartments, &backend);
+		if (err < 0)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "backend '%s' cannot start image '%s' "
+				    "(%u compartments): %s",
+				    backend->name, image->name,
+				    image->ncompartments, flexos_strerror(err));
+	}
+	flexos__rt.backend = backend;
+	flexos__rt.isolating = backend->flags & FLEXOS_BACKEND_PRIVATE_MEMORY;
+	if (flexos__rt.isolating && (!backend->assign || !backend->grant ||
+				     !backend->revoke))
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "backend '%s' keeps private memory but cannot "
+			    "assign, grant or revoke it", backend->name);
+
+	size_t shared = shared_heap_size();
+	char *shared_base = map_guarded(shared, PROT_READ | PROT_WRITE);
+	if (!shared_base)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve the shared heap "
+			    "(%zu bytes): %s", shared, strerror(errno));
+	flexos__heap_init(&flexos__rt.shared_heap, shared_base, shared);
+
+	for (unsigned c = 0; c < image->ncompartments; c++)
+		setup_compartment(c, &image->compartments[c]);
+	flexos__fault_install();
+	flexos__rt.ready = true;
+	flexos__thread_setup(0);
+}
+
+__attribute__((constructor(101))) static void init_before_main(void)
+{
+	flexos__init();
+}
+
+struct main_call {
+	int argc;
+	char **argv, **envp;
+	int result;
+};
+
+extern int __real_main(int argc, char **argv, char **envp);
+
+static void *call_main(void *arg)
+{
+	struct main_call *call = arg;
+
+	call->result = __real_main(call->argc, call->argv, call->envp);
+	return NULL;
+}
+
+/* The image links with --wrap=main: main runs on the default compartment's
+ * own stack, so that its locals are private like the rest of its memory. */
+int __wrap_main(int argc, char **argv, char **envp)
+{
+	struct main_call call = { argc, argv, envp, 0 };
+
+	flexos__init();
+	if (!flexos__rt.isolating)
+		return __real_main(argc, argv, envp);
+	flexos__call_on_stack(call_main, &call, flexos__stack_top(0));
+	return call.result;
+}

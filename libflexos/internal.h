@@ -1,0 +1,112 @@
+/* Private to libflexos and its backends; never installed. */
+#ifndef FLEXOS_INTERNAL_H
+#define FLEXOS_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <flexos/backend.h>
+#include <flexos/flexos.h>
+#include <flexos/image.h>
+
+#define FLEXOS__PAGE 4096u
+/* Each compartment's private arena: a heap, then thread stacks. */
+#define FLEXOS__HEAP_SIZE (48u << 20)
+#define FLEXOS__STACK_SIZE (256u << 10)
+#define FLEXOS__STACK_SLOTS 64u
+#define FLEXOS__ARENA_SIZE                                                    \
+	(FLEXOS__HEAP_SIZE + FLEXOS__STACK_SLOTS * FLEXOS__STACK_SIZE)
+/* Unmapped gap around every arena so that mappings never merge. */
+#define FLEXOS__GUARD (64u << 10)
+/* Bytes left free above each stack's first frame: a gate copies its stack
+ * arguments from there (see gate.S). */
+#define FLEXOS__STACK_SLACK 512u
+
+/* A first-fit heap over a fixed range, see heap.c. */
+struct flexos__heap {
+	char *base;
+	size_t size;
+	size_t used;      /* bump pointer, offset from base */
+	void *free[48];   /* free blocks by size class */
+	atomic_flag lock;
+};
+
+struct flexos__compartment {
+	const char *name;
+	char *data_start, *data_end; /* static data, page aligned */
+	char *arena;                 /* heap, then stack slots */
+	struct flexos__heap heap;
+	_Atomic uint64_t stack_slots; /* bit i: slot i in use */
+};
+
+struct flexos__runtime {
+	bool ready;
+	bool isolating; /* the backend has FLEXOS_BACKEND_PRIVATE_MEMORY */
+	const struct flexos_image_desc *image;
+	const struct flexos_backend *backend;
+	unsigned ncompartments;
+	struct flexos__compartment compartments[FLEXOS_MAX_COMPARTMENTS];
+	struct flexos__heap shared_heap;
+};
+
+extern struct flexos__runtime flexos__rt;
+
+/* The backend operations the gate path uses; NULL ones do nothing. */
+static inline void flexos__grant(unsigned compartment)
+{
+	if (flexos__rt.backend->grant)
+		flexos__rt.backend->grant(compartment);
+}
+
+static inline void flexos__revoke(unsigned compartment)
+{
+	if (flexos__rt.backend->revoke)
+		flexos__rt.backend->revoke(compartment);
+}
+
+/* Per-thread state.  `current` must stay first: gate.S compares it. */
+struct flexos__thread {
+	unsigned current;
+	bool started;
+	/* Where the next entry of this thread into a compartment starts its
+	 * frames; NULL until the thread first enters it. */
+	char *sp[FLEXOS_MAX_COMPARTMENTS];
+	signed char stack_slot[FLEXOS_MAX_COMPARTMENTS];
+	void *signal_stack;
+};
+extern __thread struct flexos__thread flexos__self;
+
+void flexos__init(void);
+void flexos__die(int status, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
+/* Thread lifecycle (thread.c). */
+void flexos__thread_setup(unsigned compartment);
+void flexos__thread_teardown(void);
+
+/* Stacks (stack.c). */
+char *flexos__stack_top(unsigned compartment);
+void flexos__stacks_release(void);
+/* Calls fn(arg) on stack `sp` and returns its result (arch). */
+void *flexos__call_on_stack(void *(*fn)(void *), void *arg, char *sp);
+
+/* Heaps (heap.c). */
+void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size);
+void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align);
+void flexos__heap_free(struct flexos__heap *heap, void *ptr);
+void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);
+size_t flexos__heap_usable(void *ptr);
+bool flexos__heap_owns(const struct flexos__heap *heap, const void *ptr);
+
+/* Which compartment owns an address, and as what; false if none. */
+bool flexos__classify(uintptr_t address, unsigned *owner,
+		      enum flexos_memory_kind *kind);
+
+/* Faults and hooks. */
+void flexos__fault_install(void);
+void flexos__fault_thread_init(void);
+extern struct flexos_hooks flexos__hooks;
+
+#endif

@@ -1,0 +1,83 @@
+/* Threads.  The image links with --wrap=pthread_create: a new thread starts
+ * in its creator's compartment, on its own stack there, with its own
+ * protection state and signal stack. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *ptr);
+extern int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+				 void *(*start)(void *), void *arg);
+
+struct thread_start {
+	void *(*start)(void *);
+	void *arg;
+	unsigned compartment;
+};
+
+void flexos__thread_setup(unsigned compartment)
+{
+	struct flexos__thread *self = &flexos__self;
+
+	self->current = compartment;
+	self->started = true;
+	if (flexos__rt.backend->thread_start)
+		flexos__rt.backend->thread_start(compartment);
+	flexos__fault_thread_init();
+	if (flexos__hooks.thread_create)
+		flexos__hooks.thread_create(compartment, flexos__hooks.context);
+}
+
+void flexos__thread_teardown(void)
+{
+	struct flexos__thread *self = &flexos__self;
+
+	if (flexos__hooks.thread_exit)
+		flexos__hooks.thread_exit(self->current, flexos__hooks.context);
+	if (flexos__rt.backend->thread_end)
+		flexos__rt.backend->thread_end(self->current);
+	flexos__stacks_release();
+	self->started = false;
+}
+
+static void teardown_on_exit(void *unused)
+{
+	(void)unused;
+	flexos__thread_teardown();
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread_start start = *(struct thread_start *)arg;
+	void *result;
+
+	__libc_free(arg);
+	flexos__thread_setup(start.compartment);
+	pthread_cleanup_push(teardown_on_exit, NULL);
+	if (flexos__rt.isolating)
+		result = flexos__call_on_stack(start.start, start.arg,
+					       flexos__stack_top(start.compartment));
+	else
+		result = start.start(start.arg);
+	pthread_cleanup_pop(1);
+	return result;
+}
+
+int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			  void *(*start)(void *), void *arg)
+{
+	struct thread_start *boot = __libc_malloc(sizeof(*boot));
+
+	if (!boot)
+		return EAGAIN;
+	boot->start = start;
+	boot->arg = arg;
+	boot->compartment = flexos__self.current;
+	int err = __real_pthread_create(thread, attr, thread_main, boot);
+	if (err)
+		__libc_free(boot);
+	return err;
+}

@@ -1,0 +1,81 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <flexos/flexos.h>
+
+#include "peer.h"
+
+static int peer_private = 4242;
+
+int peer_nothing(void)
+{
+	return 0;
+}
+
+long peer_sum6(long a, long b, long c, long d, long e, long f)
+{
+	return a + b + c + d + e + f;
+}
+
+long peer_sum10(long a, long b, long c, long d, long e, long f, long g,
+		long h, long i, long j)
+{
+	return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h +
+	       9 * i + 10 * j;
+}
+
+double peer_mix(int a, double b, float c, long d, double e, char f,
+		double g, double h, double i, double j, double k, double l,
+		double m)
+{
+	return a + b + c + d + e + f + g + h + i + j + k + l * 2 + m * 3;
+}
+
+struct pair peer_pair(struct pair p, struct small s)
+{
+	return (struct pair){ p.a * s.x, p.b * s.y };
+}
+
+int64_t peer_big(struct big b)
+{
+	return b.v[0] + b.v[1] * 10 + b.v[2] * 100 + b.v[3] * 1000 +
+	       b.v[4] * 10000;
+}
+
+int peer_compartment(void)
+{
+	return (int)flexos_current_compartment();
+}
+
+int peer_call_back(int (*cb)(int), int x)
+{
+	return cb(x) + 1;
+}
+
+int peer_read(const int *p)
+{
+	return *p;
+}
+
+void peer_write(int *p, int value)
+{
+	*p = value;
+}
+
+int *peer_static_object(void)
+{
+	return &peer_private;
+}
+
+int *peer_heap_object(void)
+{
+	int *p = malloc(sizeof(*p));
+
+	*p = 77;
+	return p;
+}
+
+char *peer_strdup(const char *s)
+{
+	return strdup(s);
+}

@@ -1,0 +1,41 @@
+/* The library the scenarios put into a compartment of its own. */
+#ifndef PEER_H
+#define PEER_H
+
+#include <stdint.h>
+
+struct pair {
+	int64_t a;
+	double b;
+};
+
+struct small {
+	int32_t x, y;
+};
+
+struct big {
+	int64_t v[5];
+};
+
+int peer_nothing(void);
+long peer_sum6(long a, long b, long c, long d, long e, long f);
+long peer_sum10(long a, long b, long c, long d, long e, long f, long g,
+		long h, long i, long j);
+double peer_mix(int a, double b, float c, long d, double e, char f,
+		double g, double h, double i, double j, double k, double l,
+		double m);
+struct pair peer_pair(struct pair p, struct small s);
+int64_t peer_big(struct big b);
+int peer_compartment(void);
+
+/* Callbacks: calls cb(x) and returns the result plus one. */
+int peer_call_back(int (*cb)(int), int x);
+
+/* Touching memory handed over. */
+int peer_read(const int *p);
+void peer_write(int *p, int value);
+/* Memory that belongs to the peer. */
+int *peer_static_object(void);
+int *peer_heap_object(void);
+char *peer_strdup(const char *s);
+#endif

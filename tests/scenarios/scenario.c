@@ -1,0 +1,257 @@
+/* Backend-independent scenarios: the default compartment ("scenario") and
+ * a library in its own compartment ("peer").  Each scenario prints what it
+ * saw; isolation scenarios succeed under fcall and must stop with the fault
+ * report under an isolating backend.  Usage: scenario <name>. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <flexos/flexos.h>
+
+#include "peer.h"
+
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,  \
+				__FILE__, __LINE__);                          \
+			exit(1);                                              \
+		}                                                             \
+	} while (0)
+
+static int secret = 1234;
+FLEXOS_SHARED static int shared_counter = 5;
+
+static int abi(void)
+{
+	long sum;
+	double mixed;
+	struct pair pair;
+	int64_t big;
+
+	flexos_gate_r(sum, peer, peer_sum6, 1, 2, 3, 4, 5, 6);
+	CHECK(sum == 21);
+	flexos_gate_r(sum, peer, peer_sum10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+	CHECK(sum == 385);
+	flexos_gate_r(mixed, peer, peer_mix, 1, 0.5, 0.25f, 2, 0.125, 3, 1.0,
+		      2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+	CHECK(mixed == 1 + 0.5 + 0.25 + 2 + 0.125 + 3 + 1 + 2 + 3 + 4 + 5 +
+			       12 + 21);
+	flexos_gate_r(pair, peer, peer_pair, ((struct pair){ 3, 1.5 }),
+		      ((struct small){ 7, 4 }));
+	CHECK(pair.a == 21 && pair.b == 6.0);
+	flexos_gate_r(big, peer, peer_big, ((struct big){ { 1, 2, 3, 4, 5 } }));
+	CHECK(big == 54321);
+	int none;
+	flexos_gate_r(none, peer, peer_nothing);
+	CHECK(none == 0);
+	printf("abi ok\n");
+	return 0;
+}
+
+static int depth;
+
+static int back_in_scenario(int x);
+
+/* scenario -> peer -> scenario -> peer -> scenario: each hop must run in
+ * the compartment of its code. */
+static int back_in_scenario(int x)
+{
+	int in_peer;
+
+	CHECK(flexos_current_compartment() == 0);
+	secret++; /* private data of the default compartment */
+	if (++depth == 3)
+		return x;
+	/* fcall does not track compartments: every call stays in 0. */
+	flexos_gate_r(in_peer, peer, peer_compartment);
+	CHECK(in_peer == (strcmp(flexos_backend_name(), "fcall") ? 1 : 0));
+	return flexos_gate(peer, peer_call_back,
+			   flexos_callback(scenario, back_in_scenario), x * 2);
+}
+
+static int nested(void)
+{
+	int result;
+	int isolated = strcmp(flexos_backend_name(), "fcall") != 0;
+
+	result = flexos_gate(peer, peer_call_back,
+			     flexos_callback(scenario, back_in_scenario), 5);
+	CHECK(result == 5 * 2 * 2 + 3);
+	CHECK(depth == 3 && secret == 1234 + 3);
+	CHECK(flexos_current_compartment() == 0);
+	printf("nested ok (%s)\n", isolated ? "isolated" : "not isolated");
+	return 0;
+}
+
+static int touch_secret(int x)
+{
+	return secret + x;
+}
+
+static int undeclared_callback(void)
+{
+	/* peer calls touch_secret directly, without a gate: it runs in peer's
+	 * compartment and reads scenario's private data. */
+	int result = flexos_gate(peer, peer_call_back, touch_secret, 1);
+	printf("undeclared callback returned %d\n", result);
+	return 0;
+}
+
+static int peer_reads(const int *p, const char *what)
+{
+	int value = flexos_gate(peer, peer_read, p);
+	printf("peer read %s: %d\n", what, value);
+	return 0;
+}
+
+static int shared(void)
+{
+	int *on_heap = flexos_shared_malloc(sizeof(*on_heap));
+
+	CHECK(on_heap);
+	flexos_gate(peer, peer_write, &shared_counter, 6);
+	flexos_gate(peer, peer_write, on_heap, 7);
+	printf("shared static %d, shared heap %d\n", shared_counter, *on_heap);
+	flexos_shared_free(on_heap);
+	return 0;
+}
+
+static int shared_exhaust(void)
+{
+	void *blocks[4096];
+	size_t n = 0;
+
+	errno = 0;
+	while (n < 4096 && (blocks[n] = flexos_shared_malloc(1 << 20)))
+		n++;
+	CHECK(n > 0 && n < 4096);
+	CHECK(errno == ENOMEM);
+	while (n)
+		flexos_shared_free(blocks[--n]);
+	CHECK((blocks[0] = flexos_shared_malloc(1 << 20)) != NULL);
+	printf("shared heap exhausted cleanly: NULL, ENOMEM\n");
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	long id = (long)arg;
+
+	for (long i = 0; i < 2000; i++) {
+		long sum = flexos_gate(peer, peer_sum6, id, i, 1, 1, 1, 1);
+		CHECK(sum == id + i + 4);
+		CHECK(flexos_current_compartment() == 0);
+	}
+	return (void *)(id * 10);
+}
+
+static int threads(void)
+{
+	pthread_t t[4];
+
+	for (long i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, worker, (void *)i) == 0);
+	for (long i = 0; i < 4; i++) {
+		void *result;
+		CHECK(pthread_join(t[i], &result) == 0);
+		CHECK((long)result == i * 10);
+	}
+	printf("threads ok\n");
+	return 0;
+}
+
+static unsigned switches, created;
+
+static void count_switch(unsigned from, unsigned to, void *context)
+{
+	(void)from;
+	(void)to;
+	(void)context;
+	switches++;
+}
+
+static void count_thread(unsigned compartment, void *context)
+{
+	(void)compartment;
+	(void)context;
+	created++;
+}
+
+static void *idle(void *arg)
+{
+	return arg;
+}
+
+static int hooks(void)
+{
+	struct flexos_hooks table = { .domain_switch = count_switch,
+				      .thread_create = count_thread };
+	pthread_t t;
+
+	flexos_hooks_register(&table);
+	for (int i = 0; i < 3; i++)
+		flexos_gate(peer, peer_nothing);
+	CHECK(pthread_create(&t, NULL, idle, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	flexos_hooks_register(NULL);
+	printf("domain switches: %u, threads created: %u\n", switches, created);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "";
+	int local = 99;
+	int *on_heap = malloc(sizeof(*on_heap));
+	int *peer_owned;
+
+	*on_heap = 55;
+	printf("backend %s, %u compartments\n", flexos_backend_name(),
+	       flexos_compartment_count());
+	fflush(stdout);
+	if (!strcmp(name, "abi"))
+		return abi();
+	if (!strcmp(name, "nested"))
+		return nested();
+	if (!strcmp(name, "undeclared-callback"))
+		return undeclared_callback();
+	if (!strcmp(name, "read-static"))
+		return peer_reads(&secret, "static");
+	if (!strcmp(name, "read-heap"))
+		return peer_reads(on_heap, "heap");
+	if (!strcmp(name, "read-stack"))
+		return peer_reads(&local, "stack");
+	if (!strcmp(name, "write-static")) {
+		flexos_gate(peer, peer_write, &secret, 1);
+		printf("peer wrote static: %d\n", secret);
+		return 0;
+	}
+	if (!strcmp(name, "host-reads-peer-static")) {
+		peer_owned = flexos_gate(peer, peer_static_object);
+		printf("host read peer static: %d\n", *peer_owned);
+		return 0;
+	}
+	if (!strcmp(name, "host-reads-peer-heap")) {
+		peer_owned = flexos_gate(peer, peer_heap_object);
+		printf("host read peer heap: %d\n", *peer_owned);
+		return 0;
+	}
+	if (!strcmp(name, "host-reads-peer-strdup")) {
+		char *copy = flexos_gate(peer, peer_strdup, "dup");
+		printf("host read peer strdup: %s\n", copy);
+		return 0;
+	}
+	if (!strcmp(name, "shared"))
+		return shared();
+	if (!strcmp(name, "shared-exhaust"))
+		return shared_exhaust();
+	if (!strcmp(name, "threads"))
+		return threads();
+	if (!strcmp(name, "hooks"))
+		return hooks();
+	fprintf(stderr, "scenario: unknown scenario '%s'\n", name);
+	return 2;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages FlexOS needs to build and test, then fetches
+# the Debian kernel the hardware-key tests boot under QEMU (into
+# ${FLEXOS_GUEST_CACHE:-~/.cache/flexos-guest}; nothing is installed on the
+# host from it).  Run as root or with sudo available.
+set -euo pipefail
+
+packages=(
+	gcc make cmake pkg-config        # build
+	libunwind-dev libdw-dev          # fault reports: backtraces, file:line
+	libcriterion-dev                 # unit tests
+	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+"$(dirname "$0")/../tests/guest/fetch-kernel.sh" >/dev/null
+echo "install-deps: ready"

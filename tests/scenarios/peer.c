@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,4 +79,29 @@ int *peer_heap_object(void)
 char *peer_strdup(const char *s)
 {
 	return strdup(s);
+}
+
+char *peer_alloc(const char *how)
+{
+	char *p = NULL;
+
+	if (!strcmp(how, "strdup"))
+		return strdup("peer");
+	if (!strcmp(how, "strndup"))
+		return strndup("peer and more", 4);
+	if (!strcmp(how, "malloc"))
+		p = malloc(8);
+	else if (!strcmp(how, "calloc"))
+		p = calloc(1, 8);
+	else if (!strcmp(how, "realloc"))
+		p = realloc(malloc(2), 8000);
+	else if (!strcmp(how, "posix_memalign") && posix_memalign((void **)&p, 64, 8))
+		p = NULL;
+	else if (!strcmp(how, "aligned_alloc"))
+		p = aligned_alloc(256, 256);
+	else if (!strcmp(how, "memalign"))
+		p = memalign(128, 8);
+	if (p)
+		strcpy(p, "peer");
+	return p;
 }

@@ -38,4 +38,8 @@ void peer_write(int *p, int value);
 int *peer_static_object(void);
 int *peer_heap_object(void);
 char *peer_strdup(const char *s);
+/* A block from the peer's code by allocator `how` (malloc, calloc, realloc,
+ * posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
+ * text "peer"; NULL for an unknown allocator. */
+char *peer_alloc(const char *how);
 #endif

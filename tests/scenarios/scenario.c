@@ -244,6 +244,12 @@ int main(int argc, char **argv)
 		printf("host read peer strdup: %s\n", copy);
 		return 0;
 	}
+	if (!strcmp(name, "host-reads-peer-alloc") && argc > 2) {
+		char *block = flexos_gate(peer, peer_alloc, argv[2]);
+		CHECK(block);
+		printf("host read peer %s: %s\n", argv[2], block);
+		return 0;
+	}
 	if (!strcmp(name, "shared"))
 		return shared();
 	if (!strcmp(name, "shared-exhaust"))

@@ -1,5 +1,5 @@
 # flexos_image(<target>
-#   [BACKEND <fcall|mpk>]
+#   [BACKEND <fcall|mpk|proc>]
 #   [COMPARTMENT <name> LIBRARIES <library targets...>]...)
 #
 # Turns the executable <target> into a FlexOS image: <target>'s own code and
@@ -15,8 +15,8 @@
 include_guard(GLOBAL)
 
 set(FLEXOS_BACKEND "" CACHE STRING
-    "Backend of every FlexOS image, overriding BACKEND (fcall, mpk)")
-set(FLEXOS_KNOWN_BACKENDS fcall mpk)
+    "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
+set(FLEXOS_KNOWN_BACKENDS fcall mpk proc)
 set(FLEXOS_MAX_COMPARTMENTS 16)
 
 function(_flexos_fail target)
@@ -179,10 +179,20 @@ function(flexos_image target)
     math(EXPR index "${index} + 1")
   endforeach()
   string(APPEND header "#endif\n")
+  if(backend STREQUAL "fcall")
+    set(shared_bounds "0, 0")
+  else()
+    string(APPEND source "extern char flexos__shared_start[], flexos__shared_end[];\n")
+    set(shared_bounds "flexos__shared_start, flexos__shared_end")
+  endif()
   string(APPEND source "\nstatic const struct flexos_compartment_desc compartments[] = {\n"
                        "${table}};\n\nconst struct flexos_image_desc flexos_image = {\n"
-                       "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments\n};\n")
-  string(APPEND script "}\nINSERT AFTER .data;\n")
+                       "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments,\n"
+                       "\t${shared_bounds}\n};\n")
+  string(APPEND script
+    "  .flexos.shared ALIGN(4096) :\n  {\n    flexos__shared_start = .;\n"
+    "    *(.flexos.shared .flexos.shared.*)\n    . = ALIGN(4096);\n"
+    "    flexos__shared_end = .;\n  }\n}\nINSERT AFTER .data;\n")
 
   file(GENERATE OUTPUT ${dir}/include/flexos_image_libraries.h CONTENT "${header}")
   file(GENERATE OUTPUT ${dir}/image.c CONTENT "${source}")

@@ -99,6 +99,17 @@ static void describe(Dwfl *dwfl, uintptr_t address, uintptr_t lookup,
 			 file, lineno);
 }
 
+void flexos__describe_address(uintptr_t address, char *out, size_t size)
+{
+	Dwfl *dwfl = open_symbols();
+
+	describe(dwfl, address, address, out, size);
+	if (dwfl)
+		dwfl_end(dwfl);
+	if (!out[0])
+		snprintf(out, size, "??");
+}
+
 static void print_backtrace(Dwfl *dwfl, ucontext_t *context)
 {
 	unw_cursor_t cursor;
@@ -132,8 +143,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
 	bool isolation = backend->is_isolation_fault
 				 ? backend->is_isolation_fault(info)
-				 : owned && fault.owner != fault.accessor &&
-					   info->si_code == SEGV_ACCERR;
+				 : owned && fault.owner != fault.accessor;
 	char where[512];
 
 	(void)sig;
@@ -179,6 +189,8 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		flexos__hooks.fault(&fault, flexos__hooks.context);
 	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
 		FLEXOS_EXIT_FAULT);
+	if (backend->halt)
+		backend->halt();
 	_exit(FLEXOS_EXIT_FAULT);
 }
 

@@ -9,7 +9,8 @@
 #include "internal.h"
 
 /* Runs on the caller's stack.  Returns the destination stack pointer, below
- * which a copy of the stack arguments and of the frame waits. */
+ * which a copy of the stack arguments and of the frame waits; or NULL when
+ * the backend ran the call elsewhere and left the results in `frame`. */
 char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			 const char *stack_args)
 {
@@ -18,6 +19,11 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 
 	if (!flexos__rt.ready)
 		flexos__init();
+	if (flexos__rt.backend->call) {
+		frame->src = src;
+		flexos__rt.backend->call(frame, stack_args);
+		return NULL;
+	}
 	frame->src = src;
 	frame->caller_frame = (uint64_t)frame;
 	frame->saved_sp = (uint64_t)self->sp[src];

@@ -14,6 +14,9 @@ extern const struct flexos_backend flexos_backend_fcall;
 
 #define SHARED_HEAP_DEFAULT (64u << 20)
 
+_Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
+	       "the shared heap's state fits its first page");
+
 void flexos__die(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -24,14 +27,18 @@ void flexos__die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (flexos__rt.backend && flexos__rt.backend->halt)
+		flexos__rt.backend->halt();
 	_exit(status);
 }
 
-/* Reserves `size` bytes with an unmapped gap on both sides. */
-static char *map_guarded(size_t size, int prot)
+/* Reserves `size` bytes with an unmapped gap on both sides.  `sharing`:
+ * MAP_PRIVATE, or MAP_SHARED for memory that must stay shared across
+ * fork. */
+static char *map_guarded(size_t size, int sharing)
 {
-	char *map = mmap(NULL, size + 2 * FLEXOS__GUARD, prot,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *map = mmap(NULL, size + 2 * FLEXOS__GUARD, PROT_READ | PROT_WRITE,
+			 sharing | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (map == MAP_FAILED)
 		return NULL;
@@ -55,6 +62,20 @@ static size_t shared_heap_size(void)
 			    "FLEXOS_SHARED_HEAP_SIZE='%s' is not a size in "
 			    "bytes between 4096 and 2^40", text);
 	return (size + FLEXOS__PAGE - 1) & ~(size_t)(FLEXOS__PAGE - 1);
+}
+
+/* The shared heap: a MAP_SHARED mapping (so that it stays shared across
+ * fork), whose first page holds the allocator's own state. */
+static void setup_shared_heap(void)
+{
+	size_t size = shared_heap_size();
+	char *base = map_guarded(FLEXOS__PAGE + size, MAP_SHARED);
+
+	if (!base)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve the shared heap "
+			    "(%zu bytes): %s", size, strerror(errno));
+	flexos__rt.shared_heap = (struct flexos__heap *)base;
+	flexos__heap_init(flexos__rt.shared_heap, base + FLEXOS__PAGE, size);
 }
 
 static void check_image(const struct flexos_image_desc *image)
@@ -88,7 +109,7 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 	comp->data_end = d->data_end;
 	if (!flexos__rt.isolating)
 		return;
-	comp->arena = map_guarded(FLEXOS__ARENA_SIZE, PROT_READ | PROT_WRITE);
+	comp->arena = map_guarded(FLEXOS__ARENA_SIZE, MAP_PRIVATE);
 	if (!comp->arena)
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "cannot reserve the arena of compartment '%s': %s",
@@ -132,24 +153,27 @@ void flexos__init(void)
 	}
 	flexos__rt.backend = backend;
 	flexos__rt.isolating = backend->flags & FLEXOS_BACKEND_PRIVATE_MEMORY;
-	if (flexos__rt.isolating && (!backend->assign || !backend->grant ||
-				     !backend->revoke))
+	if (flexos__rt.isolating &&
+	    (!backend->assign ||
+	     (!backend->call && (!backend->grant || !backend->revoke))))
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "backend '%s' keeps private memory but cannot "
 			    "assign, grant or revoke it", backend->name);
 
-	size_t shared = shared_heap_size();
-	char *shared_base = map_guarded(shared, PROT_READ | PROT_WRITE);
-	if (!shared_base)
-		flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve the shared heap "
-			    "(%zu bytes): %s", shared, strerror(errno));
-	flexos__heap_init(&flexos__rt.shared_heap, shared_base, shared);
-
+	setup_shared_heap();
 	for (unsigned c = 0; c < image->ncompartments; c++)
 		setup_compartment(c, &image->compartments[c]);
 	flexos__fault_install();
 	flexos__rt.ready = true;
 	flexos__thread_setup(0);
+	if (backend->start) {
+		int err = backend->start();
+		if (err < 0)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "backend '%s' cannot start image '%s': %s",
+				    backend->name, image->name,
+				    flexos_strerror(err));
+	}
 }
 
 __attribute__((constructor(101))) static void init_before_main(void)

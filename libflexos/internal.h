@@ -48,7 +48,9 @@ struct flexos__runtime {
 	const struct flexos_backend *backend;
 	unsigned ncompartments;
 	struct flexos__compartment compartments[FLEXOS_MAX_COMPARTMENTS];
-	struct flexos__heap shared_heap;
+	/* Lives at the start of the shared heap's own mapping, so that
+	 * processes sharing the mapping share the allocator (proc). */
+	struct flexos__heap *shared_heap;
 };
 
 extern struct flexos__runtime flexos__rt;
@@ -105,6 +107,8 @@ bool flexos__classify(uintptr_t address, unsigned *owner,
 		      enum flexos_memory_kind *kind);
 
 /* Faults and hooks. */
+/* "symbol+0xoff (file:line)" for an address of the image, or "??". */
+void flexos__describe_address(uintptr_t address, char *out, size_t size);
 void flexos__fault_install(void);
 void flexos__fault_thread_init(void);
 extern struct flexos_hooks flexos__hooks;

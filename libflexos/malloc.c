@@ -39,8 +39,8 @@ static struct flexos__heap *owning_heap(const void *ptr)
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		if (flexos__heap_owns(&flexos__rt.compartments[c].heap, ptr))
 			return &flexos__rt.compartments[c].heap;
-	if (flexos__heap_owns(&flexos__rt.shared_heap, ptr))
-		return &flexos__rt.shared_heap;
+	if (flexos__heap_owns(flexos__rt.shared_heap, ptr))
+		return flexos__rt.shared_heap;
 	return NULL;
 }
 

@@ -7,7 +7,7 @@
 void *flexos_shared_malloc(size_t size)
 {
 	flexos__init();
-	return flexos__heap_alloc(&flexos__rt.shared_heap, size, 16);
+	return flexos__heap_alloc(flexos__rt.shared_heap, size, 16);
 }
 
 void *flexos_shared_calloc(size_t count, size_t size)
@@ -26,7 +26,7 @@ void *flexos_shared_calloc(size_t count, size_t size)
 
 static void check_shared(const char *function, void *ptr)
 {
-	if (!flexos__heap_owns(&flexos__rt.shared_heap, ptr))
+	if (!flexos__heap_owns(flexos__rt.shared_heap, ptr))
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "%s(%p): pointer is not from the shared heap",
 			    function, ptr);
@@ -37,7 +37,7 @@ void *flexos_shared_realloc(void *ptr, size_t size)
 	if (!ptr)
 		return flexos_shared_malloc(size);
 	check_shared("flexos_shared_realloc", ptr);
-	return flexos__heap_realloc(&flexos__rt.shared_heap, ptr, size);
+	return flexos__heap_realloc(flexos__rt.shared_heap, ptr, size);
 }
 
 void flexos_shared_free(void *ptr)
@@ -45,5 +45,5 @@ void flexos_shared_free(void *ptr)
 	if (!ptr)
 		return;
 	check_shared("flexos_shared_free", ptr);
-	flexos__heap_free(&flexos__rt.shared_heap, ptr);
+	flexos__heap_free(flexos__rt.shared_heap, ptr);
 }

@@ -6,7 +6,8 @@
  * argument registers, let C open the destination and copy arguments and
  * stack arguments onto the destination's stack, switch to it, let C close
  * the caller, call.  The way back mirrors it, carrying %rax, %rdx, %xmm0
- * and %xmm1.  %rbp keeps pointing at the caller's frame throughout, which
+ * and %xmm1.  A backend that runs compartments elsewhere (proc) does the
+ * whole call inside flexos__gate_enter, which then returns NULL.  %rbp keeps pointing at the caller's frame throughout, which
  * is what lets unwinders walk from the callee into the caller. */
 #include "gate_frame.h"
 
@@ -45,6 +46,8 @@ flexos__gate:
 	movq	%rsp, %rdi
 	leaq	16(%rbp), %rsi
 	call	flexos__gate_enter
+	testq	%rax, %rax
+	jz	2f			/* run elsewhere: results in our frame */
 	movq	%rax, %rsp
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_entered
@@ -76,7 +79,7 @@ flexos__gate:
 	movq	%rax, %rsp
 	movq	%rsp, %rdi
 	call	flexos__gate_left
-	movq	GATE_RET_RAX(%rsp), %rax
+2:	movq	GATE_RET_RAX(%rsp), %rax
 	movq	GATE_RET_RDX(%rsp), %rdx
 	movaps	GATE_RET_XMM0(%rsp), %xmm0
 	movaps	GATE_RET_XMM1(%rsp), %xmm1

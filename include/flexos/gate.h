@@ -84,6 +84,9 @@
 /* Every gate site gets a three-instruction stub in .text.flexos_gates that
  * loads the destination library and the function and jumps to the generic
  * trampoline; the stub's address is the callable, type-correct pointer.
+ * Each site also records (fn, lib) in section flexos_entries: the entry
+ * points a compartment accepts from others are exactly those some gate
+ * names (the proc backend enforces this list).
  * `fn` must name a function of the image: the block-scope redeclaration
  * tells the compiler it is not in a shared object, so a position-
  * independent executable may name it in the stub. */
@@ -97,6 +100,9 @@
 			"1:\tlea %c2(%%rip), %%r10\n\t"                        \
 			"lea %c1(%%rip), %%r11\n\t"                            \
 			"jmp flexos__gate\n\t"                                \
+			".popsection\n\t"                                     \
+			".pushsection flexos_entries,\"aw\",@progbits\n\t"   \
+			".balign 8\n\t.quad %c1, %c2\n\t"                     \
 			".popsection"                                         \
 			: "=r"(flexos__stub)                                  \
 			: "i"(&(fn)), "i"(&flexos_lib_##lib));                \

@@ -31,6 +31,9 @@ struct flexos_image_desc {
 	const struct flexos_backend *backend;
 	unsigned ncompartments; /* compartment 0 is the default one */
 	const struct flexos_compartment_desc *compartments;
+	/* FLEXOS_SHARED data, page aligned; empty when not laid out. */
+	char *shared_start;
+	char *shared_end;
 };
 
 /* Defined by the generated image file; a program linked without one is a

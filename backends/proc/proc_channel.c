@@ -1,0 +1,68 @@
+/* Passing the turn of a channel between processes: spin briefly (a reply
+ * from a busy peer on another core takes well under a microsecond), then
+ * sleep on a futex in the shared mapping (a wake-up of an idle CPU costs
+ * tens of microseconds, see DESIGN's measurements). */
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+#define SPINS 20000
+
+void flexos_proc__futex_wait(_Atomic uint32_t *word, uint32_t seen)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, NULL, NULL, 0);
+}
+
+void flexos_proc__futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+void flexos_proc__post(struct proc_channel *ch, unsigned to)
+{
+	atomic_store(&ch->turn[to], 1);
+	if (atomic_load(&ch->asleep[to]))
+		flexos_proc__futex_wake(&ch->turn[to]);
+}
+
+static bool peer_dead(unsigned peer)
+{
+	return flexos_proc__errors_on_crash &&
+	       atomic_load(&flexos_proc__control->dead[peer]);
+}
+
+bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer)
+{
+	for (int i = 0; i < SPINS; i++) {
+		if (atomic_load_explicit(&ch->turn[me], memory_order_acquire))
+			goto mine;
+		__builtin_ia32_pause();
+	}
+	atomic_store(&ch->asleep[me], 1);
+	while (!atomic_load(&ch->turn[me])) {
+		if (peer_dead(peer)) {
+			atomic_store(&ch->asleep[me], 0);
+			return false;
+		}
+		flexos_proc__futex_wait(&ch->turn[me], 0);
+	}
+	atomic_store(&ch->asleep[me], 0);
+mine:
+	atomic_store(&ch->turn[me], 0);
+	return true;
+}
+
+/* A compartment died: every waiter re-checks whom it waits for. */
+void flexos_proc__wake_all(void)
+{
+	struct proc_control *control = flexos_proc__control;
+
+	for (unsigned k = 0; k < PROC_CHANNELS; k++)
+		for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
+			if (atomic_load(&control->channels[k].asleep[c]))
+				flexos_proc__futex_wake(
+					&control->channels[k].turn[c]);
+}

@@ -8,6 +8,10 @@
 #include "gate_frame.h"
 #include "internal.h"
 
+/* Set when the backend isolates nothing: gate.S then makes every gate a
+ * plain tail call. */
+bool flexos__gate_direct;
+
 /* Runs on the caller's stack.  Returns the destination stack pointer, below
  * which a copy of the stack arguments and of the frame waits; or NULL when
  * the backend ran the call elsewhere and left the results in `frame`. */
@@ -31,9 +35,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	self->sp[src] = (char *)frame;
 
 	flexos__grant(dest);
-	/* Without private memory the callee simply continues on our stack. */
-	char *sp = flexos__rt.isolating ? flexos__stack_top(dest)
-					: (char *)frame;
+	char *sp = flexos__stack_top(dest);
 	sp = (char *)(((uintptr_t)sp - GATE_FRAME_SIZE - GATE_STACK_ARGS) &
 		      ~(uintptr_t)15);
 	memcpy(sp, stack_args, GATE_STACK_ARGS);

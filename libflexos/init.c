@@ -153,6 +153,7 @@ void flexos__init(void)
 	}
 	flexos__rt.backend = backend;
 	flexos__rt.isolating = backend->flags & FLEXOS_BACKEND_PRIVATE_MEMORY;
+	flexos__gate_direct = !flexos__rt.isolating && !backend->call;
 	if (flexos__rt.isolating &&
 	    (!backend->assign ||
 	     (!backend->call && (!backend->grant || !backend->revoke))))

@@ -84,6 +84,9 @@ void flexos__init(void);
 void flexos__die(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 
+/* Gates (gate.c). */
+extern bool flexos__gate_direct;
+
 /* Thread lifecycle (thread.c). */
 void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);

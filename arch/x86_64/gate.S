@@ -5,7 +5,8 @@
  * the caller's own compartment is a tail call.  Otherwise: save the
  * argument registers, let C open the destination and copy arguments and
  * stack arguments onto the destination's stack, switch to it, let C close
- * the caller, call.  The way back mirrors it, carrying %rax, %rdx, %xmm0
+ * the caller, call (and with a backend that isolates nothing, every gate is
+ * a tail call).  The way back mirrors it, carrying %rax, %rdx, %xmm0
  * and %xmm1.  A backend that runs compartments elsewhere (proc) does the
  * whole call inside flexos__gate_enter, which then returns NULL.  %rbp keeps pointing at the caller's frame throughout, which
  * is what lets unwinders walk from the callee into the caller. */
@@ -16,10 +17,12 @@
 	.type	flexos__gate, @function
 flexos__gate:
 	.cfi_startproc
+	cmpb	$0, flexos__gate_direct(%rip)
+	jne	0f
 	movl	(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
-	jmp	*%r11
+0:	jmp	*%r11
 1:	pushq	%rbp
 	.cfi_def_cfa_offset 16
 	.cfi_offset %rbp, -16

@@ -1,4 +1,6 @@
 #include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,21 @@ char *peer_alloc(const char *how)
 	if (p)
 		strcpy(p, "peer");
 	return p;
+}
+
+int peer_pid(void)
+{
+	return getpid();
+}
+
+int peer_kill(int pid)
+{
+	kill(pid, SIGKILL);
+	sleep(5);
+	return 0;
+}
+
+int peer_not_an_entry(void)
+{
+	return 31337;
 }

@@ -42,4 +42,11 @@ char *peer_strdup(const char *s);
  * posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
  * text "peer"; NULL for an unknown allocator. */
 char *peer_alloc(const char *how);
+
+/* Process control, for the fault scenarios of the proc backend. */
+int peer_pid(void);
+/* Sends SIGKILL to `pid` and waits to die with it; returns 0 otherwise. */
+int peer_kill(int pid);
+/* No gate names it: not an entry point of the peer's compartment. */
+int peer_not_an_entry(void);
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <flexos/flexos.h>
 
@@ -104,6 +105,43 @@ static int peer_reads(const int *p, const char *what)
 {
 	int value = flexos_gate(peer, peer_read, p);
 	printf("peer read %s: %d\n", what, value);
+	return 0;
+}
+
+/* A call to a function no gate names, made the way a compromised
+ * compartment could: a stub of its own, straight into the trampoline. */
+__asm__(".text\n"
+	"forged_stub:\n\t"
+	"lea flexos_lib_peer(%rip), %r10\n\t"
+	"lea peer_not_an_entry(%rip), %r11\n\t"
+	"jmp flexos__gate\n");
+extern int forged_stub(void);
+
+static int forged_gate(void)
+{
+	printf("forged gate returned %d\n", forged_stub());
+	return 0;
+}
+
+/* The callee dies in the middle of a call. */
+static int callee_killed(void)
+{
+	int pid = flexos_gate(peer, peer_pid);
+	int result = flexos_gate(peer, peer_kill, pid);
+
+	printf("gate to a dead callee returned %d (%s)\n", result,
+	       strerror(errno));
+	result = flexos_gate(peer, peer_nothing);
+	printf("next gate returned %d\n", result);
+	return 0;
+}
+
+/* The caller dies in the middle of a call; its callee must not survive. */
+static int caller_killed(void)
+{
+	printf("peer process %d\n", flexos_gate(peer, peer_pid));
+	fflush(stdout);
+	flexos_gate(peer, peer_kill, (int)getpid());
 	return 0;
 }
 
@@ -252,6 +290,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(name, "shared"))
 		return shared();
+	if (!strcmp(name, "forged-gate"))
+		return forged_gate();
+	if (!strcmp(name, "callee-killed"))
+		return callee_killed();
+	if (!strcmp(name, "caller-killed"))
+		return caller_killed();
 	if (!strcmp(name, "shared-exhaust"))
 		return shared_exhaust();
 	if (!strcmp(name, "threads"))

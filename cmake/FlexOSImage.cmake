@@ -13,6 +13,7 @@
 # is set is named by it instead (the same sources built as two targets, one
 # per backend, keep one name).
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
 
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
@@ -20,7 +21,13 @@ set(FLEXOS_KNOWN_BACKENDS fcall mpk proc)
 set(FLEXOS_MAX_COMPARTMENTS 16)
 
 function(_flexos_fail target)
-  string(JOIN "" message ${ARGN})
+  # ARGV<n> keeps each argument whole: ${ARGN} would drop the ';' of
+  # messages such as "17 compartments; at most 16".
+  set(message "")
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE 1 ${last})
+    string(APPEND message "${ARGV${i}}")
+  endforeach()
   message(FATAL_ERROR "flexos_image(${target}): ${message}")
 endfunction()
 
@@ -64,12 +71,21 @@ function(flexos_image target)
         _flexos_fail(${target} "LIBRARIES must follow COMPARTMENT <name>")
       endif()
       set(mode LIBRARIES)
+    # flexos-gen options (cmake/FlexOSGen.cmake)
+    elseif(arg STREQUAL "AUTO_GATES")
+      set(auto_gates ON)
+      set(mode "")
+    elseif(arg STREQUAL "SHARING_POLICY" OR arg STREQUAL "PKRU_SCAN")
+      set(mode ${arg})
+    elseif(mode STREQUAL "SHARING_POLICY" OR mode STREQUAL "PKRU_SCAN")
+      set(gen_${mode} ${arg})
+      set(mode "")
     elseif(mode STREQUAL "BACKEND")
       set(backend ${arg})
       set(mode "")
     elseif(mode STREQUAL "COMPARTMENT")
       _flexos_check_identifier(${target} "compartment name" ${arg})
-      if(arg IN_LIST compartments)
+      if(arg IN_LIST compartments OR arg STREQUAL main_name)
         _flexos_fail(${target} "compartment '${arg}' is declared twice (the "
                      "default compartment is named '${target}')")
       endif()
@@ -82,8 +98,18 @@ function(flexos_image target)
         _flexos_fail(${target} "library '${arg}' of compartment '${current}' "
                      "is not a target")
       endif()
+      if(arg STREQUAL target)
+        _flexos_fail(${target} "'${target}' is the image itself; its code "
+                     "is the default compartment")
+      endif()
       _flexos_library_name(name ${arg})
       _flexos_check_identifier(${target} "library name" ${name})
+      if(DEFINED lib_named_${name} AND NOT lib_named_${name} STREQUAL arg)
+        _flexos_fail(${target} "libraries '${lib_named_${name}}' and '${arg}' "
+                     "are both named '${name}' (FLEXOS_LIBRARY_NAME); gates "
+                     "could not tell them apart")
+      endif()
+      set(lib_named_${name} ${arg})
       if(DEFINED home_${arg})
         _flexos_fail(${target} "library '${arg}' is assigned to two "
                      "compartments: '${home_${arg}}' and '${current}'")
@@ -95,12 +121,18 @@ function(flexos_image target)
                    "COMPARTMENT or LIBRARIES")
     endif()
   endforeach()
+  if(mode STREQUAL "BACKEND" OR mode STREQUAL "COMPARTMENT")
+    _flexos_fail(${target} "${mode} needs a value")
+  endif()
+  set(backend_origin "")
   if(FLEXOS_BACKEND)
     set(backend ${FLEXOS_BACKEND})
+    set(backend_origin " (from FLEXOS_BACKEND)")
   endif()
   if(NOT backend IN_LIST FLEXOS_KNOWN_BACKENDS)
     string(JOIN ", " known ${FLEXOS_KNOWN_BACKENDS})
-    _flexos_fail(${target} "unknown backend '${backend}' (known: ${known})")
+    _flexos_fail(${target} "unknown backend '${backend}'${backend_origin} "
+                 "(known: ${known})")
   endif()
   list(LENGTH compartments ncompartments)
   if(ncompartments GREATER FLEXOS_MAX_COMPARTMENTS)
@@ -158,10 +190,10 @@ function(flexos_image target)
     if(backend STREQUAL "fcall")
       string(APPEND table "\t{ \"${comp_name}\", 0, 0 },\n")
     else()
-      string(APPEND source "extern char flexos__data_start_${comp}[], "
-                           "flexos__data_end_${comp}[];\n")
-      string(APPEND table "\t{ \"${comp_name}\", flexos__data_start_${comp}, "
-                          "flexos__data_end_${comp} },\n")
+      string(APPEND source "extern char flexos__data_start_${comp_name}[], "
+                           "flexos__data_end_${comp_name}[];\n")
+      string(APPEND table "\t{ \"${comp_name}\", flexos__data_start_${comp_name}, "
+                          "flexos__data_end_${comp_name} },\n")
       set(inputs "")
       if(comp STREQUAL target)
         string(APPEND inputs "    *CMakeFiles/${target}.dir/*(.data .data.* .bss .bss.* COMMON)\n")
@@ -172,9 +204,9 @@ function(flexos_image target)
         endforeach()
       endforeach()
       string(APPEND script
-        "  .flexos.data.${comp} ALIGN(4096) :\n  {\n"
-        "    flexos__data_start_${comp} = .;\n${inputs}"
-        "    . = ALIGN(4096);\n    flexos__data_end_${comp} = .;\n  }\n")
+        "  .flexos.data.${comp_name} ALIGN(4096) :\n  {\n"
+        "    flexos__data_start_${comp_name} = .;\n${inputs}"
+        "    . = ALIGN(4096);\n    flexos__data_end_${comp_name} = .;\n  }\n")
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
@@ -232,5 +264,8 @@ function(flexos_image target)
     endif()
   endforeach()
   set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend})
+  if(auto_gates) # flexos-gen (cmake/FlexOSGen.cmake)
+    _flexos_gen_image(${target} ${dir} ${backend})
+  endif()
   message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
 endfunction()

@@ -1,0 +1,40 @@
+/* consumer [violate]: gates into the vault's compartment and checks the
+ * results; with "violate", hands the vault a pointer to private data, which
+ * an isolating backend stops (exit 86) and fcall lets through. */
+#include <stdio.h>
+#include <string.h>
+
+#include <flexos/flexos.h>
+
+#include "vault.h"
+
+static int private_value = 4321; /* private to the default compartment */
+
+int main(int argc, char **argv)
+{
+	long mixed;
+	unsigned where;
+	int isolated = strcmp(flexos_backend_name(), "fcall") != 0;
+
+	printf("consumer: backend %s, %u compartments (%s, %s)\n",
+	       flexos_backend_name(), flexos_compartment_count(),
+	       flexos_compartment_name(0), flexos_compartment_name(1));
+	if (flexos_compartment_count() != 2)
+		return 1;
+
+	flexos_gate_r(mixed, vault, vault_mix, 6, 7);
+	where = flexos_gate(vault, vault_where);
+	if (mixed != 1042 || where != (isolated ? 1u : 0u)) {
+		printf("consumer: wrong result: mixed %ld, vault in %u\n",
+		       mixed, where);
+		return 1;
+	}
+	printf("consumer: gate ok (vault_mix = %ld, vault in compartment %u)\n",
+	       mixed, where);
+
+	if (argc > 1 && !strcmp(argv[1], "violate")) {
+		int seen = flexos_gate(vault, vault_peek, &private_value);
+		printf("consumer: vault read private value %d\n", seen);
+	}
+	return 0;
+}

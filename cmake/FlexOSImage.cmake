@@ -13,7 +13,6 @@
 # is set is named by it instead (the same sources built as two targets, one
 # per backend, keep one name).
 include_guard(GLOBAL)
-include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
 
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
@@ -71,15 +70,6 @@ function(flexos_image target)
         _flexos_fail(${target} "LIBRARIES must follow COMPARTMENT <name>")
       endif()
       set(mode LIBRARIES)
-    # flexos-gen options (cmake/FlexOSGen.cmake)
-    elseif(arg STREQUAL "AUTO_GATES")
-      set(auto_gates ON)
-      set(mode "")
-    elseif(arg STREQUAL "SHARING_POLICY" OR arg STREQUAL "PKRU_SCAN")
-      set(mode ${arg})
-    elseif(mode STREQUAL "SHARING_POLICY" OR mode STREQUAL "PKRU_SCAN")
-      set(gen_${mode} ${arg})
-      set(mode "")
     elseif(mode STREQUAL "BACKEND")
       set(backend ${arg})
       set(mode "")
@@ -264,8 +254,5 @@ function(flexos_image target)
     endif()
   endforeach()
   set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend})
-  if(auto_gates) # flexos-gen (cmake/FlexOSGen.cmake)
-    _flexos_gen_image(${target} ${dir} ${backend})
-  endif()
   message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
 endfunction()

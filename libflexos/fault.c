@@ -4,7 +4,6 @@
  * fault gets the same report and then the default action of the signal, so
  * a plain crash stays a plain crash. */
 #define _GNU_SOURCE
-#include <elfutils/libdwfl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,83 +33,7 @@ static const char *kind_name(enum flexos_memory_kind kind)
 	}
 }
 
-static Dwfl *open_symbols(void)
-{
-	static const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_linux_proc_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-	};
-	Dwfl *dwfl = dwfl_begin(&callbacks);
-
-	if (dwfl && (dwfl_linux_proc_report(dwfl, getpid()) != 0 ||
-		     dwfl_report_end(dwfl, NULL, NULL) != 0)) {
-		dwfl_end(dwfl);
-		return NULL;
-	}
-	return dwfl;
-}
-
-/* The sized function or object symbol containing `address`: the linker's
- * own marker symbols (section starts and ends) describe nothing. */
-static const char *containing_symbol(Dwfl_Module *module, uintptr_t address,
-				     GElf_Off *offset)
-{
-	int count = dwfl_module_getsymtab(module);
-
-	for (int i = 1; i < count; i++) {
-		GElf_Sym sym;
-		GElf_Addr start;
-		const char *name = dwfl_module_getsym_info(module, i, &sym,
-							   &start, NULL, NULL,
-							   NULL);
-		int type = GELF_ST_TYPE(sym.st_info);
-		if (name && (type == STT_OBJECT || type == STT_FUNC) &&
-		    address >= start && address - start < sym.st_size) {
-			*offset = address - start;
-			return name;
-		}
-	}
-	return NULL;
-}
-
-/* "symbol+0xoff (file:line)" for a code or data address, or "" when
- * nothing is known.  `lookup` is the address to find the line of (a return
- * address minus one). */
-static void describe(Dwfl *dwfl, uintptr_t address, uintptr_t lookup,
-		     char *out, size_t size)
-{
-	Dwfl_Module *module = dwfl ? dwfl_addrmodule(dwfl, lookup) : NULL;
-	GElf_Off offset = 0;
-	const char *name = module ? containing_symbol(module, lookup, &offset)
-				  : NULL;
-	Dwfl_Line *line = module ? dwfl_module_getsrc(module, lookup) : NULL;
-	int lineno = 0;
-	const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL,
-						NULL, NULL)
-				: NULL;
-	int n = 0;
-
-	out[0] = '\0';
-	if (name)
-		n = snprintf(out, size, "%s+0x%lx", name,
-			     (unsigned long)(offset + (address - lookup)));
-	if (file && n >= 0 && (size_t)n < size)
-		snprintf(out + n, size - (size_t)n, "%s(%s:%d)", n ? " " : "",
-			 file, lineno);
-}
-
-void flexos__describe_address(uintptr_t address, char *out, size_t size)
-{
-	Dwfl *dwfl = open_symbols();
-
-	describe(dwfl, address, address, out, size);
-	if (dwfl)
-		dwfl_end(dwfl);
-	if (!out[0])
-		snprintf(out, size, "??");
-}
-
-static void print_backtrace(Dwfl *dwfl, ucontext_t *context)
+static void print_backtrace(ucontext_t *context)
 {
 	unw_cursor_t cursor;
 	char where[512];
@@ -122,7 +45,7 @@ static void print_backtrace(Dwfl *dwfl, ucontext_t *context)
 		unw_word_t ip;
 		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
-		describe(dwfl, ip, i == 0 ? ip : ip - 1, where, sizeof(where));
+		flexos__describe(ip, i == 0 ? ip : ip - 1, where, sizeof(where));
 		fprintf(stderr, "flexos:   #%-2d 0x%012lx %s\n", i,
 			(unsigned long)ip, where[0] ? where : "??");
 		if (unw_step(&cursor) <= 0)
@@ -147,10 +70,12 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	char where[512];
 
 	(void)sig;
+	if (flexos__learning && isolation && owned &&
+	    flexos__learn_access(&fault, context))
+		return;
 	if (backend->grant_all)
 		backend->grant_all();
 	fflush(stdout);
-	Dwfl *dwfl = open_symbols();
 	const char *accessor = flexos__rt.compartments[fault.accessor].name;
 	if (isolation && owned)
 		fprintf(stderr,
@@ -167,18 +92,16 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		fprintf(stderr,
 			"flexos: segmentation fault in compartment '%s'\n",
 			accessor);
-	describe(dwfl, fault.address, fault.address, where, sizeof(where));
+	flexos__describe(fault.address, fault.address, where, sizeof(where));
 	fprintf(stderr, "flexos:   address 0x%lx", (unsigned long)fault.address);
 	if (owned)
 		fprintf(stderr, ": %s of '%s'", kind_name(fault.kind),
 			flexos__rt.compartments[fault.owner].name);
 	fprintf(stderr, where[0] ? " (%s)\n" : "\n", where);
-	describe(dwfl, fault.ip, fault.ip, where, sizeof(where));
+	flexos__describe(fault.ip, fault.ip, where, sizeof(where));
 	fprintf(stderr, "flexos:   at %s\n", where[0] ? where : "??");
 	fprintf(stderr, "flexos:   backend %s\n", flexos_backend_name());
-	print_backtrace(dwfl, context);
-	if (dwfl)
-		dwfl_end(dwfl);
+	print_backtrace(context);
 
 	if (!isolation) {
 		/* Let the access fault again, now with the default action. */

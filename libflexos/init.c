@@ -142,6 +142,7 @@ void flexos__init(void)
 	backend = image->backend ? image->backend : &flexos_backend_fcall;
 	flexos__rt.image = image;
 	flexos__rt.ncompartments = image->ncompartments;
+	flexos__learn_init();
 	if (backend->init) {
 		int err = backend->init(image->ncompartments, &backend);
 		if (err < 0)
@@ -152,6 +153,11 @@ void flexos__init(void)
 				    image->ncompartments, flexos_strerror(err));
 	}
 	flexos__rt.backend = backend;
+	if (flexos__learning && strcmp(backend->name, "mpk/emu"))
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "learning mode steps over accesses with page "
+			    "protection: it runs on the mpk backend (emulated "
+			    "keys), not on '%s'", backend->name);
 	flexos__rt.isolating = backend->flags & FLEXOS_BACKEND_PRIVATE_MEMORY;
 	flexos__gate_direct = !flexos__rt.isolating && !backend->call;
 	if (flexos__rt.isolating &&
@@ -162,6 +168,16 @@ void flexos__init(void)
 			    "assign, grant or revoke it", backend->name);
 
 	setup_shared_heap();
+	flexos__policy_load();
+	if (flexos__policy_shared_stacks) {
+		flexos__rt.shared_stacks = map_guarded(
+			(size_t)FLEXOS_MAX_COMPARTMENTS * FLEXOS__STACK_SLOTS *
+				FLEXOS__STACK_SIZE,
+			MAP_PRIVATE);
+		if (!flexos__rt.shared_stacks)
+			flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve shared "
+				    "stacks: %s", strerror(errno));
+	}
 	for (unsigned c = 0; c < image->ncompartments; c++)
 		setup_compartment(c, &image->compartments[c]);
 	flexos__fault_install();

@@ -51,6 +51,9 @@ struct flexos__runtime {
 	/* Lives at the start of the shared heap's own mapping, so that
 	 * processes sharing the mapping share the allocator (proc). */
 	struct flexos__heap *shared_heap;
+	/* Thread stacks of every compartment, when the sharing policy says
+	 * "stacks shared"; NULL otherwise. */
+	char *shared_stacks;
 };
 
 extern struct flexos__runtime flexos__rt;
@@ -87,6 +90,30 @@ void flexos__die(int status, const char *fmt, ...)
 /* Gates (gate.c). */
 extern bool flexos__gate_direct;
 
+/* The C library's allocator, for the runtime's own memory: it must stay
+ * reachable from every compartment (malloc from the runtime's code would
+ * land in the current compartment's private heap). */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *ptr, size_t size);
+extern void *__libc_memalign(size_t align, size_t size);
+extern void __libc_free(void *ptr);
+
+/* Sharing policy (policy.c). */
+extern bool flexos__policy_shared_stacks;
+void flexos__policy_load(void);
+bool flexos__policy_shared_site(uintptr_t return_address);
+
+/* Learning mode (learn.c). */
+extern bool flexos__learning;
+void flexos__learn_init(void);
+void flexos__learn_allocated(void *ptr, size_t size, const void *caller);
+void flexos__learn_freed(void *ptr);
+void flexos__learn_moved(void *from, void *to, size_t size);
+/* An isolation fault in learning mode: record it, step over the access.
+ * Returns false when the access cannot be stepped over. */
+bool flexos__learn_access(const struct flexos_fault *fault, void *context);
+
 /* Thread lifecycle (thread.c). */
 void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);
@@ -109,9 +136,29 @@ bool flexos__heap_owns(const struct flexos__heap *heap, const void *ptr);
 bool flexos__classify(uintptr_t address, unsigned *owner,
 		      enum flexos_memory_kind *kind);
 
-/* Faults and hooks. */
-/* "symbol+0xoff (file:line)" for an address of the image, or "??". */
+/* Symbols (symbols.c). */
+struct flexos__where {
+	const char *symbol; /* containing function or object, or NULL */
+	unsigned long offset;
+	const char *file; /* source of the code at the address, or NULL */
+	int line;
+};
+void flexos__where(uintptr_t lookup, struct flexos__where *where);
+/* "symbol+0xoff (file:line)", or "" when nothing is known; `lookup` is the
+ * address to name (a return address minus one), `address` the one shown. */
+void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
+		      size_t size);
+/* The same, "??" when nothing is known. */
 void flexos__describe_address(uintptr_t address, char *out, size_t size);
+/* The code of function `name` in the image; false if there is none. */
+bool flexos__function_code(const char *name, uintptr_t *start, uintptr_t *end);
+/* Calls found() for each code range of source line file:line (file may be
+ * a trailing part of the path); returns how many. */
+int flexos__line_code(const char *file, int line,
+		      void (*found)(uintptr_t start, uintptr_t end, void *),
+		      void *context);
+
+/* Faults and hooks. */
 void flexos__fault_install(void);
 void flexos__fault_thread_init(void);
 extern struct flexos_hooks flexos__hooks;

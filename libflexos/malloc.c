@@ -14,11 +14,6 @@
 
 #include "internal.h"
 
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t count, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-extern void *__libc_memalign(size_t align, size_t size);
-extern void __libc_free(void *ptr);
 
 extern char __executable_start[], etext[];
 
@@ -47,10 +42,18 @@ static struct flexos__heap *owning_heap(const void *ptr)
 static void *allocate(const void *caller, size_t size, size_t align)
 {
 	struct flexos__heap *heap = private_heap(caller);
+	void *ptr;
 
-	if (heap)
-		return flexos__heap_alloc(heap, size, align);
-	return align <= 16 ? __libc_malloc(size) : __libc_memalign(align, size);
+	if (!heap)
+		return align <= 16 ? __libc_malloc(size)
+				   : __libc_memalign(align, size);
+	/* The sharing policy names call sites whose memory crosses. */
+	if (flexos__policy_shared_site((uintptr_t)caller))
+		heap = flexos__rt.shared_heap;
+	ptr = flexos__heap_alloc(heap, size, align);
+	if (flexos__learning && heap != flexos__rt.shared_heap)
+		flexos__learn_allocated(ptr, size, caller);
+	return ptr;
 }
 
 void *malloc(size_t size)
@@ -81,10 +84,13 @@ void free(void *ptr)
 	if (!ptr)
 		return;
 	heap = owning_heap(ptr);
-	if (heap)
-		flexos__heap_free(heap, ptr);
-	else
+	if (!heap) {
 		__libc_free(ptr);
+		return;
+	}
+	if (flexos__learning)
+		flexos__learn_freed(ptr);
+	flexos__heap_free(heap, ptr);
 }
 
 void *realloc(void *ptr, size_t size)
@@ -96,7 +102,10 @@ void *realloc(void *ptr, size_t size)
 	heap = owning_heap(ptr);
 	if (!heap)
 		return __libc_realloc(ptr, size);
-	return flexos__heap_realloc(heap, ptr, size);
+	void *moved = flexos__heap_realloc(heap, ptr, size);
+	if (flexos__learning && moved)
+		flexos__learn_moved(ptr, moved, size);
+	return moved;
 }
 
 int posix_memalign(void **out, size_t align, size_t size)

@@ -33,8 +33,16 @@ char *flexos__stack_top(unsigned compartment)
 			    "compartment '%s' has no stack left for another "
 			    "thread (%u threads at most)",
 			    comp->name, FLEXOS__STACK_SLOTS);
+	/* A sharing policy may put every stack in shared memory: variables
+	 * on the stack then cross gates like shared data. */
+	char *stacks = flexos__rt.shared_stacks
+			       ? flexos__rt.shared_stacks +
+					 (size_t)compartment *
+						 FLEXOS__STACK_SLOTS *
+						 FLEXOS__STACK_SIZE
+			       : comp->arena + FLEXOS__HEAP_SIZE;
 	self->stack_slot[compartment] = (signed char)(slot + 1);
-	self->sp[compartment] = comp->arena + FLEXOS__HEAP_SIZE +
+	self->sp[compartment] = stacks +
 				(size_t)(slot + 1) * FLEXOS__STACK_SIZE -
 				FLEXOS__STACK_SLACK;
 	return self->sp[compartment];

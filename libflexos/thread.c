@@ -7,8 +7,6 @@
 
 #include "internal.h"
 
-extern void *__libc_malloc(size_t size);
-extern void __libc_free(void *ptr);
 extern int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 				 void *(*start)(void *), void *arg);
 

@@ -16,7 +16,13 @@ static int mpk_init(unsigned ncompartments,
 	const struct flexos_backend *chosen;
 	const char *mode = getenv("FLEXOS_MPK");
 
-	if (!mode || !*mode || !strcmp(mode, "auto"))
+	if (flexos__learning && mode && !strcmp(mode, "hw"))
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_MPK=hw: learning mode steps over accesses "
+			    "with page protection; use FLEXOS_MPK=emu or auto");
+	if (flexos__learning)
+		chosen = &flexos_mpk__emu;
+	else if (!mode || !*mode || !strcmp(mode, "auto"))
 		chosen = flexos_mpk__hw_available() ? &flexos_mpk__hw
 						    : &flexos_mpk__emu;
 	else if (!strcmp(mode, "hw"))

@@ -38,7 +38,7 @@ void flexos_proc__load_entries(void)
 	const struct entry *e;
 	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
 
-	entries = calloc(n ? n : 1, sizeof(*entries));
+	entries = __libc_calloc(n ? n : 1, sizeof(*entries));
 	if (!entries)
 		flexos__die(FLEXOS_EXIT_SETUP, "out of memory for entry points");
 	for (e = __start_flexos_entries; e < __stop_flexos_entries; e++)

@@ -34,6 +34,12 @@ struct flexos_image_desc {
 	/* FLEXOS_SHARED data, page aligned; empty when not laid out. */
 	char *shared_start;
 	char *shared_end;
+	/* The sharing policy file the build chose, or NULL (see
+	 * docs/porting.md); FLEXOS_POLICY overrides it. */
+	const char *policy;
+	/* Where a learning run writes its report (path prefix), or NULL:
+	 * the image runs in learning mode when this or FLEXOS_LEARN is set. */
+	const char *learn;
 };
 
 /* Defined by the generated image file; a program linked without one is a

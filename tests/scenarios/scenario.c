@@ -288,6 +288,11 @@ int main(int argc, char **argv)
 		printf("host read peer %s: %s\n", argv[2], block);
 		return 0;
 	}
+	if (!strcmp(name, "read-heap-then-crash")) {
+		peer_reads(on_heap, "heap");
+		fflush(stdout);
+		return *(volatile int *)NULL;
+	}
 	if (!strcmp(name, "shared"))
 		return shared();
 	if (!strcmp(name, "forged-gate"))

@@ -1,0 +1,468 @@
+/* Learning mode: run the program to find what must be shared.
+ *
+ * An access to another compartment's private memory is recorded instead of
+ * stopping the image: the page is opened, the access is single-stepped
+ * (trap flag), the page is closed again, and the program goes on.  What was
+ * touched is named by its origin: the allocation site for heap memory
+ * (recorded at allocation time in this mode), the symbol for static data,
+ * the function whose frame it is for stack memory.  The report (text, JSON,
+ * and a sharing policy the next build or run consumes) is rewritten
+ * atomically whenever something new is seen and at exit, so a learning run
+ * that crashes still leaves a usable report.
+ *
+ * Stepping uses page protection, so learning runs on the mpk emulation,
+ * one thread at a time (docs/porting.md). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "internal.h"
+
+#define MAX_OBJECTS 256
+#define MAX_ACCESSES 1024
+#define MAX_PENDING 8
+#define TRAP_FLAG 0x100
+
+bool flexos__learning;
+static const char *report_prefix;
+
+/* Live blocks of private heaps, with the return address of their
+ * allocation call. */
+struct allocation {
+	uintptr_t start, end;
+	uintptr_t site;
+};
+static struct allocation *allocations;
+static size_t nallocations, allocation_capacity;
+
+struct object {
+	enum flexos_memory_kind kind;
+	unsigned owner;
+	uintptr_t id; /* allocation site, symbol address, or function */
+	char name[256];
+	char policy[300];
+	char hint[300];
+};
+
+struct access {
+	unsigned object, accessor;
+	bool write;
+	char where[300];
+	unsigned long count;
+};
+
+static struct object objects[MAX_OBJECTS];
+static struct access accesses[MAX_ACCESSES];
+static unsigned nobjects, naccesses;
+static bool overflowed;
+
+static __thread uintptr_t pending[MAX_PENDING];
+static __thread unsigned npending;
+
+void flexos__learn_allocated(void *ptr, size_t size, const void *caller)
+{
+	if (!ptr)
+		return;
+	if (nallocations == allocation_capacity) {
+		size_t capacity = allocation_capacity ? 2 * allocation_capacity
+						      : 1024;
+		struct allocation *grown = __libc_realloc(
+			allocations, capacity * sizeof(*allocations));
+		if (!grown)
+			return;
+		allocations = grown;
+		allocation_capacity = capacity;
+	}
+	allocations[nallocations++] = (struct allocation){
+		(uintptr_t)ptr, (uintptr_t)ptr + size, (uintptr_t)caller
+	};
+}
+
+void flexos__learn_freed(void *ptr)
+{
+	for (size_t i = nallocations; i-- > 0;)
+		if (allocations[i].start == (uintptr_t)ptr) {
+			allocations[i] = allocations[--nallocations];
+			return;
+		}
+}
+
+/* realloc keeps the allocation site of the block it grows. */
+void flexos__learn_moved(void *from, void *to, size_t size)
+{
+	for (size_t i = nallocations; i-- > 0;)
+		if (allocations[i].start == (uintptr_t)from) {
+			allocations[i].start = (uintptr_t)to;
+			allocations[i].end = (uintptr_t)to + size;
+			return;
+		}
+}
+
+static uintptr_t allocation_site(uintptr_t address)
+{
+	for (size_t i = nallocations; i-- > 0;)
+		if (address >= allocations[i].start &&
+		    address < allocations[i].end)
+			return allocations[i].site;
+	return 0;
+}
+
+/* A code address inside the function whose frame holds `address`,
+ * walking the faulting thread's stack (gates keep it walkable across
+ * compartments).  A frame spans from its stack pointer up to its caller's;
+ * where a gate switched stacks the two are far apart, and that is not a
+ * frame. */
+static uintptr_t walk_to_frame(uintptr_t address, ucontext_t *context)
+{
+	unw_cursor_t cursor;
+	unw_word_t sp, ip, caller_sp;
+
+	if (unw_init_local2(&cursor, context, UNW_INIT_SIGNAL_FRAME) < 0)
+		return 0;
+	unw_get_reg(&cursor, UNW_REG_SP, &sp);
+	unw_get_reg(&cursor, UNW_REG_IP, &ip);
+	for (bool first = true; unw_step(&cursor) > 0; first = false) {
+		unw_get_reg(&cursor, UNW_REG_SP, &caller_sp);
+		if (address >= sp && address < caller_sp &&
+		    caller_sp - sp < FLEXOS__STACK_SIZE)
+			return first ? ip : ip - 1;
+		sp = caller_sp;
+		unw_get_reg(&cursor, UNW_REG_IP, &ip);
+	}
+	return 0;
+}
+
+/* The walk crosses the stacks of compartments the thread is not in: open
+ * them for its duration. */
+static uintptr_t frame_owner(uintptr_t address, ucontext_t *context)
+{
+	unsigned current = flexos__self.current;
+	uintptr_t owner;
+
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (c != current)
+			flexos__grant(c);
+	owner = walk_to_frame(address, context);
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (c != current)
+			flexos__revoke(c);
+	return owner;
+}
+
+static unsigned find_object(const struct flexos_fault *fault, uintptr_t id)
+{
+	const char *owner = flexos__rt.compartments[fault->owner].name;
+	struct flexos__where where;
+	struct object *o;
+
+	for (unsigned i = 0; i < nobjects; i++)
+		if (objects[i].owner == fault->owner &&
+		    objects[i].kind == fault->kind && objects[i].id == id)
+			return i;
+	if (nobjects == MAX_OBJECTS)
+		return MAX_OBJECTS;
+	o = &objects[nobjects];
+	o->kind = fault->kind;
+	o->owner = fault->owner;
+	o->id = id;
+	/* Heap objects are named by their allocation call: the return
+	 * address minus one is inside it. */
+	flexos__where(fault->kind == FLEXOS_MEMORY_HEAP && id ? id - 1 : id,
+		      &where);
+	switch (fault->kind) {
+	case FLEXOS_MEMORY_HEAP:
+		if (!where.file) {
+			snprintf(o->name, sizeof(o->name), "heap object of "
+				 "'%s' from an unknown allocation site", owner);
+			break;
+		}
+		snprintf(o->name, sizeof(o->name),
+			 "heap object allocated at %s:%d (%s) in compartment "
+			 "'%s'", where.file, where.line,
+			 where.symbol ? where.symbol : "??", owner);
+		snprintf(o->policy, sizeof(o->policy), "share-heap-at %s:%d",
+			 where.file, where.line);
+		snprintf(o->hint, sizeof(o->hint),
+			 "allocate it with flexos_shared_malloc at %s:%d",
+			 where.file, where.line);
+		break;
+	case FLEXOS_MEMORY_STATIC:
+		snprintf(o->name, sizeof(o->name),
+			 "static variable '%s' of compartment '%s'",
+			 where.symbol ? where.symbol : "??", owner);
+		if (where.symbol) {
+			snprintf(o->policy, sizeof(o->policy), "share-data %s",
+				 where.symbol);
+			snprintf(o->hint, sizeof(o->hint),
+				 "declare '%s' FLEXOS_SHARED", where.symbol);
+		}
+		break;
+	default:
+		snprintf(o->name, sizeof(o->name),
+			 "stack variable in %s (%s:%d) of compartment '%s'",
+			 where.symbol ? where.symbol : "??",
+			 where.file ? where.file : "??", where.line, owner);
+		snprintf(o->policy, sizeof(o->policy), "share-stacks");
+		snprintf(o->hint, sizeof(o->hint),
+			 "move the variable of %s to the shared heap "
+			 "(flexos_shared_malloc) or make it FLEXOS_SHARED",
+			 where.symbol ? where.symbol : "??");
+		break;
+	}
+	return nobjects++;
+}
+
+/* --- the report ------------------------------------------------------- */
+
+struct out {
+	int fd;
+	char buffer[4096];
+	size_t used;
+};
+
+static void flush_out(struct out *out)
+{
+	size_t done = 0;
+
+	while (done < out->used) {
+		ssize_t n = write(out->fd, out->buffer + done, out->used - done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	out->used = 0;
+}
+
+static void emit(struct out *out, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (out->used + (size_t)n > sizeof(out->buffer))
+		flush_out(out);
+	memcpy(out->buffer + out->used, line, (size_t)n);
+	out->used += (size_t)n;
+}
+
+/* JSON strings: our names hold no control characters but may hold quotes
+ * or backslashes (paths). */
+static const char *json(const char *text, char *buffer, size_t size)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; text[i] && j + 2 < size; i++) {
+		if (text[i] == '"' || text[i] == '\\')
+			buffer[j++] = '\\';
+		buffer[j++] = text[i];
+	}
+	buffer[j] = '\0';
+	return buffer;
+}
+
+static void write_text(struct out *out)
+{
+	emit(out, "FlexOS learning report: image '%s', %u object(s) cross "
+	     "compartments%s\n", flexos__rt.image->name, nobjects,
+	     overflowed ? " (more not recorded)" : "");
+	for (unsigned i = 0; i < nobjects; i++) {
+		emit(out, "\n%s\n", objects[i].name);
+		for (unsigned a = 0; a < naccesses; a++) {
+			if (accesses[a].object != i)
+				continue;
+			emit(out, "  %s by compartment '%s' at %s, %lu time%s\n",
+			     accesses[a].write ? "written" : "read",
+			     flexos__rt.compartments[accesses[a].accessor].name,
+			     accesses[a].where, accesses[a].count,
+			     accesses[a].count == 1 ? "" : "s");
+		}
+		if (objects[i].policy[0])
+			emit(out, "  policy: %s\n  or in the source: %s\n",
+			     objects[i].policy, objects[i].hint);
+	}
+}
+
+static void write_json(struct out *out)
+{
+	char a[600], b[600];
+
+	emit(out, "{\"image\": \"%s\", \"objects\": [",
+	     json(flexos__rt.image->name, a, sizeof(a)));
+	for (unsigned i = 0; i < nobjects; i++) {
+		static const char *const kinds[] = { "unknown", "static",
+						     "heap", "stack" };
+		emit(out, "%s\n  {\"kind\": \"%s\", \"owner\": \"%s\", "
+		     "\"name\": \"%s\", \"policy\": \"%s\", \"accesses\": [",
+		     i ? "," : "", kinds[objects[i].kind],
+		     flexos__rt.compartments[objects[i].owner].name,
+		     json(objects[i].name, a, sizeof(a)),
+		     json(objects[i].policy, b, sizeof(b)));
+		bool first = true;
+		for (unsigned k = 0; k < naccesses; k++) {
+			if (accesses[k].object != i)
+				continue;
+			emit(out, "%s\n    {\"compartment\": \"%s\", "
+			     "\"access\": \"%s\", \"at\": \"%s\", "
+			     "\"count\": %lu}", first ? "" : ",",
+			     flexos__rt.compartments[accesses[k].accessor].name,
+			     accesses[k].write ? "write" : "read",
+			     json(accesses[k].where, a, sizeof(a)),
+			     accesses[k].count);
+			first = false;
+		}
+		emit(out, "]}");
+	}
+	emit(out, "\n], \"complete\": %s}\n", overflowed ? "false" : "true");
+}
+
+static void write_policy(struct out *out)
+{
+	emit(out, "# Sharing policy learned from a run of image '%s'.\n",
+	     flexos__rt.image->name);
+	for (unsigned i = 0; i < nobjects; i++) {
+		bool seen = false;
+		if (!objects[i].policy[0])
+			continue;
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = !strcmp(objects[j].policy, objects[i].policy);
+		if (!seen)
+			emit(out, "%s\n", objects[i].policy);
+	}
+}
+
+/* Each file is written beside its final name and renamed over it. */
+static void write_file(const char *suffix, void (*content)(struct out *))
+{
+	char path[4096], temporary[4200];
+	struct out out = { .used = 0 };
+
+	snprintf(path, sizeof(path), "%s.%s", report_prefix, suffix);
+	snprintf(temporary, sizeof(temporary), "%s.tmp.%d", path, getpid());
+	out.fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		      0644);
+	if (out.fd < 0)
+		return;
+	content(&out);
+	flush_out(&out);
+	close(out.fd);
+	rename(temporary, path);
+}
+
+static void write_report(void)
+{
+	write_file("txt", write_text);
+	write_file("json", write_json);
+	write_file("policy", write_policy);
+}
+
+/* --- stepping over --------------------------------------------------- */
+
+bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
+{
+	ucontext_t *context = context_;
+	uintptr_t page = fault->address & ~(uintptr_t)(FLEXOS__PAGE - 1);
+	uintptr_t id;
+	struct flexos__where where;
+	unsigned object, a;
+	bool fresh = false;
+
+	if (npending == MAX_PENDING)
+		return false;
+	if (fault->kind == FLEXOS_MEMORY_HEAP)
+		id = allocation_site(fault->address);
+	else if (fault->kind == FLEXOS_MEMORY_STACK)
+		id = frame_owner(fault->address, context);
+	else {
+		flexos__where(fault->address, &where);
+		id = where.symbol ? fault->address - where.offset
+				  : fault->address;
+	}
+	object = find_object(fault, id);
+	if (object == MAX_OBJECTS) {
+		overflowed = true;
+	} else {
+		char at[300];
+		flexos__describe(fault->ip, fault->ip, at, sizeof(at));
+		for (a = 0; a < naccesses; a++)
+			if (accesses[a].object == object &&
+			    accesses[a].accessor == fault->accessor &&
+			    accesses[a].write == fault->write &&
+			    !strcmp(accesses[a].where, at))
+				break;
+		if (a == naccesses && naccesses < MAX_ACCESSES) {
+			accesses[naccesses] = (struct access){
+				object, fault->accessor, fault->write, "", 0
+			};
+			snprintf(accesses[naccesses].where,
+				 sizeof(accesses[naccesses].where), "%s", at);
+			naccesses++;
+			fresh = true;
+		}
+		if (a < naccesses)
+			accesses[a].count++;
+		else
+			overflowed = true;
+	}
+	if (fresh)
+		write_report();
+
+	if (mprotect((void *)page, FLEXOS__PAGE, PROT_READ | PROT_WRITE) != 0)
+		return false;
+	pending[npending++] = page;
+	context->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+	return true;
+}
+
+/* The stepped access is done: close what it opened. */
+static void on_trap(int sig, siginfo_t *info, void *context_)
+{
+	ucontext_t *context = context_;
+
+	(void)info;
+	if (!npending) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	while (npending)
+		mprotect((void *)pending[--npending], FLEXOS__PAGE, PROT_NONE);
+	context->uc_mcontext.gregs[REG_EFL] &= ~TRAP_FLAG;
+}
+
+void flexos__learn_init(void)
+{
+	const char *prefix = getenv("FLEXOS_LEARN");
+	struct sigaction action = {
+		.sa_sigaction = on_trap,
+		.sa_flags = SA_SIGINFO | SA_ONSTACK,
+	};
+
+	if (!prefix || !*prefix)
+		prefix = flexos__rt.image->learn;
+	if (!prefix || !*prefix)
+		return;
+	report_prefix = prefix;
+	flexos__learning = true;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGTRAP, &action, NULL) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: cannot install "
+			    "the SIGTRAP handler: %s", strerror(errno));
+	write_report();
+	atexit(write_report);
+}

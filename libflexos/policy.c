@@ -1,0 +1,138 @@
+/* The sharing policy: what an image shares beyond FLEXOS_SHARED and the
+ * shared heap, decided by the build (written by hand, or by a learning run)
+ * rather than by the source.  One directive a line, '#' starts a comment:
+ *
+ *   share-heap-at FILE:LINE...  memory allocated by the call at FILE:LINE
+ *                               comes from the shared heap (FILE may be a
+ *                               trailing part of the path)
+ *   share-heap FUNCTION...      memory allocated by FUNCTION's own calls
+ *                               comes from the shared heap
+ *   share-data SYMBOL...        SYMBOL lives in the shared region (placed
+ *                               when the image is linked, see flexos-gen)
+ *   share-stacks                every compartment's thread stacks are
+ *                               shared memory
+ *
+ * The same file feeds flexos-gen (docs/porting.md).  The runtime reads the
+ * file named by FLEXOS_POLICY, or the image's own.  A malformed line stops
+ * the image (FLEXOS_EXIT_SETUP); an entry that names no code any more
+ * (stale: the source moved or changed) is a warning naming it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct range {
+	uintptr_t start, end;
+};
+
+static struct range *heap_sites;
+static size_t nheap_sites, heap_capacity;
+
+bool flexos__policy_shared_stacks;
+
+static void add_site(uintptr_t start, uintptr_t end, void *unused)
+{
+	(void)unused;
+	if (nheap_sites == heap_capacity) {
+		heap_capacity = heap_capacity ? 2 * heap_capacity : 16;
+		heap_sites = __libc_realloc(heap_sites,
+					    heap_capacity * sizeof(*heap_sites));
+		if (!heap_sites)
+			flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
+				    "the sharing policy");
+	}
+	heap_sites[nheap_sites++] = (struct range){ start, end };
+}
+
+static void stale(const char *path, unsigned number, const char *what)
+{
+	fprintf(stderr, "flexos: warning: policy %s:%u: no code for '%s'; "
+		"stale entry? (the source moved or changed)\n", path, number,
+		what);
+}
+
+static bool share_site(const char *path, unsigned number, char *site)
+{
+	char *colon = strrchr(site, ':'), *end;
+	long line;
+
+	if (!colon || colon == site)
+		return false;
+	*colon = '\0';
+	line = strtol(colon + 1, &end, 10);
+	if (*end || line <= 0)
+		return false;
+	if (flexos__line_code(site, (int)line, add_site, NULL) == 0) {
+		*colon = ':';
+		stale(path, number, site);
+	}
+	return true;
+}
+
+static void parse(const char *path, unsigned number, char *line)
+{
+	char *directive = strtok(line, " \t\r\n");
+	char *word;
+
+	if (!directive || directive[0] == '#')
+		return;
+	if (!strcmp(directive, "share-stacks")) {
+		flexos__policy_shared_stacks = true;
+		if (!strtok(NULL, " \t\r\n"))
+			return;
+		goto malformed;
+	}
+	word = strtok(NULL, " \t\r\n");
+	if (!word)
+		goto malformed;
+	for (; word && word[0] != '#'; word = strtok(NULL, " \t\r\n")) {
+		if (!strcmp(directive, "share-heap-at")) {
+			if (!share_site(path, number, word))
+				goto malformed;
+		} else if (!strcmp(directive, "share-heap")) {
+			uintptr_t start, end;
+			if (flexos__function_code(word, &start, &end))
+				add_site(start, end, NULL);
+			else
+				stale(path, number, word);
+		} else if (strcmp(directive, "share-data")) {
+			goto malformed; /* share-data: placed at link time */
+		}
+	}
+	return;
+malformed:
+	flexos__die(FLEXOS_EXIT_SETUP,
+		    "policy %s:%u: not a directive; expected share-heap-at "
+		    "FILE:LINE, share-heap FUNCTION, share-data SYMBOL or "
+		    "share-stacks", path, number);
+}
+
+void flexos__policy_load(void)
+{
+	const char *path = getenv("FLEXOS_POLICY");
+	char line[1024];
+	unsigned number = 0;
+	FILE *file;
+
+	if (!path || !*path)
+		path = flexos__rt.image->policy;
+	if (!path || !*path)
+		return;
+	file = fopen(path, "r");
+	if (!file)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot read the sharing policy "
+			    "'%s': %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), file))
+		parse(path, ++number, line);
+	fclose(file);
+}
+
+bool flexos__policy_shared_site(uintptr_t return_address)
+{
+	for (size_t i = 0; i < nheap_sites; i++)
+		if (return_address - 1 >= heap_sites[i].start &&
+		    return_address - 1 < heap_sites[i].end)
+			return true;
+	return false;
+}

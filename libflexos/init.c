@@ -52,7 +52,7 @@ static size_t shared_heap_size(void)
 	const char *text = getenv("FLEXOS_SHARED_HEAP_SIZE");
 	char *end;
 
-	if (!text)
+	if (!text || !*text)
 		return SHARED_HEAP_DEFAULT;
 	errno = 0;
 	unsigned long long size = strtoull(text, &end, 0);

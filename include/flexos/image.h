@@ -3,8 +3,8 @@
  *
  * Applications never write this by hand: flexos_image() in CMake generates
  * it from the build configuration.  It is public because the generated file
- * is compiled against it, and because a build without CMake writes the same
- * few lines (see docs/pkg-config.md). */
+ * is compiled against it; a build without CMake may write the same few
+ * lines (see the generated image.c of any example). */
 #ifndef FLEXOS_IMAGE_H
 #define FLEXOS_IMAGE_H
 

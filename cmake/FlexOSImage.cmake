@@ -1,6 +1,9 @@
 # flexos_image(<target>
 #   [BACKEND <fcall|mpk|proc>]
-#   [COMPARTMENT <name> LIBRARIES <library targets...>]...)
+#   [COMPARTMENT <name> LIBRARIES <library targets...>]...
+#   [AUTO_GATES] [PKRU_SCAN off|warn|error]     flexos-gen (docs/gen.md)
+#   [SHARING_POLICY <file>]                     docs/porting.md
+#   [LEARN <report prefix>])                    run in learning mode
 #
 # Turns the executable <target> into a FlexOS image: <target>'s own code and
 # every library it links that is not named in a COMPARTMENT form the default
@@ -13,10 +16,12 @@
 # is set is named by it instead (the same sources built as two targets, one
 # per backend, keep one name).
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
+include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
-set(FLEXOS_KNOWN_BACKENDS fcall mpk proc)
+set(FLEXOS_KNOWN_BACKENDS fcall mpk proc baremetal)
 set(FLEXOS_MAX_COMPARTMENTS 16)
 
 function(_flexos_fail target)
@@ -70,6 +75,17 @@ function(flexos_image target)
         _flexos_fail(${target} "LIBRARIES must follow COMPARTMENT <name>")
       endif()
       set(mode LIBRARIES)
+    # flexos-gen options (cmake/FlexOSGen.cmake)
+    elseif(arg STREQUAL "AUTO_GATES")
+      set(auto_gates ON)
+      set(mode "")
+    elseif(arg STREQUAL "SHARING_POLICY" OR arg STREQUAL "PKRU_SCAN" OR
+           arg STREQUAL "LEARN")
+      set(mode ${arg})
+    elseif(mode STREQUAL "SHARING_POLICY" OR mode STREQUAL "PKRU_SCAN" OR
+           mode STREQUAL "LEARN")
+      set(gen_${mode} ${arg})
+      set(mode "")
     elseif(mode STREQUAL "BACKEND")
       set(backend ${arg})
       set(mode "")
@@ -201,6 +217,25 @@ function(flexos_image target)
     math(EXPR index "${index} + 1")
   endforeach()
   string(APPEND header "#endif\n")
+  # The sharing policy and the learning-mode report, for the runtime.
+  set(run_time_files "0, 0")
+  if(gen_SHARING_POLICY OR gen_LEARN)
+    set(run_time_files "")
+    # A policy is an input (relative to the sources); the report prefix an
+    # output (relative to the build tree).
+    set(base_gen_SHARING_POLICY ${CMAKE_CURRENT_SOURCE_DIR})
+    set(base_gen_LEARN ${CMAKE_CURRENT_BINARY_DIR})
+    foreach(file gen_SHARING_POLICY gen_LEARN)
+      if(${file})
+        get_filename_component(path "${${file}}" ABSOLUTE
+                               BASE_DIR ${base_${file}})
+        string(APPEND run_time_files "\"${path}\", ")
+      else()
+        string(APPEND run_time_files "0, ")
+      endif()
+    endforeach()
+    string(REGEX REPLACE ", $" "" run_time_files "${run_time_files}")
+  endif()
   if(backend STREQUAL "fcall")
     set(shared_bounds "0, 0")
   else()
@@ -210,7 +245,7 @@ function(flexos_image target)
   string(APPEND source "\nstatic const struct flexos_compartment_desc compartments[] = {\n"
                        "${table}};\n\nconst struct flexos_image_desc flexos_image = {\n"
                        "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments,\n"
-                       "\t${shared_bounds}\n};\n")
+                       "\t${shared_bounds}, ${run_time_files}\n};\n")
   string(APPEND script
     "  .flexos.shared ALIGN(4096) :\n  {\n    flexos__shared_start = .;\n"
     "    *(.flexos.shared .flexos.shared.*)\n    . = ALIGN(4096);\n"
@@ -222,12 +257,17 @@ function(flexos_image target)
   # The description is compiled apart from <target>'s objects: it must stay
   # in memory every compartment can read.
   add_library(${target}_flexos_image OBJECT ${dir}/image.c)
+  # The runtime every part builds against: baremetal's is built with musl.
+  set(runtime FlexOS::flexos)
+  if(backend STREQUAL "baremetal")
+    set(runtime FlexOS::baremetal)
+  endif()
   if(backend STREQUAL "fcall")
     set(backend_target FlexOS::flexos)
   else()
     set(backend_target FlexOS::${backend})
   endif()
-  target_link_libraries(${target}_flexos_image PRIVATE FlexOS::flexos)
+  target_link_libraries(${target}_flexos_image PRIVATE ${runtime})
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_flexos_image>)
   target_link_libraries(${target} PRIVATE ${backend_target})
   target_link_options(${target} PRIVATE
@@ -249,10 +289,16 @@ function(flexos_image target)
     get_target_property(imported ${part} IMPORTED)
     if(NOT imported)
       target_include_directories(${part} PRIVATE ${dir}/include)
-      target_link_libraries(${part} PRIVATE FlexOS::flexos)
+      target_link_libraries(${part} PRIVATE ${runtime})
       target_compile_definitions(${part} PRIVATE FLEXOS_BACKEND_${BACKEND}=1)
     endif()
   endforeach()
   set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend})
+  if(backend STREQUAL "baremetal") # cmake/FlexOSBaremetal.cmake
+    _flexos_baremetal_image(${target})
+  endif()
+  if(auto_gates) # flexos-gen (cmake/FlexOSGen.cmake)
+    _flexos_gen_image(${target} ${dir} ${backend})
+  endif()
   message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
 endfunction()

@@ -29,13 +29,14 @@ static struct flexos__heap *private_heap(const void *caller)
 
 static struct flexos__heap *owning_heap(const void *ptr)
 {
+	if (flexos__rt.shared_heap &&
+	    flexos__heap_owns(flexos__rt.shared_heap, ptr))
+		return flexos__rt.shared_heap;
 	if (!flexos__rt.isolating)
 		return NULL;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		if (flexos__heap_owns(&flexos__rt.compartments[c].heap, ptr))
 			return &flexos__rt.compartments[c].heap;
-	if (flexos__heap_owns(flexos__rt.shared_heap, ptr))
-		return flexos__rt.shared_heap;
 	return NULL;
 }
 

@@ -8,7 +8,11 @@ set -euo pipefail
 packages=(
 	gcc make cmake pkg-config        # build
 	libunwind-dev libdw-dev          # fault reports: backtraces, file:line
-	libcriterion-dev                 # unit tests
+	libelf-dev                       # flexos-gen reads objects
+	zlib1g-dev                       # the zlib example: Debian's libz.a
+	libcriterion-dev python3         # unit tests, report checks
+	clang libclang-rt-14-dev         # fuzzing flexos-gen (libFuzzer)
+	binutils                         # nm, readelf, objdump in gen tests
 	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
 )
 

@@ -1,0 +1,137 @@
+/* The gate trampoline of the baremetal backend: the shape of gate.S (same
+ * frame, same stubs, same C halves around the call) with one WRPKRU per
+ * direction instead of two.  gate.S opens the destination before closing
+ * the caller so that C can copy between the two stacks; under TCG every
+ * WRPKRU flushes QEMU's TLB, so here the arguments go through a per-thread
+ * area of the TCB (flexos_baremetal__xfer, key 0) and PKRU goes straight
+ * from "caller only" to "callee only":
+ *
+ *   caller's stack: save registers in a frame; C copies the frame and the
+ *                   stack arguments to xfer and picks the callee's stack
+ *   WRPKRU          callee only
+ *   callee's stack: copy xfer there, call, C puts the results in xfer
+ *   WRPKRU          caller only
+ *   caller's stack: C restores the bookkeeping, results come from xfer
+ *
+ * Between a WRPKRU and the stack switch nothing touches memory: the old
+ * stack is already closed, the new one not yet in use. */
+#include "gate_frame.h"
+
+#define XFER_SIZE (GATE_STACK_ARGS + GATE_FRAME_SIZE)
+
+.macro WRPKRU_EDX		/* PKRU = %edx; clobbers %eax, %ecx, %edx */
+	movl	%edx, %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	.byte	0x0f, 0x01, 0xef
+.endm
+
+	.text
+	.globl	flexos__gate
+	.type	flexos__gate, @function
+flexos__gate:
+	.cfi_startproc
+	movl	(%r10), %r10d
+	cmpl	%r10d, %fs:flexos__self@tpoff
+	jne	1f
+	jmp	*%r11
+1:	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	subq	$GATE_FRAME_SIZE, %rsp
+	movq	%rdi, GATE_RDI(%rsp)
+	movq	%rsi, GATE_RSI(%rsp)
+	movq	%rdx, GATE_RDX(%rsp)
+	movq	%rcx, GATE_RCX(%rsp)
+	movq	%r8, GATE_R8(%rsp)
+	movq	%r9, GATE_R9(%rsp)
+	movq	%rax, GATE_RAX(%rsp)
+	movq	%r10, GATE_DEST(%rsp)
+	movq	%r11, GATE_FN(%rsp)
+	movaps	%xmm0, GATE_XMM+0(%rsp)
+	movaps	%xmm1, GATE_XMM+16(%rsp)
+	movaps	%xmm2, GATE_XMM+32(%rsp)
+	movaps	%xmm3, GATE_XMM+48(%rsp)
+	movaps	%xmm4, GATE_XMM+64(%rsp)
+	movaps	%xmm5, GATE_XMM+80(%rsp)
+	movaps	%xmm6, GATE_XMM+96(%rsp)
+	movaps	%xmm7, GATE_XMM+112(%rsp)
+	movq	%rsp, %rdi
+	leaq	16(%rbp), %rsi
+	call	flexos_baremetal__gate_enter	/* %rax: callee's sp, %edx: PKRU */
+	movq	%rax, %r11
+	WRPKRU_EDX
+	movq	%r11, %rsp
+	movq	%r11, %rdi
+	movq	%fs:0, %rsi
+	leaq	flexos_baremetal__xfer@tpoff(%rsi), %rsi
+	movl	$XFER_SIZE / 8, %ecx
+	rep movsq
+#define F(x) GATE_STACK_ARGS+x(%rsp)
+	movq	F(GATE_RDI), %rdi
+	movq	F(GATE_RSI), %rsi
+	movq	F(GATE_RDX), %rdx
+	movq	F(GATE_RCX), %rcx
+	movq	F(GATE_R8), %r8
+	movq	F(GATE_R9), %r9
+	movaps	F(GATE_XMM+0), %xmm0
+	movaps	F(GATE_XMM+16), %xmm1
+	movaps	F(GATE_XMM+32), %xmm2
+	movaps	F(GATE_XMM+48), %xmm3
+	movaps	F(GATE_XMM+64), %xmm4
+	movaps	F(GATE_XMM+80), %xmm5
+	movaps	F(GATE_XMM+96), %xmm6
+	movaps	F(GATE_XMM+112), %xmm7
+	movq	F(GATE_FN), %r11
+	movq	F(GATE_RAX), %rax
+	call	*%r11
+	movq	%rax, F(GATE_RET_RAX)
+	movq	%rdx, F(GATE_RET_RDX)
+	movaps	%xmm0, F(GATE_RET_XMM0)
+	movaps	%xmm1, F(GATE_RET_XMM1)
+#undef F
+	leaq	GATE_STACK_ARGS(%rsp), %rdi
+	call	flexos_baremetal__gate_leave	/* %rax: caller's frame, %edx: PKRU */
+	movq	%rax, %r11
+	WRPKRU_EDX
+	movq	%r11, %rsp
+	movq	%rsp, %rdi
+	call	flexos_baremetal__gate_left
+	movq	%fs:0, %rsi
+	leaq	flexos_baremetal__xfer@tpoff(%rsi), %rsi
+#define X(x) GATE_STACK_ARGS+x(%rsi)
+	movq	X(GATE_RET_RAX), %rax
+	movq	X(GATE_RET_RDX), %rdx
+	movaps	X(GATE_RET_XMM0), %xmm0
+	movaps	X(GATE_RET_XMM1), %xmm1
+#undef X
+	leave
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size	flexos__gate, .-flexos__gate
+
+/* void *flexos__call_on_stack(void *(*fn)(void *), void *arg, char *sp) */
+	.globl	flexos__call_on_stack
+	.type	flexos__call_on_stack, @function
+flexos__call_on_stack:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	andq	$-16, %rdx
+	movq	%rdx, %rsp
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	call	*%rax
+	leave
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size	flexos__call_on_stack, .-flexos__call_on_stack
+
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,179 @@
+/* The baremetal kernel's internal interfaces: one small module per file
+ * (console.c, memory.c, paging.c, trap.c, syscall.c, loader.c, timer.c,
+ * machine.c), all in ring 0, one CPU, one program. */
+#ifndef FLEXOS_BAREMETAL_KERNEL_H
+#define FLEXOS_BAREMETAL_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi.h"
+
+#define PAGE_SIZE 4096ul
+#define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
+#define PAGE_UP(x) PAGE_DOWN((uint64_t)(x) + PAGE_SIZE - 1)
+
+/* Exit statuses of the machine besides the program's own (docs/baremetal.md). */
+#define EXIT_SETUP 87          /* FLEXOS_EXIT_SETUP: cannot start the image */
+#define EXIT_KERNEL_TRAP 96    /* + vector: exception in the kernel itself */
+#define EXIT_SIGNAL 128        /* + Linux signal number, as a shell shows it */
+
+/* Selectors (baremetal_boot.S sets up the first three, trap.c the rest). */
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define USER_DS 0x1b
+#define USER_CS 0x23
+#define TSS_SEL 0x28
+
+/* Layout of baremetal_entry.S, lowest address first. */
+struct trap_frame {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "baremetal_entry.S");
+
+/* machine.c: the CPU and the machine around it. */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+static inline uint32_t rdpkru(void)
+{
+	uint32_t v, edx;
+	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(v), "=d"(edx) : "c"(0));
+	return v;
+}
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+void machine_init(void);
+/* Hands `status` to the host and stops; never returns. */
+__attribute__((noreturn)) void machine_exit(int status);
+/* Report a fatal setup error and stop with EXIT_SETUP. */
+__attribute__((noreturn, format(printf, 1, 2))) void panic_setup(const char *fmt,
+								  ...);
+
+/* console.c: serial port COM1. */
+void console_init(void);
+void console_write(const char *s, size_t n);
+extern bool console_crlf;
+__attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
+int kvsnprintf(char *out, size_t size, const char *fmt, va_list ap);
+__attribute__((format(printf, 3, 4))) int ksnprintf(char *out, size_t size,
+						    const char *fmt, ...);
+
+/* lib.c: what the compiler may call even in a freestanding kernel. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* memory.c: physical frames below 1 GiB, which the boot page tables
+ * identity-map, so a frame's address is also where the kernel reaches it. */
+#define PHYS_LIMIT (1ul << 30)
+void memory_init(uint32_t multiboot_info);
+void memory_reserve(uint64_t start, uint64_t end);
+uint64_t frame_alloc(void); /* zeroed; 0 when none is left */
+void frame_free(uint64_t frame);
+uint64_t frames_free(void);
+uint64_t memory_total(void);
+
+/* paging.c: the program's half of the address space. */
+#define PROT_R 1
+#define PROT_W 2
+#define PROT_X 4
+#define USER_START (1ul << 30)
+#define USER_END (1ul << 39)
+void paging_init(void);
+int vm_map(uint64_t va, uint64_t len, int prot, int key, bool populate);
+int vm_protect(uint64_t va, uint64_t len, int prot, int key);
+int vm_unmap(uint64_t va, uint64_t len);
+/* Makes the access possible if the mapping allows it (fills a page on
+ * demand); else returns the FLEXOS_BAREMETAL_FAULT_* reason. */
+int vm_fault(uint64_t va, bool write, uint64_t *key);
+/* Whether the kernel may touch [va, va+len) on the program's behalf, with
+ * the program's own rights (its PKRU); fills pages on demand. */
+bool vm_user_ok(uint64_t va, uint64_t len, bool write);
+bool vm_out_of_memory(void);
+/* Where the kernel reaches the byte of the program at va (0: no frame). */
+uint64_t vm_frame_of(uint64_t va);
+/* Copies into mapped, populated pages of the program (the loader). */
+void vm_write(uint64_t va, const void *src, uint64_t n);
+
+/* trap.c */
+void trap_init(void);
+void trap(struct trap_frame *frame);
+__attribute__((noreturn)) void trap_return(struct trap_frame *frame);
+extern uint64_t kernel_stack_top;
+extern uint64_t user_fault_handler, user_fault_stack;
+const char *symbol_of(uint64_t address, char *out, size_t size);
+
+/* syscall.c */
+void syscall_init(void);
+void syscall_dispatch(struct trap_frame *frame);
+extern bool syscall_trace; /* kernel option flexos.trace */
+
+/* loader.c: the program, a static ELF handed over as a multiboot module. */
+struct program {
+	const char *name;  /* the module's command line, first word */
+	const uint8_t *elf;
+	uint64_t size;
+	uint64_t entry, brk;
+	uint64_t phdr, phnum;
+};
+void loader_load(struct program *program);
+uint64_t loader_stack(const struct program *program, const char *args,
+		      const char *env);
+bool loader_symbol(uint64_t address, const char **name, uint64_t *offset);
+extern struct program the_program;
+
+/* files.c: read-only files, the modules after the program. */
+void files_add(const char *name, const void *data, uint64_t size);
+int64_t files_open(uint64_t path, uint64_t flags);
+int64_t files_read(uint64_t fd, uint64_t buf, uint64_t len);
+int64_t files_seek(uint64_t fd, int64_t offset, uint64_t whence);
+int64_t files_close(uint64_t fd);
+
+/* timer.c: the PIT's tick and the TSC, calibrated against it. */
+void timer_init(void);
+void timer_tick(void);
+uint64_t time_ns(void); /* since the kernel's first instruction */
+void time_sleep_ns(uint64_t ns);
+extern uint64_t boot_tsc, tsc_hz, user_entry_ns;
+
+#endif

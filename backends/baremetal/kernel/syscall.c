@@ -1,0 +1,340 @@
+/* The Linux system calls a static musl program makes, served for the one
+ * program the machine runs, plus the kernel's own few (abi.h).  Every
+ * pointer the program passes is checked with the program's own rights,
+ * its PKRU included, before the kernel touches it: a compartment cannot
+ * make the kernel read or write memory it may not touch itself. */
+#include "kernel.h"
+
+#define ENOENT 2
+#define EBADF 9
+#define ENOMEM 12
+#define EFAULT 14
+#define EINVAL 22
+#define ENOTTY 25
+#define ENOSYS 38
+#define ENOSPC 28
+
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MMAP_BASE 0x4000000000ul
+#define MMAP_END 0x7000000000ul
+#define MSR_FS_BASE 0xc0000100
+#define NKEYS 16
+
+bool syscall_trace;
+static uint64_t brk_start, brk_end, mmap_next = MMAP_BASE;
+static uint16_t keys_used = 1; /* key 0: everybody's */
+
+struct iovec {
+	uint64_t base, len;
+};
+
+static int64_t do_write(uint64_t fd, uint64_t buf, uint64_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (!vm_user_ok(buf, len, false))
+		return -EFAULT;
+	console_write((const char *)buf, len);
+	return (int64_t)len;
+}
+
+static int64_t do_writev(uint64_t fd, uint64_t iov, uint64_t count)
+{
+	int64_t total = 0;
+
+	if (count > 1024 || !vm_user_ok(iov, count * sizeof(struct iovec), false))
+		return -EINVAL;
+	const struct iovec *v = (const struct iovec *)iov;
+	for (uint64_t i = 0; i < count; i++) {
+		int64_t n = do_write(fd, v[i].base, v[i].len);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
+}
+
+static int64_t do_readv(uint64_t fd, uint64_t iov, uint64_t count)
+{
+	int64_t total = 0;
+
+	if (count > 1024 || !vm_user_ok(iov, count * sizeof(struct iovec), false))
+		return -EINVAL;
+	const struct iovec *v = (const struct iovec *)iov;
+	for (uint64_t i = 0; i < count; i++) {
+		int64_t n = files_read(fd, v[i].base, v[i].len);
+		if (n < 0)
+			return n;
+		total += n;
+		if ((uint64_t)n < v[i].len)
+			break;
+	}
+	return total;
+}
+
+static int64_t do_mmap(uint64_t addr, uint64_t len, uint64_t prot,
+		       uint64_t flags)
+{
+	len = PAGE_UP(len);
+	if (!len || !(flags & MAP_ANONYMOUS))
+		return len ? -ENOSYS : -EINVAL; /* no files to map */
+	if (!(flags & MAP_FIXED)) {
+		if (len > MMAP_END - mmap_next)
+			return -ENOMEM;
+		addr = mmap_next;
+		/* An unmapped page between mappings, as on Linux by chance. */
+		mmap_next += len + PAGE_SIZE;
+	} else if (addr % PAGE_SIZE) {
+		return -EINVAL;
+	} else {
+		vm_unmap(addr, len);
+	}
+	int err = vm_map(addr, len, (int)prot & 7, 0, false);
+	return err < 0 ? err : (int64_t)addr;
+}
+
+static int64_t do_brk(uint64_t addr)
+{
+	if (addr <= brk_end || addr >= brk_start + (1ul << 32))
+		return (int64_t)brk_end;
+	if (PAGE_UP(addr) > PAGE_UP(brk_end) &&
+	    vm_map(PAGE_UP(brk_end), PAGE_UP(addr) - PAGE_UP(brk_end),
+		   PROT_R | PROT_W, 0, false) < 0)
+		return (int64_t)brk_end;
+	brk_end = addr;
+	return (int64_t)brk_end;
+}
+
+static void wrpkru(uint32_t v)
+{
+	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0));
+}
+
+static int64_t pkey_alloc(uint64_t flags, uint64_t rights)
+{
+	if (flags || rights > 3)
+		return -EINVAL;
+	for (int key = 1; key < NKEYS; key++) {
+		if (keys_used & (1u << key))
+			continue;
+		keys_used |= (uint16_t)(1u << key);
+		wrpkru((rdpkru() & ~(3u << 2 * key)) | (uint32_t)rights << 2 * key);
+		return key;
+	}
+	return -ENOSPC;
+}
+
+static int64_t do_pkey_mprotect(uint64_t addr, uint64_t len, uint64_t prot,
+				int64_t key)
+{
+	if (key != -1 && (key < 0 || key >= NKEYS || !(keys_used & (1u << key))))
+		return -EINVAL;
+	return vm_protect(addr, PAGE_UP(len), (int)prot & 7, (int)key);
+}
+
+static int64_t zero_user(uint64_t p, uint64_t n)
+{
+	if (!p)
+		return 0;
+	if (!vm_user_ok(p, n, true))
+		return -EFAULT;
+	memset((void *)p, 0, n);
+	return 0;
+}
+
+static int64_t clock_gettime(uint64_t ts)
+{
+	uint64_t ns = time_ns();
+	uint64_t v[2] = { ns / 1000000000, ns % 1000000000 };
+
+	if (!vm_user_ok(ts, sizeof(v), true))
+		return -EFAULT;
+	memcpy((void *)ts, v, sizeof(v));
+	return 0;
+}
+
+static int64_t sleep(uint64_t req)
+{
+	if (!vm_user_ok(req, 16, false))
+		return -EFAULT;
+	const uint64_t *t = (const uint64_t *)req;
+	time_sleep_ns(t[0] * 1000000000 + t[1]);
+	return 0;
+}
+
+static int64_t uname(uint64_t buf)
+{
+	static const char *const fields[] = { "FlexOS", "flexos", "0.1",
+					      "baremetal", "x86_64", "" };
+
+	if (!vm_user_ok(buf, 6 * 65, true))
+		return -EFAULT;
+	for (int i = 0; i < 6; i++) {
+		memset((char *)buf + 65 * i, 0, 65);
+		memcpy((char *)buf + 65 * i, fields[i], strlen(fields[i]));
+	}
+	return 0;
+}
+
+static int64_t getrandom(uint64_t buf, uint64_t len)
+{
+	static uint64_t state;
+
+	if (!vm_user_ok(buf, len, true))
+		return -EFAULT;
+	state ^= rdtsc();
+	for (uint64_t i = 0; i < len; i++) {
+		state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+		((uint8_t *)buf)[i] = (uint8_t)state;
+	}
+	return (int64_t)len;
+}
+
+static int64_t raise(uint64_t sig)
+{
+	if (!sig)
+		return 0;
+	kprintf("flexos: the program raised signal %lu (exit status %lu)\n",
+		sig, 128 + sig);
+	machine_exit((int)(128 + sig));
+}
+
+static int64_t symbol(uint64_t address, uint64_t buf, uint64_t size)
+{
+	const char *name;
+	uint64_t offset;
+	char text[256];
+
+	if (!loader_symbol(address, &name, &offset))
+		return -ENOENT;
+	int n = ksnprintf(text, sizeof(text), "%s+0x%lx", name, offset);
+	if (!size || !vm_user_ok(buf, size, true))
+		return -EFAULT;
+	if ((uint64_t)n >= size)
+		n = (int)size - 1;
+	memcpy((void *)buf, text, (size_t)n);
+	((char *)buf)[n] = '\0';
+	return n;
+}
+
+static int64_t boot_times(uint64_t out)
+{
+	struct flexos_baremetal_times t = { time_ns(), user_entry_ns, tsc_hz };
+
+	if (!vm_user_ok(out, sizeof(t), true))
+		return -EFAULT;
+	memcpy((void *)out, &t, sizeof(t));
+	return 0;
+}
+
+static int64_t dispatch(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
+			uint64_t d)
+{
+	switch (nr) {
+	case 0:
+		return files_read(a, b, c);
+	case 19:
+		return do_readv(a, b, c);
+	case 2: /* open */
+		return files_open(a, b);
+	case 257: /* openat: paths are whole names, the directory is moot */
+		return files_open(b, c);
+	case 1:
+		return do_write(a, b, c);
+	case 20:
+		return do_writev(a, b, c);
+	case 3:
+		return files_close(a);
+	case 8:
+		return files_seek(a, (int64_t)b, c);
+	case 9:
+		return do_mmap(a, b, c, d);
+	case 10:
+		return vm_protect(a, PAGE_UP(b), (int)c & 7, -1);
+	case 11:
+		return vm_unmap(a, PAGE_UP(b));
+	case 12:
+		return do_brk(a);
+	case 13: /* rt_sigaction: accepted, never delivered (the runtime
+		  * gets faults through FLEXOS_BAREMETAL_SYS_FAULT_HANDLER) */
+		return zero_user(c, 32);
+	case 14: /* rt_sigprocmask */
+		return zero_user(c, 8);
+	case 16: /* ioctl: no terminal */
+		return -ENOTTY;
+	case 24: /* sched_yield */
+	case 28: /* madvise */
+	case 72: /* fcntl */
+	case 131: /* sigaltstack */
+		return 0;
+	case 35: /* nanosleep */
+		return sleep(a);
+	case 230: /* clock_nanosleep */
+		return sleep(c);
+	case 39: /* getpid */
+	case 186: /* gettid */
+	case 218: /* set_tid_address */
+		return 1;
+	case 102: case 104: case 107: case 108: case 110: /* uid, gid, ppid */
+		return 0;
+	case 60: /* exit */
+	case 231: /* exit_group */
+		machine_exit((int)(a & 0xff));
+	case 62: /* kill */
+	case 200: /* tkill */
+		return raise(b);
+	case 234: /* tgkill */
+		return raise(c);
+	case 63:
+		return uname(a);
+	case 158: /* arch_prctl */
+		if (a == 0x1002) { /* ARCH_SET_FS */
+			wrmsr(MSR_FS_BASE, b);
+			return 0;
+		}
+		return -EINVAL;
+	case 228:
+		return clock_gettime(b);
+	case 229: /* clock_getres: 1 ns */
+		return zero_user(b, 16) ? -EFAULT : (((uint64_t *)b)[1] = 1, 0);
+	case 318:
+		return getrandom(a, b);
+	case 329:
+		return do_pkey_mprotect(a, b, c, (int64_t)d);
+	case 330:
+		return pkey_alloc(a, b);
+	case 331: /* pkey_free */
+		if (a == 0 || a >= NKEYS || !(keys_used & (1u << a)))
+			return -EINVAL;
+		keys_used &= (uint16_t)~(1u << a);
+		return 0;
+	case FLEXOS_BAREMETAL_SYS_FAULT_HANDLER:
+		if (user_fault_handler)
+			return -EINVAL;
+		user_fault_handler = a;
+		user_fault_stack = b;
+		return 0;
+	case FLEXOS_BAREMETAL_SYS_SYMBOL:
+		return symbol(a, b, c);
+	case FLEXOS_BAREMETAL_SYS_BOOT_TIMES:
+		return boot_times(a);
+	default:
+		return -ENOSYS;
+	}
+}
+
+void syscall_init(void)
+{
+	brk_start = brk_end = the_program.brk;
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	int64_t r = dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10);
+
+	if (syscall_trace)
+		kprintf("flexos: syscall %lu(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
+			f->rax, f->rdi, f->rsi, f->rdx, f->r10, r);
+	f->rax = (uint64_t)r;
+}

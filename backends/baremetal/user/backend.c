@@ -1,0 +1,111 @@
+/* baremetal: compartments as protection-key domains, with the keys in the
+ * page tables of our own kernel (backends/baremetal/kernel).  The program
+ * asks the kernel for keys and for tagged memory with the Linux calls
+ * pkey_alloc and pkey_mprotect, and switches with WRPKRU, as mpk/hw does
+ * on Linux; the kernel keeps itself out of reach (supervisor pages). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "baremetal.h"
+#include "pkru.h"
+
+static int keys[FLEXOS_MAX_COMPARTMENTS];
+static uint32_t all_closed; /* every compartment's key denied */
+static __thread uint32_t pkru;
+/* Each compartment's PKRU, per thread: the gate path then reads nothing
+ * but the thread's own page (after a WRPKRU, QEMU refills its TLB for
+ * every page touched). */
+static __thread uint32_t pkru_of[FLEXOS_MAX_COMPARTMENTS];
+
+uint32_t flexos_baremetal__pkru_of(unsigned compartment)
+{
+	return pkru_of[compartment];
+}
+
+void flexos_baremetal__set_pkru(uint32_t value)
+{
+	if (value == pkru)
+		return;
+	pkru = value;
+	flexos__wrpkru(value);
+}
+
+void flexos_baremetal__set_pkru_state(uint32_t value)
+{
+	pkru = value;
+}
+
+static int bm_init(unsigned ncompartments,
+		   const struct flexos_backend **variant)
+{
+	(void)variant;
+	for (unsigned c = 0; c < ncompartments; c++) {
+		keys[c] = (int)syscall(SYS_pkey_alloc, 0, 0);
+		if (keys[c] < 0 && errno == ENOSPC)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s' has %u compartments but the "
+				    "CPU offers only %u protection keys",
+				    flexos__rt.image->name, ncompartments, c);
+		if (keys[c] < 0)
+			return FLEXOS_EBACKEND;
+		all_closed |= PKRU_KEY_BITS(keys[c]);
+	}
+	pkru = flexos__rdpkru();
+	return 0;
+}
+
+/* A compartment's arena also gets a guard page at the bottom of each
+ * thread stack: a compartment running off its stack faults there, with a
+ * report, instead of writing over the heap below. */
+static int bm_assign(unsigned compartment, void *start, size_t len)
+{
+	char *arena = flexos__rt.compartments[compartment].arena;
+
+	if (syscall(SYS_pkey_mprotect, start, len, PROT_READ | PROT_WRITE,
+		    keys[compartment]) != 0)
+		return -errno;
+	if (start != arena)
+		return 0;
+	for (unsigned slot = 0; slot < FLEXOS__STACK_SLOTS; slot++)
+		if (mprotect(arena + FLEXOS__HEAP_SIZE +
+				     (size_t)slot * FLEXOS__STACK_SIZE,
+			     FLEXOS__PAGE, PROT_NONE) != 0)
+			return -errno;
+	return 0;
+}
+
+static void bm_grant(unsigned compartment)
+{
+	flexos_baremetal__set_pkru(pkru & ~PKRU_KEY_BITS(keys[compartment]));
+}
+
+static void bm_revoke(unsigned compartment)
+{
+	flexos_baremetal__set_pkru(pkru | PKRU_KEY_BITS(keys[compartment]));
+}
+
+static void bm_thread_start(unsigned compartment)
+{
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		pkru_of[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
+	flexos_baremetal__set_pkru(flexos_baremetal__pkru_of(compartment));
+}
+
+static void bm_grant_all(void)
+{
+	flexos_baremetal__set_pkru(0);
+}
+
+const struct flexos_backend flexos_backend_baremetal = {
+	.name = "baremetal",
+	.flags = FLEXOS_BACKEND_PRIVATE_MEMORY,
+	.init = bm_init,
+	.assign = bm_assign,
+	.grant = bm_grant,
+	.revoke = bm_revoke,
+	.thread_start = bm_thread_start,
+	.grant_all = bm_grant_all,
+};

@@ -1,0 +1,179 @@
+/* Fault reports inside the image.  The kernel hands every fault of the
+ * program that it cannot resolve (an exception in ring 3) to the handler
+ * registered here, on a stack of the TCB, with what the CPU said; the
+ * report reads like libflexos/fault.c's on Linux: who, whose memory, what
+ * kind, where, and the gates crossed on the way.  Addresses are named from
+ * the program's symbol table, which the kernel reads from the image (no
+ * source lines: there is no debug-info reader in the image).
+ * An isolation fault stops the image with FLEXOS_EXIT_FAULT; any other
+ * fault with 128 + the signal Linux would have sent. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../abi.h"
+#include "baremetal.h"
+
+#define FAULT_STACK_SIZE (64u << 10)
+
+static const char *kind_name(enum flexos_memory_kind kind)
+{
+	switch (kind) {
+	case FLEXOS_MEMORY_STATIC:
+		return "static data";
+	case FLEXOS_MEMORY_HEAP:
+		return "heap";
+	case FLEXOS_MEMORY_STACK:
+		return "stack";
+	default:
+		return "memory";
+	}
+}
+
+static bool symbol(uintptr_t address, char *out, size_t size)
+{
+	if (syscall(FLEXOS_BAREMETAL_SYS_SYMBOL, address, out, size) < 0) {
+		snprintf(out, size, "??");
+		return false;
+	}
+	return true;
+}
+
+void flexos__describe_address(uintptr_t address, char *out, size_t size)
+{
+	symbol(address, out, size);
+}
+
+static int signal_of(uint64_t vector)
+{
+	switch (vector) {
+	case 0: case 16: case 19:
+		return 8;
+	case 1: case 3:
+		return 5;
+	case 6:
+		return 4;
+	case 12: case 17:
+		return 7;
+	default:
+		return 11;
+	}
+}
+
+/* The gates the thread is inside of.  While a gate has left compartment
+ * c, flexos__self.sp[c] points at its frame (gate.c), which names the
+ * function called, and the frame's saved_sp at the one before, down to
+ * the top of c's stack. */
+static void print_gates(void)
+{
+	char where[256];
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		int slot = flexos__self.stack_slot[c];
+		if (!slot)
+			continue;
+		const char *top = flexos__rt.compartments[c].arena +
+				  FLEXOS__HEAP_SIZE +
+				  (size_t)slot * FLEXOS__STACK_SIZE -
+				  FLEXOS__STACK_SLACK;
+		for (const char *sp = flexos__self.sp[c]; sp && sp != top;) {
+			const struct flexos__gate_frame *frame = (const void *)sp;
+			if (!n++)
+				fprintf(stderr, "flexos: inside the gates:\n");
+			symbol(frame->fn, where, sizeof(where));
+			fprintf(stderr, "flexos:   '%s' -> '%s': %s\n",
+				flexos__rt.compartments[frame->src].name,
+				flexos__rt.compartments[frame->dest].name,
+				where);
+			sp = (const char *)frame->saved_sp;
+		}
+	}
+}
+
+__attribute__((noreturn)) static void
+on_fault(const struct flexos_baremetal_fault *f)
+{
+	struct flexos_fault fault = {
+		.accessor = flexos__self.current,
+		.address = f->address,
+		.ip = f->ip,
+		.write = f->error & 2,
+	};
+	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
+	bool isolation = f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
+	const char *accessor = flexos__rt.compartments[fault.accessor].name;
+	char where[256];
+	int status;
+
+	flexos__rt.backend->grant_all();
+	fflush(stdout);
+	if (isolation && owned)
+		fprintf(stderr,
+			"flexos: isolation fault: compartment '%s' %s memory "
+			"private to compartment '%s'\n",
+			accessor, fault.write ? "wrote" : "read",
+			flexos__rt.compartments[fault.owner].name);
+	else if (isolation)
+		fprintf(stderr,
+			"flexos: isolation fault: compartment '%s' %s memory "
+			"it may not access (key %lu)\n",
+			accessor, fault.write ? "wrote" : "read",
+			(unsigned long)f->page_key);
+	else if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
+		 fault.kind == FLEXOS_MEMORY_STACK)
+		fprintf(stderr,
+			"flexos: stack overflow in compartment '%s': it ran "
+			"past the end of its stack into a guard page\n",
+			accessor);
+	else if (f->vector == 14)
+		fprintf(stderr, "flexos: segmentation fault in compartment '%s'\n",
+			accessor);
+	else
+		fprintf(stderr, "flexos: exception %lu in compartment '%s'\n",
+			(unsigned long)f->vector, accessor);
+	if (f->vector == 14) {
+		fprintf(stderr, "flexos:   address 0x%lx",
+			(unsigned long)fault.address);
+		if (owned)
+			fprintf(stderr, ": %s of '%s'", kind_name(fault.kind),
+				flexos__rt.compartments[fault.owner].name);
+		if (symbol(fault.address, where, sizeof(where)))
+			fprintf(stderr, " (%s)", where);
+		fputc('\n', stderr);
+	}
+	symbol(fault.ip, where, sizeof(where));
+	fprintf(stderr, "flexos:   at %s (ip 0x%lx)\n", where,
+		(unsigned long)fault.ip);
+	fprintf(stderr, "flexos:   backend %s\n", flexos_backend_name());
+	print_gates();
+	if (isolation) {
+		if (flexos__hooks.fault)
+			flexos__hooks.fault(&fault, flexos__hooks.context);
+		status = FLEXOS_EXIT_FAULT;
+	} else {
+		status = 128 + signal_of(f->vector);
+	}
+	fprintf(stderr, "flexos: stopping the image (exit status %d)\n", status);
+	_exit(status);
+}
+
+void flexos__fault_install(void)
+{
+	char *stack = mmap(NULL, FAULT_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (stack == MAP_FAILED ||
+	    syscall(FLEXOS_BAREMETAL_SYS_FAULT_HANDLER, on_fault,
+		    stack + FAULT_STACK_SIZE) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the fault "
+			    "handler (is this image running on the baremetal "
+			    "kernel?)");
+}
+
+/* One handler, on its own stack, serves the whole image. */
+void flexos__fault_thread_init(void)
+{
+}

@@ -1,0 +1,79 @@
+/* The C halves of the baremetal gate (arch/x86_64/baremetal_gate.S): the
+ * bookkeeping of libflexos/gate.c, with the copies going through
+ * flexos_baremetal__xfer so that each direction needs one PKRU write. */
+#include <string.h>
+
+#include "baremetal.h"
+
+/* gate.S's switch for backends that isolate nothing; never set here, but
+ * the runtime's start-up writes it. */
+bool flexos__gate_direct;
+
+__thread struct flexos_baremetal__xfer flexos_baremetal__xfer
+	__attribute__((aligned(16)));
+
+/* Returned in %rax and %rdx. */
+struct gate_switch {
+	char *sp;
+	uint64_t pkru;
+};
+
+/* On the caller's stack, only the caller open. */
+struct gate_switch flexos_baremetal__gate_enter(struct flexos__gate_frame *frame,
+					    const char *stack_args)
+{
+	struct flexos__thread *self = &flexos__self;
+	struct flexos_baremetal__xfer *xfer = &flexos_baremetal__xfer;
+	unsigned src = self->current, dest = (unsigned)frame->dest;
+
+	if (!self->started) /* a gate before the runtime's constructor */
+		flexos__init();
+	frame->src = src;
+	frame->caller_frame = (uint64_t)frame;
+	frame->saved_sp = (uint64_t)self->sp[src];
+	/* A nested entry into the caller's compartment starts below us. */
+	self->sp[src] = (char *)frame;
+
+	char *sp = self->sp[dest] ? self->sp[dest] : flexos__stack_top(dest);
+	sp = (char *)(((uintptr_t)sp - GATE_FRAME_SIZE - GATE_STACK_ARGS) &
+		      ~(uintptr_t)15);
+	memcpy(xfer->stack_args, stack_args, GATE_STACK_ARGS);
+	xfer->frame = *frame;
+	if (flexos__hooks.domain_switch) {
+		/* The hook runs with both open, as everywhere else. */
+		flexos__grant(dest);
+		flexos__hooks.domain_switch(src, dest, flexos__hooks.context);
+	}
+	self->current = dest;
+	uint32_t pkru = flexos_baremetal__pkru_of(dest);
+	flexos_baremetal__set_pkru_state(pkru);
+	return (struct gate_switch){ sp, pkru };
+}
+
+/* On the callee's stack once the function returned, only the callee
+ * open.  Returns the caller's frame and the caller's PKRU. */
+struct gate_switch
+flexos_baremetal__gate_leave(const struct flexos__gate_frame *copy)
+{
+	struct flexos__gate_frame *results = &flexos_baremetal__xfer.frame;
+	unsigned src = (unsigned)copy->src, dest = (unsigned)copy->dest;
+
+	results->ret_rax = copy->ret_rax;
+	results->ret_rdx = copy->ret_rdx;
+	memcpy(results->ret_xmm0, copy->ret_xmm0, sizeof(results->ret_xmm0));
+	memcpy(results->ret_xmm1, copy->ret_xmm1, sizeof(results->ret_xmm1));
+	if (flexos__hooks.domain_switch) {
+		flexos__grant(src);
+		flexos__hooks.domain_switch(dest, src, flexos__hooks.context);
+	}
+	flexos__self.current = src;
+	uint32_t pkru = flexos_baremetal__pkru_of(src);
+	flexos_baremetal__set_pkru_state(pkru);
+	return (struct gate_switch){ (char *)copy->caller_frame, pkru };
+}
+
+/* On the caller's stack again. */
+void flexos_baremetal__gate_left(const struct flexos__gate_frame *frame)
+{
+	flexos__self.sp[frame->src] = (char *)frame->saved_sp;
+}

@@ -14,6 +14,7 @@ packages=(
 	clang libclang-rt-14-dev         # fuzzing flexos-gen (libFuzzer)
 	binutils                         # nm, readelf, objdump in gen tests
 	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
+	musl-tools musl-dev              # the C library of baremetal images
 )
 
 sudo=""

@@ -286,6 +286,12 @@ function(flexos_image target)
   endforeach()
   list(REMOVE_DUPLICATES parts)
   foreach(part IN LISTS parts)
+    # A compartment's library must not stand in for a shared library's
+    # dependency: libdw's libelf would call the image's zlib.
+    if(NOT part STREQUAL target AND NOT backend STREQUAL "baremetal")
+      target_link_options(${target} PRIVATE
+        "LINKER:--exclude-libs,$<TARGET_FILE_NAME:${part}>")
+    endif()
     get_target_property(imported ${part} IMPORTED)
     if(NOT imported)
       target_include_directories(${part} PRIVATE ${dir}/include)

@@ -136,8 +136,15 @@ void flexos__init(void)
 	const struct flexos_image_desc *image = &flexos_image;
 	const struct flexos_backend *backend;
 
+	static bool starting;
+
 	if (flexos__rt.ready)
 		return;
+	if (starting)
+		flexos__die(FLEXOS_EXIT_SETUP, "a gate was called while the "
+			    "runtime was starting (from a library the runtime "
+			    "itself uses?)");
+	starting = true;
 	check_image(image);
 	backend = image->backend ? image->backend : &flexos_backend_fcall;
 	flexos__rt.image = image;

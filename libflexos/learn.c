@@ -2,7 +2,11 @@
  *
  * An access to another compartment's private memory is recorded instead of
  * stopping the image: the page is opened, the access is single-stepped
- * (trap flag), the page is closed again, and the program goes on.  What was
+ * (trap flag), the page is closed again, and the program goes on.  Once an
+ * access has been seen STEPPED_ACCESSES times from one place, its page is
+ * left open until the next gate closes the owner again: a library walking
+ * a buffer would otherwise fault once per byte.  Counts are then "times
+ * seen", at most once per page and gate crossing.  What was
  * touched is named by its origin: the allocation site for heap memory
  * (recorded at allocation time in this mode), the symbol for static data,
  * the function whose frame it is for stack memory.  The report (text, JSON,
@@ -31,6 +35,7 @@
 #define MAX_OBJECTS 256
 #define MAX_ACCESSES 1024
 #define MAX_PENDING 8
+#define STEPPED_ACCESSES 64
 #define TRAP_FLAG 0x100
 
 bool flexos__learning;
@@ -374,14 +379,31 @@ static void write_report(void)
 
 /* --- stepping over --------------------------------------------------- */
 
+/* Accesses are grouped by source line, or by function where the code has
+ * no line information (a prebuilt archive): one row per place a developer
+ * would look at. */
+static void where_accessed(uintptr_t ip, char *out, size_t size)
+{
+	struct flexos__where where;
+
+	flexos__where(ip, &where);
+	if (where.file)
+		snprintf(out, size, "%s:%d (%s)", where.file, where.line,
+			 where.symbol ? where.symbol : "??");
+	else if (where.symbol)
+		snprintf(out, size, "%s", where.symbol);
+	else
+		snprintf(out, size, "%#lx", (unsigned long)ip);
+}
+
 bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 {
 	ucontext_t *context = context_;
 	uintptr_t page = fault->address & ~(uintptr_t)(FLEXOS__PAGE - 1);
 	uintptr_t id;
 	struct flexos__where where;
-	unsigned object, a;
-	bool fresh = false;
+	unsigned object, a = MAX_ACCESSES;
+	bool fresh = false, step = true;
 
 	if (npending == MAX_PENDING)
 		return false;
@@ -399,7 +421,7 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 		overflowed = true;
 	} else {
 		char at[300];
-		flexos__describe(fault->ip, fault->ip, at, sizeof(at));
+		where_accessed(fault->ip, at, sizeof(at));
 		for (a = 0; a < naccesses; a++)
 			if (accesses[a].object == object &&
 			    accesses[a].accessor == fault->accessor &&
@@ -416,7 +438,7 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 			fresh = true;
 		}
 		if (a < naccesses)
-			accesses[a].count++;
+			step = ++accesses[a].count <= STEPPED_ACCESSES;
 		else
 			overflowed = true;
 	}
@@ -425,8 +447,10 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 
 	if (mprotect((void *)page, FLEXOS__PAGE, PROT_READ | PROT_WRITE) != 0)
 		return false;
-	pending[npending++] = page;
-	context->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+	if (step) {
+		pending[npending++] = page;
+		context->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+	}
 	return true;
 }
 

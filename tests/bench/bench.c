@@ -9,6 +9,14 @@
  *             and, as a note, the same plus one store into each reopened
  *             stack page, which any switch to a private stack must make
  *             (under shadow paging that first access is what costs)
+ *   proc      floor: two processes (this thread and a helper forked from
+ *             it) ping-ponging on one shared cache line, spin-waiting as
+ *             the gate's channel does, neither pinned, as the gate is not;
+ *             and beside it a pipe RPC (a helper process reading a request
+ *             of the size of a gate message from one pipe and answering
+ *             with the size of a gate's results on another), which a gate
+ *             must beat by 50x; notes: the same ping-pong carrying a
+ *             gate-sized message, and a gate to a peer that went to sleep
  *
  * A sample is the mean of a batch of round trips timed with CLOCK_MONOTONIC;
  * the series are interleaved sample by sample so that a noisy neighbour
@@ -28,6 +36,24 @@
 #include <flexos/flexos.h>
 
 #include "benchlib.h"
+
+#if defined(FLEXOS_BACKEND_PROC)
+#include <errno.h>
+#include <linux/futex.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+/* In-tree benchmark only: proc.h is read for two things.  The size of a
+ * gate message (struct flexos__gate_frame and GATE_STACK_ARGS, what a gate
+ * copies into its channel; the pipe RPC and the message note send as
+ * much), and whether the compartment's server thread has gone to sleep
+ * (flexos_proc__control->channels[].asleep), so that its spinning after a
+ * gate batch never overlaps the floor's (see proc_quiesce). */
+#include "proc.h"
+#endif
 
 #if defined(FLEXOS_BACKEND_MPK)
 /* In-tree benchmark only: internal.h is read to find the ranges the runtime
@@ -212,6 +238,36 @@ static NOIPA uint64_t mprotect_floor(void *arg, unsigned n)
 	return f->elapsed;
 }
 
+/* The mpk/hw floor: the 4 WRPKRU a round trip makes, with the values it
+ * writes (open the callee's key, close the caller's, and back), taken from
+ * RDPKRU here and inside the callee.  While the caller's key is closed its
+ * stack may not be touched: the whole loop is registers only. */
+struct pkru_floor {
+	unsigned caller, callee;
+};
+
+static NOIPA uint64_t wrpkru_floor(void *arg, unsigned n)
+{
+	const struct pkru_floor *f = arg;
+	unsigned both = f->caller & f->callee, callee = f->callee,
+		 caller = f->caller;
+	unsigned long count = n;
+	uint64_t start = now_ns();
+
+	__asm__ volatile("1:\n\t"
+			 "movl %k[both], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
+			 "movl %k[callee], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
+			 "movl %k[both], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
+			 "movl %k[caller], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
+			 "dec %[count]\n\t"
+			 "jnz 1b"
+			 : [count] "+r"(count)
+			 : [both] "r"(both), [callee] "r"(callee),
+			   [caller] "r"(caller), "c"(0), "d"(0)
+			 : "rax", "memory");
+	return now_ns() - start;
+}
+
 /* Pages with a page table entry, which is what mprotect's cost grows with. */
 static size_t populated(const struct range *r)
 {
@@ -226,10 +282,281 @@ static size_t populated(const struct range *r)
 }
 #endif
 
+#if defined(FLEXOS_BACKEND_PROC)
+/* The proc floor and the pipe RPC, each against a helper process forked
+ * from this one.  The helpers keep all their state in MAP_SHARED memory
+ * made before fork, call nothing but system calls (this process has other
+ * threads: the proc backend's monitors) and leave with _exit, so that they
+ * run none of the image's atexit handlers. */
+#define PIPE_BATCH 20u
+#define MSG_IN (sizeof(struct flexos__gate_frame) + GATE_STACK_ARGS)
+#define MSG_OUT (2 * sizeof(uint64_t) + 2 * 16) /* rax, rdx, xmm0, xmm1 */
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t seen)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Ping-pong.  `ball` is the one shared cache line: 1 while it is the
+ * helper's turn, 0 while it is ours; each side spins on it with `pause`,
+ * as a gate's channel does.  Between batches the helper sleeps on `go`
+ * (a line of its own), so that it spins only while it is measured; like a
+ * gate sample, a sample starts once the peer is awake and spinning. */
+struct pingpong {
+	_Alignas(64) _Atomic uint32_t ball;
+	_Alignas(64) _Atomic uint32_t go;   /* bumped to start a batch */
+	_Atomic uint32_t ready;             /* the helper is spinning */
+	_Atomic uint32_t quit;
+	unsigned n;                         /* round trips of the batch */
+	unsigned message;                   /* copy gate-sized messages */
+	pid_t pid;
+	/* The message variant: a request and an answer copied in and out of
+	 * shared lines, as a gate and its server copy frame and results. */
+	_Alignas(64) char in[MSG_IN];
+	_Alignas(64) char out[MSG_OUT];
+};
+
+static void pingpong_helper(struct pingpong *p)
+{
+	_Alignas(16) char req[MSG_IN], ans[MSG_OUT];
+	uint32_t seen = 0;
+
+	memset(ans, 0, sizeof(ans));
+	for (;;) {
+		while (atomic_load(&p->go) == seen)
+			futex_wait(&p->go, seen);
+		seen = atomic_load(&p->go);
+		if (atomic_load(&p->quit))
+			_exit(0);
+		unsigned n = p->n, message = p->message;
+		atomic_store(&p->ready, 1);
+		for (unsigned i = 0; i < n; i++) {
+			while (!atomic_load_explicit(&p->ball,
+						     memory_order_acquire))
+				__builtin_ia32_pause();
+			if (message) {
+				memcpy(req, p->in, sizeof(req));
+				__asm__ volatile("" : : "r"(req) : "memory");
+				memcpy(p->out, ans, sizeof(ans));
+			}
+			atomic_store_explicit(&p->ball, 0,
+					      memory_order_release);
+		}
+	}
+}
+
+static struct pingpong *pingpong_start(unsigned message)
+{
+	struct pingpong *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t parent = getpid();
+
+	if (p == MAP_FAILED) {
+		perror("bench: mmap");
+		exit(1);
+	}
+	p->message = message;
+	p->pid = fork();
+	if (p->pid < 0) {
+		perror("bench: fork");
+		exit(1);
+	}
+	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		pingpong_helper(p);
+	}
+	return p;
+}
+
+/* Wakes the helper for a batch of n and waits until it spins. */
+static void pingpong_prepare(void *arg, unsigned n)
+{
+	struct pingpong *p = arg;
+
+	p->n = n;
+	atomic_store(&p->ready, 0);
+	atomic_fetch_add(&p->go, 1);
+	futex_wake(&p->go);
+	while (!atomic_load(&p->ready))
+		__builtin_ia32_pause();
+}
+
+static NOIPA uint64_t pingpong(void *arg, unsigned n)
+{
+	struct pingpong *p = arg;
+	_Alignas(16) char req[MSG_IN], ans[MSG_OUT];
+	unsigned message = p->message;
+
+	memset(req, 1, sizeof(req));
+	uint64_t start = now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		if (message)
+			memcpy(p->in, req, sizeof(req));
+		atomic_store_explicit(&p->ball, 1, memory_order_release);
+		while (atomic_load_explicit(&p->ball, memory_order_acquire))
+			__builtin_ia32_pause();
+		if (message) {
+			memcpy(ans, p->out, sizeof(ans));
+			__asm__ volatile("" : : "r"(ans) : "memory");
+		}
+	}
+	return now_ns() - start;
+}
+
+static void pingpong_stop(struct pingpong *p)
+{
+	atomic_store(&p->quit, 1);
+	atomic_fetch_add(&p->go, 1);
+	futex_wake(&p->go);
+	waitpid(p->pid, NULL, 0);
+}
+
+/* Pipe RPC: a request of a gate message's size on one pipe, an answer of a
+ * gate's results' size on the other; the helper blocks in read(2) between
+ * requests, as the server of a process sandbox does. */
+struct pipe_rpc {
+	int req, ans; /* our ends */
+	pid_t pid;
+};
+
+static int full(ssize_t (*io)(int, void *, size_t), int fd, void *buf,
+		size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = io(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static ssize_t write_(int fd, void *buf, size_t len)
+{
+	return write(fd, buf, len);
+}
+
+static struct pipe_rpc *pipe_start(void)
+{
+	struct pipe_rpc *r = map(sizeof(*r));
+	int to[2], from[2];
+	pid_t parent = getpid();
+
+	if (pipe(to) != 0 || pipe(from) != 0) {
+		perror("bench: pipe");
+		exit(1);
+	}
+	r->pid = fork();
+	if (r->pid < 0) {
+		perror("bench: fork");
+		exit(1);
+	}
+	if (r->pid == 0) {
+		_Alignas(16) char req[MSG_IN], ans[MSG_OUT];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		close(to[1]);
+		close(from[0]);
+		memset(ans, 0, sizeof(ans));
+		while (full(read, to[0], req, sizeof(req)) == 0)
+			if (full(write_, from[1], ans, sizeof(ans)) != 0)
+				break;
+		_exit(0);
+	}
+	close(to[0]);
+	close(from[1]);
+	r->req = to[1];
+	r->ans = from[0];
+	return r;
+}
+
+static NOIPA uint64_t pipe_rt(void *arg, unsigned n)
+{
+	struct pipe_rpc *r = arg;
+	_Alignas(16) char req[MSG_IN], ans[MSG_OUT];
+
+	memset(req, 1, sizeof(req));
+	uint64_t start = now_ns();
+	for (unsigned i = 0; i < n; i++)
+		if (full(write_, r->req, req, sizeof(req)) != 0 ||
+		    full(read, r->ans, ans, sizeof(ans)) != 0) {
+			fprintf(stderr, "bench: the pipe RPC helper is gone\n");
+			exit(1);
+		}
+	return now_ns() - start;
+}
+
+static void pipe_prepare(void *arg, unsigned n)
+{
+	(void)n;
+	pipe_rt(arg, 1);
+}
+
+static void pipe_stop(struct pipe_rpc *r)
+{
+	close(r->req);
+	close(r->ans);
+	waitpid(r->pid, NULL, 0);
+}
+
+/* A gate sample starts, as a floor sample does, with the peer awake: one
+ * round trip first, untimed. */
+static void gate_prepare(void *arg, unsigned n)
+{
+	(void)arg;
+	(void)n;
+	flexos_gate(benchlib, bench_empty0);
+}
+
+/* After a gate batch the compartment's server spins (SPINS pauses, see
+ * backends/proc/proc_channel.c) before it sleeps: wait until it sleeps, so
+ * that the floor never runs beside a third spinner on two CPUs.  Gives up
+ * after 100 ms (the note counts how often). */
+static unsigned quiesce_timeouts;
+
+static void proc_quiesce(void)
+{
+	struct proc_control *control = flexos_proc__control;
+	struct timespec tick = { 0, 50000 };
+
+	for (int i = 0; i < 2000; i++) {
+		int spinning = 0;
+		for (unsigned k = 0; k < PROC_CHANNELS; k++)
+			for (unsigned c = 1; c < flexos_compartment_count(); c++)
+				spinning |= atomic_load(&control->channels[k]
+								.server[c]) ==
+						    SERVER_RUNNING &&
+					    !atomic_load(&control->channels[k]
+								 .asleep[c]);
+		if (!spinning)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	quiesce_timeouts++;
+}
+#endif
+
 struct series {
 	uint64_t (*run)(void *arg, unsigned n);
 	void *arg;
 	unsigned batch;
+	/* Optional: runs untimed before each batch; quiesce after it. */
+	void (*prepare)(void *arg, unsigned n);
+	int quiesce;
 	double *ns; /* per round trip, one per sample */
 	double median, p99;
 };
@@ -249,29 +576,48 @@ static void summarize(struct series *s, unsigned samples)
 	s->p99 = s->ns[(samples * 99 + 99) / 100 - 1]; /* ceil(.99 n)-th */
 }
 
+static void print_header(void)
+{
+	printf("%-8s %4s %10s %10s  %-41s %12s %10s %7s  %-8s %-7s  %12s "
+	       "%10s %9s  %-6s %s\n",
+	       "backend", "args", "median ns", "p99 ns", "floor",
+	       "floor median", "floor p99", "ratio", "target", "verdict",
+	       "pipe RPC med", "pipe p99", "pipe/gate", "target", "verdict");
+}
+
 int main(void)
 {
 	const char *backend = flexos_backend_name();
 	const char *env = getenv("FLEXOS_BENCH_SAMPLES");
 	unsigned samples = env ? (unsigned)strtoul(env, NULL, 10) : 2000;
 	unsigned warmup = samples / 10 + 10;
-	struct series s[4] = { { .run = gate0 }, { .run = gate6 },
+	/* s[0], s[1]: the gate with 0 and 6 arguments.  s[2], s[3]: under
+	 * fcall the floors of the 0- and 6-argument rows; under mpk/emu the
+	 * floor of both rows (it does not depend on the arguments) and the
+	 * floor with first touches; under proc the floor of both rows and the
+	 * pipe RPC.  s[4], s[5] (proc only): the ping-pong carrying a gate
+	 * message, and a single gate to a peer that went to sleep. */
+	struct series s[6] = { { .run = gate0 }, { .run = gate6 },
 			       { .run = plain0 }, { .run = plain6 } };
+	unsigned nseries = 4;
 	unsigned batch = CALL_BATCH;
-	char floor_name[32] = "plain call";
-	int mpk = 0, ok = 1;
+	char floor_name[48] = "plain call";
+	int mpk = 0, proc = 0, ok = 1;
 
 	if (samples < 1 || samples > 10000000) {
 		fprintf(stderr, "bench: FLEXOS_BENCH_SAMPLES must be 1..1e7\n");
 		return 2;
 	}
-	/* s[2], s[3]: under fcall the floors of the 0- and 6-argument rows;
-	 * under mpk/emu the floor of both rows (it does not depend on the
-	 * arguments) and the floor with first touches. */
 #if defined(FLEXOS_BACKEND_MPK)
 	struct floor *bare = NULL, *touched;
 	volatile long probe = 0; /* on the caller's stack, like a gate's frame */
 #endif
+#if defined(FLEXOS_BACKEND_PROC)
+	struct pingpong *line = NULL, *message = NULL;
+	struct pipe_rpc *rpc = NULL;
+#endif
+	for (unsigned k = 0; k < 4; k++)
+		s[k].batch = CALL_BATCH;
 	if (!strcmp(backend, "mpk/emu")) {
 #if defined(FLEXOS_BACKEND_MPK)
 		mpk = 1;
@@ -282,57 +628,127 @@ int main(void)
 		s[2] = (struct series){ .run = mprotect_floor, .arg = bare };
 		s[3] = (struct series){ .run = mprotect_floor, .arg = touched };
 		batch = MPROTECT_BATCH;
+		for (unsigned k = 0; k < 4; k++)
+			s[k].batch = batch;
 		snprintf(floor_name, sizeof(floor_name), "%u x mprotect",
 			 2 * (bare->nranges[0] + bare->nranges[1]));
+#endif
+	} else if (!strcmp(backend, "mpk/hw")) {
+#if defined(FLEXOS_BACKEND_MPK)
+		struct pkru_floor *pf = map(sizeof(*pf));
+		unsigned eax, edx;
+
+		__asm__ volatile(".byte 0x0f, 0x01, 0xee"
+				 : "=a"(eax), "=d"(edx)
+				 : "c"(0));
+		pf->caller = eax;
+		pf->callee = flexos_gate(benchlib, bench_pkru);
+		mpk = 2;
+		s[2] = (struct series){ .run = wrpkru_floor, .arg = pf,
+					.batch = CALL_BATCH };
+		s[3] = s[2];
+		snprintf(floor_name, sizeof(floor_name), "4 x WRPKRU");
+#endif
+	} else if (!strcmp(backend, "proc")) {
+#if defined(FLEXOS_BACKEND_PROC)
+		proc = 1;
+		line = pingpong_start(0);
+		message = pingpong_start(1);
+		rpc = pipe_start();
+		/* One round: [cold gate] gate0 gate6 | quiesce | floor,
+		 * floor with message, pipe RPC.  The cold gate comes after the
+		 * quiescence of the previous round: its peer is asleep. */
+		s[5] = (struct series){ .run = gate0, .batch = 1 };
+		s[0] = (struct series){ .run = gate0, .batch = CALL_BATCH,
+					.prepare = gate_prepare };
+		s[1] = (struct series){ .run = gate6, .batch = CALL_BATCH,
+					.prepare = gate_prepare,
+					.quiesce = 1 };
+		s[2] = (struct series){ .run = pingpong, .arg = line,
+					.batch = CALL_BATCH,
+					.prepare = pingpong_prepare };
+		s[4] = (struct series){ .run = pingpong, .arg = message,
+					.batch = CALL_BATCH,
+					.prepare = pingpong_prepare };
+		s[3] = (struct series){ .run = pipe_rt, .arg = rpc,
+					.batch = PIPE_BATCH,
+					.prepare = pipe_prepare };
+		nseries = 6;
+		snprintf(floor_name, sizeof(floor_name),
+			 "shared cache line ping-pong (2 processes)");
 #endif
 	} else if (strcmp(backend, "fcall") != 0) {
 		fprintf(stderr, "bench: no floor for backend '%s'\n", backend);
 		return 2;
 	}
-	for (unsigned k = 0; k < 4; k++) {
-		s[k].batch = batch;
+	for (unsigned k = 0; k < nseries; k++)
 		s[k].ns = map(samples * sizeof(double));
-	}
+
+	/* The order in which the series run within a round. */
+	static const unsigned order_plain[] = { 0, 1, 2, 3 };
+	static const unsigned order_proc[] = { 5, 0, 1, 2, 4, 3 };
+	const unsigned *order = proc ? order_proc : order_plain;
 
 	for (long i = -(long)warmup; i < (long)samples; i++)
-		for (unsigned k = 0; k < 4; k++) {
-			uint64_t t = s[k].run(s[k].arg, s[k].batch);
+		for (unsigned j = 0; j < nseries; j++) {
+			struct series *x = &s[order[j]];
+			if (x->prepare)
+				x->prepare(x->arg, x->batch);
+			uint64_t t = x->run(x->arg, x->batch);
 			if (i >= 0)
-				s[k].ns[i] = (double)t / s[k].batch;
+				x->ns[i] = (double)t / x->batch;
+#if defined(FLEXOS_BACKEND_PROC)
+			if (x->quiesce)
+				proc_quiesce();
+#endif
 		}
-	for (unsigned k = 0; k < 4; k++) {
+	for (unsigned k = 0; k < nseries; k++) {
 		summarize(&s[k], samples);
 		ok &= s[k].median > 0 && s[k].p99 > 0;
 	}
 
-	printf("%-8s %4s %10s %10s  %-14s %12s %10s %7s  %-8s %s\n", "backend",
-	       "args", "median ns", "p99 ns", "floor", "floor median",
-	       "floor p99", "ratio", "target", "verdict");
+	print_header();
 	for (unsigned row = 0; row < 2; row++) {
 		const struct series *gate = &s[row];
-		const struct series *base = &s[mpk ? 2 : 2 + row];
+		const struct series *base = &s[mpk || proc ? 2 : 2 + row];
 		double ratio = gate->median / base->median;
 		int pass;
 		const char *target;
 
-		if (mpk) {
+		if (mpk == 2) { /* a data point, no target */
+			target = "-";
+			pass = -1;
+		} else if (mpk) {
 			target = "<=1.15x";
 			pass = ratio <= 1.15;
+		} else if (proc) {
+			target = "<=1.5x";
+			pass = ratio <= 1.5;
 		} else { /* within noise of the plain call */
 			target = "~1x";
 			pass = ratio <= 1.05 || gate->median - base->median <= 1;
 		}
-		printf("%-8s %4u %10.1f %10.1f  %-14s %12.1f %10.1f %6.2fx  %-8s "
-		       "%s\n",
+		printf("%-8s %4u %10.1f %10.1f  %-41s %12.1f %10.1f %6.2fx  "
+		       "%-8s %-7s",
 		       backend, row ? 6u : 0u, gate->median, gate->p99,
 		       floor_name, base->median, base->p99, ratio, target,
-		       pass ? "PASS" : "FAIL");
+		       pass < 0 ? "-" : pass ? "PASS" : "FAIL");
+		if (proc) {
+			const struct series *pipe = &s[3];
+			double speedup = pipe->median / gate->median;
+			printf("  %12.1f %10.1f %8.1fx  %-6s %s\n", pipe->median,
+			       pipe->p99, speedup, ">=50x",
+			       speedup >= 50 ? "PASS" : "FAIL");
+		} else {
+			printf("  %12s %10s %9s  %-6s %s\n", "-", "-", "-", "-",
+			       "-");
+		}
 	}
 	printf("# %s: %u samples of %u round trips each (+%u warm-up), "
 	       "interleaved with the floor\n",
 	       backend, samples, batch, warmup);
 #if defined(FLEXOS_BACKEND_MPK)
-	if (mpk) {
+	if (mpk == 1) {
 		printf("# %s: floor + first store into each reopened stack "
 		       "page: median %.1f ns, p99 %.1f ns; gate/that: 0 args "
 		       "%.2fx, 6 args %.2fx\n",
@@ -346,6 +762,29 @@ int main(void)
 				       backend, flexos_compartment_name(side), i,
 				       r->len >> 10, populated(r));
 			}
+	}
+#endif
+#if defined(FLEXOS_BACKEND_PROC)
+	if (proc) {
+		printf("# %s: pipe RPC: %u round trips per sample, %zu bytes "
+		       "out and %zu back (a gate message: frame + stack "
+		       "arguments; results)\n",
+		       backend, PIPE_BATCH, MSG_IN, MSG_OUT);
+		printf("# %s: floor carrying a gate message (%zu bytes copied "
+		       "in and out, %zu back): median %.1f ns, p99 %.1f ns; "
+		       "gate/that: 0 args %.2fx, 6 args %.2fx\n",
+		       backend, MSG_IN, MSG_OUT, s[4].median, s[4].p99,
+		       s[0].median / s[4].median, s[1].median / s[4].median);
+		printf("# %s: one gate to a peer that went to sleep (futex "
+		       "wake-up): median %.1f ns, p99 %.1f ns\n",
+		       backend, s[5].median, s[5].p99);
+		if (quiesce_timeouts)
+			printf("# %s: the server was still spinning 100 ms "
+			       "after a gate batch %u times\n",
+			       backend, quiesce_timeouts);
+		pingpong_stop(line);
+		pingpong_stop(message);
+		pipe_stop(rpc);
 	}
 #endif
 	if (!ok) {

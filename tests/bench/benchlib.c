@@ -21,3 +21,16 @@ __attribute__((noinline)) void *bench_frame(void)
 {
 	return __builtin_frame_address(0);
 }
+
+#if defined(FLEXOS_BACKEND_MPK)
+/* PKRU as the callee sees it (mpk/hw only: RDPKRU faults without PKU). */
+__attribute__((noinline)) unsigned bench_pkru(void)
+{
+	unsigned eax, edx;
+
+	__asm__ volatile(".byte 0x0f, 0x01, 0xee" /* rdpkru */
+			 : "=a"(eax), "=d"(edx)
+			 : "c"(0));
+	return eax;
+}
+#endif

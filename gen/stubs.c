@@ -36,7 +36,7 @@ char *gen_stubs_asm(const struct gen_state *st)
 		if (!plain)
 			gen_buf_printf(&b, "\t.pushsection flexos_entries,"
 				       "\"aw\",@progbits\n\t.balign 8\n"
-				       "\t.quad %s, flexos_lib_%s\n"
+				       "\t.quad %s, flexos_lib_%s, 0\n"
 				       "\t.popsection\n", s->target, lib);
 	}
 	gen_buf_printf(&b, "\n\t.section .note.GNU-stack,\"\",@progbits\n");

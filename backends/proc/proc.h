@@ -1,11 +1,17 @@
 /* The proc backend's shared state; private to backends/proc.
  *
  * Every compartment is a process.  They share one control block (MAP_SHARED,
- * created before fork) holding, per caller thread, a channel: the message of
- * the call in flight and one wake-up word per compartment.  Exactly one
- * party of a channel holds the turn at a time, so one message slot is
- * enough, and nested calls (A -> B -> A -> B) simply pass the turn along:
- * the thread waiting for its result serves the calls that reach it. */
+ * created before fork) holding, per caller thread, a channel: one mailbox
+ * per compartment, a cache line holding its turn word and the message for
+ * it.  Exactly one party of a channel holds the turn at a time, and nested
+ * calls (A -> B -> A -> B) simply pass the turn along: the thread waiting
+ * for its result serves the calls that reach it.
+ *
+ * A gate's cost is the number of cache lines that travel between the two
+ * cores (docs/benchmarks.md): a call whose arguments all sit in
+ * general-purpose registers travels in the callee's mailbox line alone,
+ * and every result in the caller's.  Vector and stack arguments wait in
+ * further lines the callee reads only for entry points that need them. */
 #ifndef FLEXOS_PROC_H
 #define FLEXOS_PROC_H
 
@@ -23,14 +29,33 @@ enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT };
 
 enum proc_server { SERVER_NONE, SERVER_REQUESTED, SERVER_RUNNING };
 
+struct proc_mailbox {
+	_Atomic uint32_t turn; /* 1: this compartment holds the channel */
+	uint16_t kind;         /* enum proc_message */
+	uint16_t from;         /* who passed the turn */
+	union {
+		struct {
+			uint64_t fn;
+			uint64_t gpr[6]; /* rdi rsi rdx rcx r8 r9 */
+		} call;
+		struct {
+			uint64_t rax, rdx;
+			uint64_t xmm0[2], xmm1[2];
+		} ret;
+	};
+};
+
+_Static_assert(sizeof(struct proc_mailbox) == 64, "a mailbox is one line");
+
 struct proc_channel {
-	_Atomic uint32_t turn[FLEXOS_MAX_COMPARTMENTS];   /* 1: yours */
-	_Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS]; /* in futex_wait */
-	_Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS]; /* enum proc_server */
+	_Alignas(64) struct proc_mailbox box[FLEXOS_MAX_COMPARTMENTS];
+	_Alignas(64) _Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS];
+	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
 	_Atomic uint32_t in_use;
-	uint32_t kind; /* enum proc_message */
-	uint32_t from;
-	_Alignas(16) struct flexos__gate_frame frame;
+	/* The rest of a call: %rax (%al counts vector arguments of variadic
+	 * functions), the vector registers, the stack arguments. */
+	_Alignas(64) uint64_t rax;
+	_Alignas(16) uint64_t xmm[16];
 	char stack_args[GATE_STACK_ARGS];
 };
 

@@ -23,9 +23,19 @@ void flexos_proc__futex_wake(_Atomic uint32_t *word)
 
 void flexos_proc__post(struct proc_channel *ch, unsigned to)
 {
-	atomic_store(&ch->turn[to], 1);
+	unsigned me = flexos__self.current;
+
+	/* The turn taken in wait is given up here, next to the store that
+	 * passes it on.  Only `me` waits on its mailbox's turn,
+	 * and every wait that succeeds is followed by a post, a return to
+	 * the program (which posts before it waits again), or the end of a
+	 * server (which clears it). */
+	if (me != to)
+		atomic_store_explicit(&ch->box[me].turn, 0,
+				      memory_order_relaxed);
+	atomic_store(&ch->box[to].turn, 1);
 	if (atomic_load(&ch->asleep[to]))
-		flexos_proc__futex_wake(&ch->turn[to]);
+		flexos_proc__futex_wake(&ch->box[to].turn);
 }
 
 static bool peer_dead(unsigned peer)
@@ -37,21 +47,21 @@ static bool peer_dead(unsigned peer)
 bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer)
 {
 	for (int i = 0; i < SPINS; i++) {
-		if (atomic_load_explicit(&ch->turn[me], memory_order_acquire))
+		if (atomic_load_explicit(&ch->box[me].turn,
+					 memory_order_acquire))
 			goto mine;
 		__builtin_ia32_pause();
 	}
 	atomic_store(&ch->asleep[me], 1);
-	while (!atomic_load(&ch->turn[me])) {
+	while (!atomic_load(&ch->box[me].turn)) {
 		if (peer_dead(peer)) {
 			atomic_store(&ch->asleep[me], 0);
 			return false;
 		}
-		flexos_proc__futex_wait(&ch->turn[me], 0);
+		flexos_proc__futex_wait(&ch->box[me].turn, 0);
 	}
 	atomic_store(&ch->asleep[me], 0);
 mine:
-	atomic_store(&ch->turn[me], 0);
 	return true;
 }
 
@@ -64,5 +74,5 @@ void flexos_proc__wake_all(void)
 		for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
 			if (atomic_load(&control->channels[k].asleep[c]))
 				flexos_proc__futex_wake(
-					&control->channels[k].turn[c]);
+					&control->channels[k].box[c].turn);
 }

@@ -13,14 +13,20 @@
 struct entry {
 	uintptr_t fn;
 	const struct flexos_library *lib;
+	uintptr_t register_args;
 };
 
-/* Every gate site records (fn, lib) here (see <flexos/gate.h>). */
+/* Every gate site records an entry here (see <flexos/gate.h>). */
 extern const struct entry __start_flexos_entries[] __attribute__((weak));
 extern const struct entry __stop_flexos_entries[] __attribute__((weak));
 
-/* This process's entry points, sorted. */
-static uintptr_t *entries;
+/* This process's entry points, sorted by address, one each: register_args
+ * only when every site that names it passes register arguments only. */
+struct entry_point {
+	uintptr_t fn;
+	bool register_args;
+};
+static struct entry_point *entries;
 static size_t nentries;
 
 static __thread int my_channel = -1;
@@ -28,7 +34,8 @@ static __thread bool owns_channel;
 
 static int by_address(const void *a, const void *b)
 {
-	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	uintptr_t x = ((const struct entry_point *)a)->fn;
+	uintptr_t y = ((const struct entry_point *)b)->fn;
 
 	return x < y ? -1 : x > y;
 }
@@ -37,20 +44,32 @@ void flexos_proc__load_entries(void)
 {
 	const struct entry *e;
 	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
+	size_t kept = 0;
 
 	entries = __libc_calloc(n ? n : 1, sizeof(*entries));
 	if (!entries)
 		flexos__die(FLEXOS_EXIT_SETUP, "out of memory for entry points");
 	for (e = __start_flexos_entries; e < __stop_flexos_entries; e++)
 		if (e->lib->compartment == flexos__self.current)
-			entries[nentries++] = e->fn;
+			entries[nentries++] = (struct entry_point){
+				e->fn, e->register_args != 0
+			};
 	qsort(entries, nentries, sizeof(*entries), by_address);
+	for (size_t i = 0; i < nentries; i++) {
+		if (kept && entries[kept - 1].fn == entries[i].fn)
+			entries[kept - 1].register_args &=
+				entries[i].register_args;
+		else
+			entries[kept++] = entries[i];
+	}
+	nentries = kept;
 }
 
-static bool is_entry(uintptr_t fn)
+static const struct entry_point *entry_point(uintptr_t fn)
 {
-	return bsearch(&fn, entries, nentries, sizeof(*entries),
-		       by_address) != NULL;
+	struct entry_point key = { fn, false };
+
+	return bsearch(&key, entries, nentries, sizeof(*entries), by_address);
 }
 
 static struct proc_channel *channel_of_thread(void)
@@ -63,6 +82,10 @@ static struct proc_channel *channel_of_thread(void)
 		uint32_t free_slot = 0;
 		if (atomic_compare_exchange_strong(&control->channels[k].in_use,
 						   &free_slot, 1)) {
+			/* A caller that ended may have held the turn. */
+			for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
+				atomic_store(&control->channels[k].box[c].turn,
+					     0);
 			my_channel = k;
 			owns_channel = true;
 			return &control->channels[k];
@@ -78,6 +101,9 @@ static void ensure_server(struct proc_channel *ch, unsigned dest)
 {
 	uint32_t none = SERVER_NONE;
 
+	if (atomic_load_explicit(&ch->server[dest], memory_order_relaxed) !=
+	    SERVER_NONE)
+		return; /* the common case: no locked instruction per call */
 	if (atomic_compare_exchange_strong(&ch->server[dest], &none,
 					   SERVER_REQUESTED)) {
 		atomic_fetch_add(&flexos_proc__control->doorbell[dest], 1);
@@ -102,23 +128,33 @@ static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from)
 	_exit(FLEXOS_EXIT_FAULT);
 }
 
-/* Runs the call waiting in the channel and passes the turn back. */
+/* Runs the call waiting in our mailbox and passes the turn back, with the
+ * results in the caller's mailbox. */
 static void serve(struct proc_channel *ch)
 {
-	_Alignas(16) struct flexos__gate_frame frame = ch->frame;
-	_Alignas(16) char stack_args[GATE_STACK_ARGS];
-	unsigned from = ch->from;
+	unsigned me = flexos__self.current;
+	const struct proc_mailbox *box = &ch->box[me];
+	_Alignas(16) struct flexos__gate_frame frame = { .fn = box->call.fn };
+	_Alignas(16) char stack_args[GATE_STACK_ARGS] = { 0 };
+	unsigned from = box->from;
+	const struct entry_point *entry = entry_point(frame.fn);
+	struct proc_mailbox *back = &ch->box[from];
 
-	memcpy(stack_args, ch->stack_args, sizeof(stack_args));
-	if (!is_entry(frame.fn))
+	if (!entry)
 		refuse(frame.fn, from);
+	memcpy(frame.gpr, box->call.gpr, sizeof(box->call.gpr));
+	if (!entry->register_args) {
+		frame.gpr[6] = ch->rax;
+		memcpy(frame.xmm, ch->xmm, sizeof(frame.xmm));
+		memcpy(stack_args, ch->stack_args, sizeof(stack_args));
+	}
 	flexos__invoke(&frame, stack_args);
-	ch->frame.ret_rax = frame.ret_rax;
-	ch->frame.ret_rdx = frame.ret_rdx;
-	memcpy(ch->frame.ret_xmm0, frame.ret_xmm0, sizeof(frame.ret_xmm0));
-	memcpy(ch->frame.ret_xmm1, frame.ret_xmm1, sizeof(frame.ret_xmm1));
-	ch->kind = PROC_RETURN;
-	ch->from = flexos__self.current;
+	back->kind = PROC_RETURN;
+	back->from = (uint16_t)me;
+	back->ret.rax = frame.ret_rax;
+	back->ret.rdx = frame.ret_rdx;
+	memcpy(back->ret.xmm0, frame.ret_xmm0, sizeof(back->ret.xmm0));
+	memcpy(back->ret.xmm1, frame.ret_xmm1, sizeof(back->ret.xmm1));
 	flexos_proc__post(ch, from);
 }
 
@@ -143,9 +179,14 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		return;
 	}
 	ensure_server(ch, dest);
-	ch->kind = PROC_CALL;
-	ch->from = me;
-	memcpy(&ch->frame, frame, sizeof(*frame));
+	ch->box[dest].kind = PROC_CALL;
+	ch->box[dest].from = (uint16_t)me;
+	ch->box[dest].call.fn = frame->fn;
+	memcpy(ch->box[dest].call.gpr, frame->gpr, sizeof(ch->box[dest].call.gpr));
+	/* Written always, read only by entry points that need them: when
+	 * they are not read, these lines stay in our cache. */
+	ch->rax = frame->gpr[6];
+	memcpy(ch->xmm, frame->xmm, sizeof(ch->xmm));
 	memcpy(ch->stack_args, stack_args, sizeof(ch->stack_args));
 	if (flexos__hooks.domain_switch)
 		flexos__hooks.domain_switch(me, dest, flexos__hooks.context);
@@ -155,16 +196,15 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 			crashed(frame);
 			return;
 		}
-		if (ch->kind == PROC_CALL) {
+		const struct proc_mailbox *box = &ch->box[me];
+		if (box->kind == PROC_CALL) {
 			serve(ch);
 			continue;
 		}
-		frame->ret_rax = ch->frame.ret_rax;
-		frame->ret_rdx = ch->frame.ret_rdx;
-		memcpy(frame->ret_xmm0, ch->frame.ret_xmm0,
-		       sizeof(frame->ret_xmm0));
-		memcpy(frame->ret_xmm1, ch->frame.ret_xmm1,
-		       sizeof(frame->ret_xmm1));
+		frame->ret_rax = box->ret.rax;
+		frame->ret_rdx = box->ret.rdx;
+		memcpy(frame->ret_xmm0, box->ret.xmm0, sizeof(frame->ret_xmm0));
+		memcpy(frame->ret_xmm1, box->ret.xmm1, sizeof(frame->ret_xmm1));
 		break;
 	}
 	if (flexos__hooks.domain_switch)
@@ -180,10 +220,11 @@ static void *server(void *arg)
 	my_channel = (int)(ch - flexos_proc__control->channels);
 	for (;;) {
 		flexos_proc__wait(ch, me, me);
-		if (ch->kind == PROC_EXIT)
+		if (ch->box[me].kind == PROC_EXIT)
 			break;
 		serve(ch);
 	}
+	atomic_store(&ch->box[me].turn, 0);
 	atomic_store(&ch->server[me], SERVER_NONE);
 	return NULL;
 }
@@ -229,7 +270,7 @@ void flexos_proc__thread_end(unsigned compartment)
 		if (atomic_load(&ch->server[c]) == SERVER_NONE ||
 		    atomic_load(&flexos_proc__control->dead[c]))
 			continue;
-		ch->kind = PROC_EXIT;
+		ch->box[c].kind = PROC_EXIT;
 		flexos_proc__post(ch, c);
 		while (atomic_load(&ch->server[c]) != SERVER_NONE)
 			sched_yield();

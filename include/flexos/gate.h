@@ -57,6 +57,34 @@
 #define FLEXOS__ARG_BYTES(...)                                                \
 	(FLEXOS__CAT(FLEXOS__SIZES_, FLEXOS__NARG(__VA_ARGS__))(__VA_ARGS__))
 
+/* 1 when every argument travels in one general-purpose register (integer,
+ * character, enumeration, boolean or pointer of at most 8 bytes) and there
+ * are at most six: such a call needs no vector or stack arguments.  The
+ * proc backend then moves one cache line per direction. */
+#define FLEXOS__INT_ARG(x)                                                    \
+	(sizeof(x) <= 8 && __builtin_classify_type(x) >= 1 &&                 \
+	 __builtin_classify_type(x) <= 5)
+#define FLEXOS__INTS_0() 1
+#define FLEXOS__INTS_1(a) FLEXOS__INT_ARG(a)
+#define FLEXOS__INTS_2(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_1(__VA_ARGS__)
+#define FLEXOS__INTS_3(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_2(__VA_ARGS__)
+#define FLEXOS__INTS_4(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_3(__VA_ARGS__)
+#define FLEXOS__INTS_5(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_4(__VA_ARGS__)
+#define FLEXOS__INTS_6(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_5(__VA_ARGS__)
+#define FLEXOS__INTS_MORE(...) 0
+#define FLEXOS__INTS_7 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_8 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_9 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_10 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_11 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_12 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_13 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_14 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_15 FLEXOS__INTS_MORE
+#define FLEXOS__INTS_16 FLEXOS__INTS_MORE
+#define FLEXOS__REGISTER_ARGS(...)                                            \
+	(FLEXOS__CAT(FLEXOS__INTS_, FLEXOS__NARG(__VA_ARGS__))(__VA_ARGS__))
+
 /* The checks a gate makes at compile time.  The type of fn's result is
  * found by an unevaluated call, so nothing here runs. */
 #define FLEXOS__GATE_CHECKS(lib, fn, ...)                                     \
@@ -84,13 +112,16 @@
 /* Every gate site gets a three-instruction stub in .text.flexos_gates that
  * loads the destination library and the function and jumps to the generic
  * trampoline; the stub's address is the callable, type-correct pointer.
- * Each site also records (fn, lib) in section flexos_entries: the entry
- * points a compartment accepts from others are exactly those some gate
- * names (the proc backend enforces this list).
+ * Each site also records (fn, lib, register_args) in section
+ * flexos_entries: the entry points a compartment accepts from others are
+ * exactly those some gate names (the proc backend enforces this list), and
+ * register_args says whether that site passes only general-purpose
+ * register arguments (a callback may be called with anything: 0).
  * `fn` must name a function of the image: the block-scope redeclaration
  * tells the compiler it is not in a shared object, so a position-
  * independent executable may name it in the stub. */
-#define flexos_callback(lib, fn)                                              \
+#define flexos_callback(lib, fn) FLEXOS__STUB(lib, fn, 0)
+#define FLEXOS__STUB(lib, fn, register_args)                                  \
 	__extension__({                                                       \
 		extern __typeof__(fn) fn                                      \
 			__attribute__((visibility("hidden")));                \
@@ -102,13 +133,15 @@
 			"jmp flexos__gate\n\t"                                \
 			".popsection\n\t"                                     \
 			".pushsection flexos_entries,\"aw\",@progbits\n\t"   \
-			".balign 8\n\t.quad %c1, %c2\n\t"                     \
+			".balign 8\n\t.quad %c1, %c2, %c3\n\t"                \
 			".popsection"                                         \
 			: "=r"(flexos__stub)                                  \
-			: "i"(&(fn)), "i"(&flexos_lib_##lib));                \
+			: "i"(&(fn)), "i"(&flexos_lib_##lib),                 \
+			  "i"(register_args));                                \
 		(__typeof__(&(fn)))flexos__stub;                              \
 	})
-#define flexos__gate_call(lib, fn, ...) flexos_callback(lib, fn)(__VA_ARGS__)
+#define flexos__gate_call(lib, fn, ...)                                       \
+	FLEXOS__STUB(lib, fn, FLEXOS__REGISTER_ARGS(__VA_ARGS__))(__VA_ARGS__)
 
 #endif
 

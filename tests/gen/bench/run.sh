@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# run.sh GEN WORK NFUNCS MIB -- ZLIB_PLAIN ZLIB_FCALL ZLIB_MPK CONF...
+# run.sh GEN WORK NFUNCS MIB -- ZLIB_PLAIN ZLIB_FCALL ZLIB_MPK ZLIB_PROC CONF...
 # flexos-gen benchmarks, printed as a table:
 #  1. flexos-gen run time (analysis, rewrite, reports) on the example
 #     configurations given and on a generated program of NFUNCS functions
 #     in 8 compartments (target: under 2 s for 10,000);
 #  2. a zlib round trip of MIB MiB in 4 KiB chunks (a gate per library
-#     call) unisolated, on fcall and on mpk (emulated keys), measured in
-#     the same run, as ratios to the unisolated program.
+#     call) unisolated, on fcall, on mpk (emulated keys) and on proc,
+#     measured in the same run, as ratios to the unisolated program.
 set -eu
 gen=$1 work=$2 nfuncs=$3 mib=$4
 shift 5
-plain=$1 fcall=$2 mpk=$3
-shift 3
+plain=$1 fcall=$2 mpk=$3 proc=$4
+shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 cc=${CC:-cc}
 now() { date +%s.%N; }
@@ -42,7 +42,7 @@ echo "(generated program: $(grep -o '"function"' "$work/report.json" | wc -l) fu
 echo
 printf '%-32s %10s %8s\n' "zlib round trip, $mib MiB, 4 KiB chunks" "seconds" "ratio"
 base=""
-for variant in unisolated:"$plain" fcall:"$fcall" mpk/emu:"$mpk"; do
+for variant in unisolated:"$plain" fcall:"$fcall" mpk/emu:"$mpk" proc:"$proc"; do
 	name=${variant%%:*} bin=${variant#*:}
 	t0=$(now)
 	FLEXOS_MPK=emu "$bin" "$mib" 4096 > "$work/zlib.out"

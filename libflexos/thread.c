@@ -3,6 +3,7 @@
  * protection state and signal stack. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -68,6 +69,13 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			  void *(*start)(void *), void *arg)
 {
 	struct thread_start *boot = __libc_malloc(sizeof(*boot));
+	static atomic_flag warned = ATOMIC_FLAG_INIT;
+
+	if (flexos__learning && !atomic_flag_test_and_set(&warned))
+		fprintf(stderr, "flexos: warning: learning mode with several "
+			"threads: while one thread steps over an access, the "
+			"page is open to all, and their accesses to it are not "
+			"recorded (docs/porting.md)\n");
 
 	if (!boot)
 		return EAGAIN;

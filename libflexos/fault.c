@@ -19,20 +19,6 @@
 #define SIGNAL_STACK_SIZE (256u << 10)
 #define MAX_FRAMES 32
 
-static const char *kind_name(enum flexos_memory_kind kind)
-{
-	switch (kind) {
-	case FLEXOS_MEMORY_STATIC:
-		return "static data";
-	case FLEXOS_MEMORY_HEAP:
-		return "heap";
-	case FLEXOS_MEMORY_STACK:
-		return "stack";
-	default:
-		return "memory";
-	}
-}
-
 static void print_backtrace(ucontext_t *context)
 {
 	unw_cursor_t cursor;
@@ -95,7 +81,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	flexos__describe(fault.address, fault.address, where, sizeof(where));
 	fprintf(stderr, "flexos:   address 0x%lx", (unsigned long)fault.address);
 	if (owned)
-		fprintf(stderr, ": %s of '%s'", kind_name(fault.kind),
+		fprintf(stderr, ": %s of '%s'", flexos__memory_kind_name(fault.kind),
 			flexos__rt.compartments[fault.owner].name);
 	fprintf(stderr, where[0] ? " (%s)\n" : "\n", where);
 	flexos__describe(fault.ip, fault.ip, where, sizeof(where));

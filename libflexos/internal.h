@@ -132,6 +132,8 @@ void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);
 size_t flexos__heap_usable(void *ptr);
 bool flexos__heap_owns(const struct flexos__heap *heap, const void *ptr);
 
+/* "static data", "heap", "stack": for reports. */
+const char *flexos__memory_kind_name(enum flexos_memory_kind kind);
 /* Which compartment owns an address, and as what; false if none. */
 bool flexos__classify(uintptr_t address, unsigned *owner,
 		      enum flexos_memory_kind *kind);

@@ -30,6 +30,20 @@ bool flexos__classify(uintptr_t address, unsigned *owner,
 	return false;
 }
 
+const char *flexos__memory_kind_name(enum flexos_memory_kind kind)
+{
+	switch (kind) {
+	case FLEXOS_MEMORY_STATIC:
+		return "static data";
+	case FLEXOS_MEMORY_HEAP:
+		return "heap";
+	case FLEXOS_MEMORY_STACK:
+		return "stack";
+	default:
+		return "memory";
+	}
+}
+
 unsigned flexos_current_compartment(void)
 {
 	return flexos__self.current;

@@ -18,20 +18,6 @@
 
 #define FAULT_STACK_SIZE (64u << 10)
 
-static const char *kind_name(enum flexos_memory_kind kind)
-{
-	switch (kind) {
-	case FLEXOS_MEMORY_STATIC:
-		return "static data";
-	case FLEXOS_MEMORY_HEAP:
-		return "heap";
-	case FLEXOS_MEMORY_STACK:
-		return "stack";
-	default:
-		return "memory";
-	}
-}
-
 static bool symbol(uintptr_t address, char *out, size_t size)
 {
 	if (syscall(FLEXOS_BAREMETAL_SYS_SYMBOL, address, out, size) < 0) {
@@ -138,7 +124,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 		fprintf(stderr, "flexos:   address 0x%lx",
 			(unsigned long)fault.address);
 		if (owned)
-			fprintf(stderr, ": %s of '%s'", kind_name(fault.kind),
+			fprintf(stderr, ": %s of '%s'", flexos__memory_kind_name(fault.kind),
 				flexos__rt.compartments[fault.owner].name);
 		if (symbol(fault.address, where, sizeof(where)))
 			fprintf(stderr, " (%s)", where);

@@ -23,12 +23,11 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 
 	if (!flexos__rt.ready)
 		flexos__init();
+	frame->src = src;
 	if (flexos__rt.backend->call) {
-		frame->src = src;
 		flexos__rt.backend->call(frame, stack_args);
 		return NULL;
 	}
-	frame->src = src;
 	frame->caller_frame = (uint64_t)frame;
 	frame->saved_sp = (uint64_t)self->sp[src];
 	/* A nested entry into the caller's compartment starts below us. */

@@ -40,14 +40,13 @@ static struct flexos__heap *owning_heap(const void *ptr)
 	return NULL;
 }
 
-static void *allocate(const void *caller, size_t size, size_t align)
+/* An allocation for the program's own code, from `heap` (its compartment's
+ * private heap) unless the sharing policy names the call site. */
+static void *allocate_private(struct flexos__heap *heap, const void *caller,
+			      size_t size, size_t align)
 {
-	struct flexos__heap *heap = private_heap(caller);
 	void *ptr;
 
-	if (!heap)
-		return align <= 16 ? __libc_malloc(size)
-				   : __libc_memalign(align, size);
 	/* The sharing policy names call sites whose memory crosses. */
 	if (flexos__policy_shared_site((uintptr_t)caller))
 		heap = flexos__rt.shared_heap;
@@ -55,6 +54,16 @@ static void *allocate(const void *caller, size_t size, size_t align)
 	if (flexos__learning && heap != flexos__rt.shared_heap)
 		flexos__learn_allocated(ptr, size, caller);
 	return ptr;
+}
+
+static void *allocate(const void *caller, size_t size, size_t align)
+{
+	struct flexos__heap *heap = private_heap(caller);
+
+	if (!heap)
+		return align <= 16 ? __libc_malloc(size)
+				   : __libc_memalign(align, size);
+	return allocate_private(heap, caller, size, align);
 }
 
 void *malloc(size_t size)
@@ -70,9 +79,10 @@ void *calloc(size_t count, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (!private_heap(CALLER))
+	struct flexos__heap *heap = private_heap(CALLER);
+	if (!heap)
 		return __libc_calloc(count, size);
-	void *ptr = allocate(CALLER, bytes, 16);
+	void *ptr = allocate_private(heap, CALLER, bytes, 16);
 	if (ptr)
 		memset(ptr, 0, bytes);
 	return ptr;

@@ -14,7 +14,29 @@
  *   caller's stack: C restores the bookkeeping, results come from xfer
  *
  * Between a WRPKRU and the stack switch nothing touches memory: the old
- * stack is already closed, the new one not yet in use. */
+ * stack is already closed, the new one not yet in use.
+ *
+ * Fast path.  After each WRPKRU, QEMU refills its TLB for every page
+ * touched, so the common case (runtime started, no domain_switch hook, the
+ * thread already has a stack in the destination) stays in this file and
+ * carries everything across the WRPKRUs in registers:
+ *
+ *   caller open     bookkeeping of gate_enter on the thread's page, the
+ *                   caller's %rbx %r12 %r13 and gate_left's (src,
+ *                   saved_sp) pushed on the caller's stack, the 128 bytes
+ *                   of stack arguments loaded in %xmm8-15 (caller-saved),
+ *                   %rax %rcx %rdx (which WRPKRU clobbers) moved to %r10
+ *                   %rbx %r12, the caller's PKRU to %r13, %rsp to the
+ *                   callee's stack
+ *   WRPKRU          callee only
+ *   callee open     stack arguments stored from %xmm8-15, call; touches
+ *                   only the callee's stack (and this code)
+ *   WRPKRU          caller only (%r13; the results wait in %r10 %r11
+ *                   %xmm0 %xmm1, %rbp is the caller's frame)
+ *   caller open     bookkeeping of gate_leave and gate_left, restore,
+ *                   return
+ *
+ * The slow path (.Lslow) is the C one above, unchanged. */
 #include "gate_frame.h"
 
 #define XFER_SIZE (GATE_STACK_ARGS + GATE_FRAME_SIZE)
@@ -27,6 +49,8 @@
 .endm
 
 	.text
+	/* The whole fast path on one code page. */
+	.p2align 9
 	.globl	flexos__gate
 	.type	flexos__gate, @function
 flexos__gate:
@@ -40,6 +64,85 @@ flexos__gate:
 	.cfi_offset %rbp, -16
 	movq	%rsp, %rbp
 	.cfi_def_cfa_register %rbp
+	.cfi_remember_state
+#define SELF(x) %fs:flexos__self@tpoff+GATE_THREAD_##x
+	cmpb	$0, SELF(STARTED)
+	je	.Lslow
+	cmpq	$0, flexos__hooks+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	jne	.Lslow
+	cmpq	$0, SELF(SP)(,%r10,8)
+	je	.Lslow
+	/* Fast path, only the caller open. */
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_offset %r13, -40
+	movl	SELF(CURRENT), %r12d		/* src */
+	pushq	%r12				/* -32(%rbp) */
+	pushq	SELF(SP)(,%r12,8)		/* -40(%rbp): saved_sp */
+	movq	%rsp, SELF(SP)(,%r12,8)		/* nested entries start below */
+	movl	%fs:flexos_baremetal__pkru_table@tpoff(,%r12,4), %r13d
+	movq	SELF(SP)(,%r10,8), %rbx
+	subq	$GATE_STACK_ARGS, %rbx
+	andq	$-16, %rbx
+	movl	%r10d, SELF(CURRENT)
+	movl	%fs:flexos_baremetal__pkru_table@tpoff(,%r10,4), %r12d
+	movl	%r12d, %fs:flexos_baremetal__pkru@tpoff
+	movups	16+0(%rbp), %xmm8
+	movups	16+16(%rbp), %xmm9
+	movups	16+32(%rbp), %xmm10
+	movups	16+48(%rbp), %xmm11
+	movups	16+64(%rbp), %xmm12
+	movups	16+80(%rbp), %xmm13
+	movups	16+96(%rbp), %xmm14
+	movups	16+112(%rbp), %xmm15
+	movq	%rbx, %rsp			/* not used before the WRPKRU */
+	movq	%rcx, %rbx
+	movq	%rax, %r10
+	movl	%r12d, %eax
+	movq	%rdx, %r12
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	.byte	0x0f, 0x01, 0xef		/* WRPKRU: callee only */
+	movaps	%xmm8, 0(%rsp)
+	movaps	%xmm9, 16(%rsp)
+	movaps	%xmm10, 32(%rsp)
+	movaps	%xmm11, 48(%rsp)
+	movaps	%xmm12, 64(%rsp)
+	movaps	%xmm13, 80(%rsp)
+	movaps	%xmm14, 96(%rsp)
+	movaps	%xmm15, 112(%rsp)
+	movq	%r10, %rax
+	movq	%rbx, %rcx
+	movq	%r12, %rdx
+	call	*%r11
+	movq	%rax, %r10
+	movq	%rdx, %r11
+	movl	%r13d, %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	.byte	0x0f, 0x01, 0xef		/* WRPKRU: caller only */
+	movq	%r10, %rax
+	movq	%r11, %rdx
+	movl	-32(%rbp), %ecx			/* src */
+	movq	-40(%rbp), %r10			/* saved_sp */
+	movl	%ecx, SELF(CURRENT)
+	movl	%r13d, %fs:flexos_baremetal__pkru@tpoff
+	movq	%r10, SELF(SP)(,%rcx,8)
+	movq	-8(%rbp), %rbx
+	movq	-16(%rbp), %r12
+	movq	-24(%rbp), %r13
+	leave
+	.cfi_def_cfa %rsp, 8
+	.cfi_same_value %rbx
+	.cfi_same_value %r12
+	.cfi_same_value %r13
+	ret
+#undef SELF
+.Lslow:
+	.cfi_restore_state
 	subq	$GATE_FRAME_SIZE, %rsp
 	movq	%rdi, GATE_RDI(%rsp)
 	movq	%rsi, GATE_RSI(%rsp)

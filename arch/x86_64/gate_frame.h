@@ -25,6 +25,13 @@
 /* Bytes of the caller's stack arguments copied to the callee's stack:
  * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
 #define GATE_STACK_ARGS 128
+/* Fields the baremetal gate's fast path reads without C: struct
+ * flexos__thread (libflexos/internal.h) and struct flexos_hooks
+ * <flexos/hooks.h>; checked in backends/baremetal/user/gate.c. */
+#define GATE_THREAD_CURRENT 0
+#define GATE_THREAD_STARTED 4
+#define GATE_THREAD_SP 8
+#define GATE_HOOKS_DOMAIN_SWITCH 16
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>

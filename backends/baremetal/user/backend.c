@@ -14,28 +14,29 @@
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
 static uint32_t all_closed; /* every compartment's key denied */
-static __thread uint32_t pkru;
+/* The gate trampoline (baremetal_gate.S) reads and writes these two. */
+__thread uint32_t flexos_baremetal__pkru;
 /* Each compartment's PKRU, per thread: the gate path then reads nothing
  * but the thread's own page (after a WRPKRU, QEMU refills its TLB for
  * every page touched). */
-static __thread uint32_t pkru_of[FLEXOS_MAX_COMPARTMENTS];
+__thread uint32_t flexos_baremetal__pkru_table[FLEXOS_MAX_COMPARTMENTS];
 
 uint32_t flexos_baremetal__pkru_of(unsigned compartment)
 {
-	return pkru_of[compartment];
+	return flexos_baremetal__pkru_table[compartment];
 }
 
 void flexos_baremetal__set_pkru(uint32_t value)
 {
-	if (value == pkru)
+	if (value == flexos_baremetal__pkru)
 		return;
-	pkru = value;
+	flexos_baremetal__pkru = value;
 	flexos__wrpkru(value);
 }
 
 void flexos_baremetal__set_pkru_state(uint32_t value)
 {
-	pkru = value;
+	flexos_baremetal__pkru = value;
 }
 
 static int bm_init(unsigned ncompartments,
@@ -53,7 +54,7 @@ static int bm_init(unsigned ncompartments,
 			return FLEXOS_EBACKEND;
 		all_closed |= PKRU_KEY_BITS(keys[c]);
 	}
-	pkru = flexos__rdpkru();
+	flexos_baremetal__pkru = flexos__rdpkru();
 	return 0;
 }
 
@@ -79,18 +80,18 @@ static int bm_assign(unsigned compartment, void *start, size_t len)
 
 static void bm_grant(unsigned compartment)
 {
-	flexos_baremetal__set_pkru(pkru & ~PKRU_KEY_BITS(keys[compartment]));
+	flexos_baremetal__set_pkru(flexos_baremetal__pkru & ~PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void bm_revoke(unsigned compartment)
 {
-	flexos_baremetal__set_pkru(pkru | PKRU_KEY_BITS(keys[compartment]));
+	flexos_baremetal__set_pkru(flexos_baremetal__pkru | PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void bm_thread_start(unsigned compartment)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-		pkru_of[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
+		flexos_baremetal__pkru_table[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
 	flexos_baremetal__set_pkru(flexos_baremetal__pkru_of(compartment));
 }
 

@@ -1,6 +1,7 @@
 /* The C halves of the baremetal gate (arch/x86_64/baremetal_gate.S): the
  * bookkeeping of libflexos/gate.c, with the copies going through
  * flexos_baremetal__xfer so that each direction needs one PKRU write. */
+#include <stddef.h>
 #include <string.h>
 
 #include "baremetal.h"
@@ -11,6 +12,17 @@ bool flexos__gate_direct;
 
 __thread struct flexos_baremetal__xfer flexos_baremetal__xfer
 	__attribute__((aligned(16)));
+
+/* The offsets the trampoline's fast path uses. */
+_Static_assert(offsetof(struct flexos__thread, current) ==
+		       GATE_THREAD_CURRENT, "");
+_Static_assert(sizeof(((struct flexos__thread *)0)->current) == 4, "");
+_Static_assert(offsetof(struct flexos__thread, started) ==
+		       GATE_THREAD_STARTED, "");
+_Static_assert(sizeof(((struct flexos__thread *)0)->started) == 1, "");
+_Static_assert(offsetof(struct flexos__thread, sp) == GATE_THREAD_SP, "");
+_Static_assert(offsetof(struct flexos_hooks, domain_switch) ==
+		       GATE_HOOKS_DOMAIN_SWITCH, "");
 
 /* Returned in %rax and %rdx. */
 struct gate_switch {

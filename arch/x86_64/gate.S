@@ -29,23 +29,9 @@ flexos__gate:
 	movq	%rsp, %rbp
 	.cfi_def_cfa_register %rbp
 	subq	$GATE_FRAME_SIZE, %rsp
-	movq	%rdi, GATE_RDI(%rsp)
-	movq	%rsi, GATE_RSI(%rsp)
-	movq	%rdx, GATE_RDX(%rsp)
-	movq	%rcx, GATE_RCX(%rsp)
-	movq	%r8, GATE_R8(%rsp)
-	movq	%r9, GATE_R9(%rsp)
-	movq	%rax, GATE_RAX(%rsp)
+	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
-	movaps	%xmm0, GATE_XMM+0(%rsp)
-	movaps	%xmm1, GATE_XMM+16(%rsp)
-	movaps	%xmm2, GATE_XMM+32(%rsp)
-	movaps	%xmm3, GATE_XMM+48(%rsp)
-	movaps	%xmm4, GATE_XMM+64(%rsp)
-	movaps	%xmm5, GATE_XMM+80(%rsp)
-	movaps	%xmm6, GATE_XMM+96(%rsp)
-	movaps	%xmm7, GATE_XMM+112(%rsp)
 	movq	%rsp, %rdi
 	leaq	16(%rbp), %rsi
 	call	flexos__gate_enter
@@ -54,29 +40,7 @@ flexos__gate:
 	movq	%rax, %rsp
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_entered
-#define F(x) GATE_STACK_ARGS+x(%rsp)
-	movq	F(GATE_RDI), %rdi
-	movq	F(GATE_RSI), %rsi
-	movq	F(GATE_RDX), %rdx
-	movq	F(GATE_RCX), %rcx
-	movq	F(GATE_R8), %r8
-	movq	F(GATE_R9), %r9
-	movaps	F(GATE_XMM+0), %xmm0
-	movaps	F(GATE_XMM+16), %xmm1
-	movaps	F(GATE_XMM+32), %xmm2
-	movaps	F(GATE_XMM+48), %xmm3
-	movaps	F(GATE_XMM+64), %xmm4
-	movaps	F(GATE_XMM+80), %xmm5
-	movaps	F(GATE_XMM+96), %xmm6
-	movaps	F(GATE_XMM+112), %xmm7
-	movq	F(GATE_FN), %r11
-	movq	F(GATE_RAX), %rax
-	call	*%r11
-	movq	%rax, F(GATE_RET_RAX)
-	movq	%rdx, F(GATE_RET_RDX)
-	movaps	%xmm0, F(GATE_RET_XMM0)
-	movaps	%xmm1, F(GATE_RET_XMM1)
-#undef F
+	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_leave
 	movq	%rax, %rsp

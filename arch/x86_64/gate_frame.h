@@ -33,6 +33,54 @@
 #define GATE_THREAD_SP 8
 #define GATE_HOOKS_DOMAIN_SWITCH 16
 
+#ifdef __ASSEMBLER__
+/* The argument registers of a call, into the frame at \off(\base). */
+.macro GATE_SAVE_ARGS off, base
+	movq	%rdi, \off+GATE_RDI(\base)
+	movq	%rsi, \off+GATE_RSI(\base)
+	movq	%rdx, \off+GATE_RDX(\base)
+	movq	%rcx, \off+GATE_RCX(\base)
+	movq	%r8, \off+GATE_R8(\base)
+	movq	%r9, \off+GATE_R9(\base)
+	movq	%rax, \off+GATE_RAX(\base)
+	movaps	%xmm0, \off+GATE_XMM+0(\base)
+	movaps	%xmm1, \off+GATE_XMM+16(\base)
+	movaps	%xmm2, \off+GATE_XMM+32(\base)
+	movaps	%xmm3, \off+GATE_XMM+48(\base)
+	movaps	%xmm4, \off+GATE_XMM+64(\base)
+	movaps	%xmm5, \off+GATE_XMM+80(\base)
+	movaps	%xmm6, \off+GATE_XMM+96(\base)
+	movaps	%xmm7, \off+GATE_XMM+112(\base)
+.endm
+
+/* Calls the frame's function with the frame's argument registers and
+ * stores the result registers back into it.  \base must survive the call
+ * (%rsp, or a callee-saved register). */
+.macro GATE_CALL_FRAME off, base
+	movq	\off+GATE_RDI(\base), %rdi
+	movq	\off+GATE_RSI(\base), %rsi
+	movq	\off+GATE_RDX(\base), %rdx
+	movq	\off+GATE_RCX(\base), %rcx
+	movq	\off+GATE_R8(\base), %r8
+	movq	\off+GATE_R9(\base), %r9
+	movaps	\off+GATE_XMM+0(\base), %xmm0
+	movaps	\off+GATE_XMM+16(\base), %xmm1
+	movaps	\off+GATE_XMM+32(\base), %xmm2
+	movaps	\off+GATE_XMM+48(\base), %xmm3
+	movaps	\off+GATE_XMM+64(\base), %xmm4
+	movaps	\off+GATE_XMM+80(\base), %xmm5
+	movaps	\off+GATE_XMM+96(\base), %xmm6
+	movaps	\off+GATE_XMM+112(\base), %xmm7
+	movq	\off+GATE_FN(\base), %r11
+	movq	\off+GATE_RAX(\base), %rax
+	call	*%r11
+	movq	%rax, \off+GATE_RET_RAX(\base)
+	movq	%rdx, \off+GATE_RET_RDX(\base)
+	movaps	%xmm0, \off+GATE_RET_XMM0(\base)
+	movaps	%xmm1, \off+GATE_RET_XMM1(\base)
+.endm
+#endif
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>

@@ -24,26 +24,7 @@ flexos__invoke:
 	movl	$GATE_STACK_ARGS / 8, %ecx
 	cld
 	rep movsq
-	movq	GATE_RDI(%rbx), %rdi
-	movq	GATE_RSI(%rbx), %rsi
-	movq	GATE_RDX(%rbx), %rdx
-	movq	GATE_RCX(%rbx), %rcx
-	movq	GATE_R8(%rbx), %r8
-	movq	GATE_R9(%rbx), %r9
-	movaps	GATE_XMM+0(%rbx), %xmm0
-	movaps	GATE_XMM+16(%rbx), %xmm1
-	movaps	GATE_XMM+32(%rbx), %xmm2
-	movaps	GATE_XMM+48(%rbx), %xmm3
-	movaps	GATE_XMM+64(%rbx), %xmm4
-	movaps	GATE_XMM+80(%rbx), %xmm5
-	movaps	GATE_XMM+96(%rbx), %xmm6
-	movaps	GATE_XMM+112(%rbx), %xmm7
-	movq	GATE_RAX(%rbx), %rax
-	call	*GATE_FN(%rbx)
-	movq	%rax, GATE_RET_RAX(%rbx)
-	movq	%rdx, GATE_RET_RDX(%rbx)
-	movaps	%xmm0, GATE_RET_XMM0(%rbx)
-	movaps	%xmm1, GATE_RET_XMM1(%rbx)
+	GATE_CALL_FRAME 0, %rbx
 	movq	-8(%rbp), %rbx
 	leave
 	.cfi_def_cfa %rsp, 8

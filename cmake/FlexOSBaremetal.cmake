@@ -1,6 +1,7 @@
 # The baremetal backend's part of flexos_image() (cmake/FlexOSImage.cmake):
 # next to the program, a <target>-run script that boots it on the FlexOS
-# kernel under QEMU and exits with its status.  See docs/baremetal.md.
+# kernel under QEMU and exits with its status, and a <target>-iso target
+# that writes <program>.iso, the same booted by GRUB.  See docs/baremetal.md.
 include_guard(GLOBAL)
 
 # Called by flexos_image() once <target> is an image of backend baremetal.
@@ -27,4 +28,12 @@ exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:flexos_baremetal_kernel>'
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
                      GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
   set_target_properties(${target} PROPERTIES FLEXOS_RUNNER ${run})
+  # A CD/USB image that boots the program through GRUB on a real machine
+  # (docs/baremetal.md); not built by default.
+  get_filename_component(scripts ${FLEXOS_BAREMETAL_RUN} DIRECTORY)
+  add_custom_target(${target}-iso
+    COMMAND ${scripts}/iso.sh --kernel $<TARGET_FILE:flexos_baremetal_kernel>
+            --program $<TARGET_FILE:${target}> --output $<TARGET_FILE:${target}>.iso
+    DEPENDS ${target} flexos_baremetal_kernel VERBATIM
+    COMMENT "Writing $<TARGET_FILE_NAME:${target}>.iso: ${target} booted by GRUB")
 endfunction()

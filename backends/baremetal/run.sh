@@ -1,5 +1,6 @@
 #!/bin/sh
 # run.sh --kernel KERNEL --program PROGRAM [--] [ARGS...]
+# run.sh --iso ISO
 #
 # Boots PROGRAM (a static musl executable linked by flexos_image(...
 # BACKEND baremetal)) on the FlexOS baremetal KERNEL under QEMU, prints
@@ -10,67 +11,70 @@
 # argument naming a readable file goes along (as a multiboot module) under
 # that same name, so the program can open it: files are read-only.
 #
+# With --iso, QEMU boots a CD image made by iso.sh instead: GRUB loads the
+# kernel, the program and its files, with the arguments the image holds.
+#
 #   FLEXOS_QEMU          QEMU to use (default: qemu-system-x86_64)
 #   FLEXOS_QEMU_MEMORY   memory of the machine (default: 256M)
 #   FLEXOS_QEMU_ARGS     more QEMU arguments
 #   FLEXOS_KERNEL_ARGS   more kernel options (flexos.trace: log system calls)
 #
 # PROGRAM "none" boots the kernel alone (it must then say that it has
-# nothing to run).  Exit status 125: QEMU could not run, or the machine stopped without an
-# exit status (it never does by design: that would be a bug).
+# nothing to run).  Exit status 125: QEMU could not run, or the machine
+# stopped without an exit status (it never does by design: that would be a
+# bug).
 set -u
-kernel="" program=""
+usage="usage: run.sh --kernel KERNEL --program PROGRAM [--] [ARGS...] | --iso ISO"
+kernel="" program="" iso=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kernel) kernel=$2; shift 2 ;;
-	--program) program=$2; shift 2 ;;
+	--kernel) kernel=${2-}; shift 2 ;;
+	--program) program=${2-}; shift 2 ;;
+	--iso) iso=${2-}; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
-if [ -z "$kernel" ] || [ -z "$program" ]; then
-	echo "usage: run.sh --kernel KERNEL --program PROGRAM [--] [ARGS...]" >&2
-	exit 125
-fi
 qemu=${FLEXOS_QEMU:-qemu-system-x86_64}
 if ! command -v "$qemu" >/dev/null 2>&1; then
 	echo "flexos-run: $qemu not found (apt-get install qemu-system-x86)" >&2
 	exit 125
 fi
-module=""
-if [ "$program" != none ]; then
-	module=$(printf '%s' "$program" | sed 's/,/,,/g')
-fi
-for file in "$kernel" ${module:+"$program"}; do
-	if [ ! -r "$file" ]; then
-		echo "flexos-run: cannot read $file" >&2
-		exit 125
-	fi
-done
+readable() {
+	for file in "$@"; do
+		if [ ! -r "$file" ]; then
+			echo "flexos-run: cannot read $file" >&2
+			exit 125
+		fi
+	done
+}
 
-# Kernel command line: options, environment, "--", arguments.  A word
-# with spaces is double-quoted; the kernel strips the quotes.
-cmdline=${FLEXOS_KERNEL_ARGS:-}
-if [ -t 1 ]; then
-	cmdline="$cmdline flexos.crlf"
-fi
-for var in $(env | sed -n 's/^\(FLEXOS_[A-Za-z0-9_]*\)=.*/\1/p'); do
-	case $var in
-	FLEXOS_QEMU*|FLEXOS_KERNEL_ARGS) ;;
-	*) eval "cmdline=\"\$cmdline $var=\${$var}\"" ;;
-	esac
-done
-cmdline="$cmdline --"
-escape() { printf '%s' "$1" | sed 's/,/,,/g'; }
-for arg in "$@"; do
-	if [ -f "$arg" ] && [ -r "$arg" ] && [ -n "$module" ]; then
-		module="$module,$(escape "$arg")"
+if [ -n "$iso" ] && [ -z "$kernel$program" ] && [ $# -eq 0 ]; then
+	readable "$iso"
+	set -- -cdrom "$iso" -boot d
+elif [ -n "$kernel" ] && [ -n "$program" ] && [ -z "$iso" ]; then
+	. "$(dirname "$0")/cmdline.sh"
+	escape() { printf '%s' "$1" | sed 's/,/,,/g'; }
+	modules=""
+	if [ "$program" != none ]; then
+		readable "$program"
+		modules=$(escape "$program")
+		for arg in "$@"; do
+			if is_file_argument "$arg"; then
+				modules="$modules,$(escape "$arg")"
+			fi
+		done
 	fi
-	case $arg in
-	*" "*|"") cmdline="$cmdline \"$arg\"" ;;
-	*) cmdline="$cmdline $arg" ;;
-	esac
-done
+	readable "$kernel"
+	cmdline=$(kernel_cmdline "$@")
+	if [ -t 1 ]; then
+		cmdline="flexos.crlf $cmdline"
+	fi
+	set -- -kernel "$kernel" ${modules:+-initrd "$modules"} -append "$cmdline"
+else
+	echo "$usage" >&2
+	exit 125
+fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/flexos-run.XXXXXX") || exit 125
 trap 'rm -rf "$dir"' EXIT
@@ -80,8 +84,7 @@ trap 'exit 130' INT TERM
 	-nodefaults -no-reboot -display none -serial stdio \
 	-debugcon "file:$dir/status" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "$kernel" ${module:+-initrd "$module"} \
-	-append "$cmdline" ${FLEXOS_QEMU_ARGS:-} </dev/null
+	"$@" ${FLEXOS_QEMU_ARGS:-} </dev/null
 qemu_status=$?
 status=$(head -n 1 "$dir/status" 2>/dev/null)
 case $status in

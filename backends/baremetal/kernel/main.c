@@ -13,16 +13,23 @@ extern char __kernel_start[], __kernel_end[];
 static char cmdline[4096], env[4096];
 static const char *args = "";
 
+static bool is_assignment(const char *word, size_t len)
+{
+	for (size_t i = 1; i < len; i++)
+		if (word[i] == '=')
+			return true;
+	return false;
+}
+
 /* Kernel options and environment out of the command line; `args` points
- * at what follows "--". */
+ * at what follows "--".  QEMU starts the line with the kernel's own path,
+ * GRUB 2 does not: before "--", a word that is neither an option nor
+ * NAME=value is not for the program and is skipped. */
 static void parse_cmdline(void)
 {
 	size_t envlen = 0;
 	char *p = cmdline;
 
-	/* Loaders (QEMU, GRUB) start the line with the kernel's own path. */
-	while (*p && *p != ' ')
-		p++;
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -43,7 +50,9 @@ static void parse_cmdline(void)
 				__asm__ volatile("ud2"); /* tests the kernel's report */
 			continue;
 		}
-		if (len && envlen + len + 2 < sizeof(env)) {
+		if (!is_assignment(word, len))
+			continue;
+		if (envlen + len + 2 < sizeof(env)) {
 			memcpy(env + envlen, word, len);
 			envlen += len;
 			env[envlen++] = ' ';
@@ -121,6 +130,7 @@ void kmain(uint32_t magic, uint32_t info_address)
 		.rip = the_program.entry, .cs = USER_CS, .rflags = 0x202,
 		.rsp = sp, .ss = USER_DS,
 	};
+	sched_init();
 	user_entry_ns = time_ns();
 	trap_return(&start);
 }

@@ -15,6 +15,7 @@ packages=(
 	binutils                         # nm, readelf, objdump in gen tests
 	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
 	musl-tools musl-dev              # the C library of baremetal images
+	grub-pc-bin grub-common xorriso  # baremetal images booted by GRUB (iso.sh)
 )
 
 sudo=""

@@ -199,33 +199,56 @@ static void data(struct gen_state *st)
 	}
 }
 
+/* The definitions a sharing policy names: symbols `name` of type `type`
+ * defined in the compartments' objects (the TCB is not the policy's), in
+ * object then symbol order.  Start with { name, type } and call
+ * next_definition until it returns 0; `obj` and `sym` hold each one. */
+struct definitions {
+	const char *name;
+	int type;
+	size_t obj;
+	unsigned sym;
+};
+
+static int next_definition(const struct gen_state *st, struct definitions *it)
+{
+	for (; it->obj < st->nobjs; it->obj++, it->sym = 0) {
+		const struct gen_obj *o = &st->objs[it->obj];
+
+		if (!o->included || o->comp == GEN_TCB)
+			continue;
+		while (++it->sym < o->nsyms) { /* symbol 0 is the null one */
+			const struct gen_sym *s = &o->syms[it->sym];
+
+			if (s->type == it->type && s->shndx &&
+			    !strcmp(s->name, it->name))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void policy_data(struct gen_state *st)
 {
 	for (size_t p = 0; p < st->cfg->nshare_data; p++) {
 		const char *name = st->cfg->share_data[p];
+		struct definitions it = { name, STT_OBJECT, 0, 0 };
 		int found = 0;
 
-		for (size_t i = 0; i < st->nobjs; i++) {
-			struct gen_obj *o = &st->objs[i];
+		while (next_definition(st, &it)) {
+			struct gen_obj *o = &st->objs[it.obj];
+			const struct gen_sym *s = &o->syms[it.sym];
 
-			if (!o->included || o->comp == GEN_TCB)
-				continue;
-			for (unsigned k = 1; k < o->nsyms; k++) {
-				const struct gen_sym *s = &o->syms[k];
-
-				if (s->type != STT_OBJECT || !s->shndx ||
-				    strcmp(s->name, name))
-					continue;
-				found = 1;
-				if (!(s->shndx >= o->nsecs ||
-				      (o->secs[s->shndx].flags & SHF_WRITE)))
-					gen_note(o->where, "sharing policy: "
-						 "'%s' is read-only: readable "
-						 "by all already", name);
-				else
-					share(st, (struct gen_def){ (long)i, k },
-					      GEN_SHARE_POLICY);
-			}
+			found = 1;
+			if (!(s->shndx >= o->nsecs ||
+			      (o->secs[s->shndx].flags & SHF_WRITE)))
+				gen_note(o->where, "sharing policy: '%s' is "
+					 "read-only: readable by all already",
+					 name);
+			else
+				share(st, (struct gen_def){ (long)it.obj,
+							    it.sym },
+				      GEN_SHARE_POLICY);
 		}
 		if (!found)
 			gen_error(st->cfg->path, "sharing policy: no "
@@ -247,66 +270,55 @@ static void policy_heap(struct gen_state *st)
 
 	for (size_t p = 0; p < st->cfg->nshare_heap; p++) {
 		const char *fn = st->cfg->share_heap[p];
+		struct definitions it = { fn, STT_FUNC, 0, 0 };
 		int found = 0;
 
-		for (size_t i = 0; i < st->nobjs; i++) {
-			struct gen_obj *o = &st->objs[i];
+		while (next_definition(st, &it)) {
+			struct gen_obj *o = &st->objs[it.obj];
+			const struct gen_sym *s = &o->syms[it.sym];
+			long i = (long)it.obj;
 
-			if (!o->included || o->comp == GEN_TCB)
-				continue;
-			for (unsigned k = 1; k < o->nsyms; k++) {
-				const struct gen_sym *s = &o->syms[k];
+			found = 1;
+			for (unsigned ri = 0; ri < o->nrels; ri++) {
+				const struct gen_rel *r = &o->rels[ri];
+				const struct gen_sym *t = &o->syms[r->sym];
 
-				if (s->type != STT_FUNC || !s->shndx ||
-				    strcmp(s->name, fn))
+				if (r->sec != s->shndx || r->offset < s->value ||
+				    r->offset >= s->value + s->size ||
+				    t->shndx != SHN_UNDEF)
 					continue;
-				found = 1;
-				for (unsigned ri = 0; ri < o->nrels; ri++) {
-					const struct gen_rel *r = &o->rels[ri];
-					const struct gen_sym *t =
-						&o->syms[r->sym];
+				long at = gen_hash_get(&st->defs, t->name);
 
-					if (r->sec != s->shndx ||
-					    r->offset < s->value ||
-					    r->offset >= s->value + s->size ||
-					    t->shndx != SHN_UNDEF)
+				/* The allocator of the TCB only. */
+				if (at >= 0 &&
+				    gen_def_comp(st, st->defv[at]) != GEN_TCB)
+					continue;
+				for (int a = 0; from[a]; a++) {
+					if (strcmp(t->name, from[a]))
 						continue;
-					long at = gen_hash_get(&st->defs,
-							       t->name);
-
-					/* The allocator of the TCB only. */
-					if (at >= 0 && gen_def_comp(st,
-						    st->defv[at]) != GEN_TCB)
-						continue;
-					for (int a = 0; from[a]; a++) {
-						if (strcmp(t->name, from[a]))
-							continue;
-						/* fcall shares everything
-						 * already, and its free()
-						 * knows only the C heap. */
-						if (strcmp(st->cfg->backend,
-							   "fcall"))
-							gen_edit(o,
-								 GEN_EDIT_RETARGET,
-								 ri, to[a], 0);
-						*GEN_PUSH(st->heapsites,
-							  st->nheapsites,
-							  st->capheapsites) =
-							(struct gen_heapsite){
-								(long)i, ri,
-								from[a], to[a] };
-					}
-					for (int a = 0; other[a]; a++)
-						if (!strcmp(t->name, other[a]))
-							gen_warning(
-								gen_where(st, (long)i,
-									  r->sec,
-									  r->offset),
-								"sharing policy: %s() in "
-								"'%s' has no shared-heap "
-								"variant; its memory stays "
-								"private", other[a], fn);
+					/* fcall shares everything already,
+					 * and its free() knows only the C
+					 * heap. */
+					if (strcmp(st->cfg->backend, "fcall"))
+						gen_edit(o, GEN_EDIT_RETARGET,
+							 ri, to[a], 0);
+					*GEN_PUSH(st->heapsites, st->nheapsites,
+						  st->capheapsites) =
+						(struct gen_heapsite){
+							i, ri, from[a], to[a]
+						};
 				}
+				for (int a = 0; other[a]; a++)
+					if (!strcmp(t->name, other[a]))
+						gen_warning(
+							gen_where(st, i, r->sec,
+								  r->offset),
+							"sharing policy: %s() "
+							"in '%s' has no "
+							"shared-heap variant; "
+							"its memory stays "
+							"private",
+							other[a], fn);
 			}
 		}
 		if (!found)

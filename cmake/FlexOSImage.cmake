@@ -51,6 +51,19 @@ function(_flexos_library_name out lib)
   set(${out} ${name} PARENT_SCOPE)
 endfunction()
 
+# Appends to <out> an output section <name> of the <inputs> sections (one
+# string, "a b ...") of the input files matching <files>, between symbols
+# <start> and <end>.  Page aligned at both ends so that its pages hold
+# nothing else: a backend protects (or shares) them whole.
+function(_flexos_output_section out name start end inputs)
+  set(text "  ${name} ALIGN(4096) :\n  {\n    ${start} = .;\n")
+  foreach(files IN LISTS ARGN)
+    string(APPEND text "    ${files}(${inputs})\n")
+  endforeach()
+  string(APPEND text "    . = ALIGN(4096);\n    ${end} = .;\n  }\n")
+  set(${out} "${${out}}${text}" PARENT_SCOPE)
+endfunction()
+
 function(flexos_image target)
   if(NOT TARGET ${target})
     message(FATAL_ERROR "flexos_image: '${target}' is not a target")
@@ -176,7 +189,12 @@ function(flexos_image target)
                 "#include <flexos/image.h>\n\n"
                 "extern const struct flexos_backend flexos_backend_${backend};\n")
   set(table "")
-  set(script "/* ${banner} */\nSECTIONS\n{\n")
+  # Two groups of output sections: initialised data (each compartment's,
+  # then the shared region) right after .data, and each compartment's
+  # zero-filled data after .bss.  NOBITS sections interleaved with PROGBITS
+  # ones in one segment would be written to the file as zeros.
+  set(data_sections "")
+  set(bss_sections "")
   set(index 0)
   foreach(comp IN LISTS compartments)
     set(members ${libs_${comp}})
@@ -194,25 +212,28 @@ function(flexos_image target)
                            "{ ${index}, \"${name}\" };\n")
     endforeach()
     if(backend STREQUAL "fcall")
-      string(APPEND table "\t{ \"${comp_name}\", 0, 0 },\n")
+      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0 },\n")
     else()
-      string(APPEND source "extern char flexos__data_start_${comp_name}[], "
-                           "flexos__data_end_${comp_name}[];\n")
-      string(APPEND table "\t{ \"${comp_name}\", flexos__data_start_${comp_name}, "
-                          "flexos__data_end_${comp_name} },\n")
-      set(inputs "")
+      string(APPEND source
+        "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
+        "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[];\n")
+      string(APPEND table "\t{ \"${comp_name}\",\n"
+        "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
+        "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name} },\n")
+      # The compartment's input files.
+      set(files "")
       if(comp STREQUAL target)
-        string(APPEND inputs "    *CMakeFiles/${target}.dir/*(.data .data.* .bss .bss.* COMMON)\n")
+        list(APPEND files "*CMakeFiles/${target}.dir/*")
       endif()
       foreach(lib IN LISTS libs_${comp})
-        foreach(pattern "$<TARGET_FILE_NAME:${lib}>" "*/$<TARGET_FILE_NAME:${lib}>")
-          string(APPEND inputs "    ${pattern}:*(.data .data.* .bss .bss.* COMMON)\n")
-        endforeach()
+        list(APPEND files "$<TARGET_FILE_NAME:${lib}>:*" "*/$<TARGET_FILE_NAME:${lib}>:*")
       endforeach()
-      string(APPEND script
-        "  .flexos.data.${comp_name} ALIGN(4096) :\n  {\n"
-        "    flexos__data_start_${comp_name} = .;\n${inputs}"
-        "    . = ALIGN(4096);\n    flexos__data_end_${comp_name} = .;\n  }\n")
+      _flexos_output_section(data_sections .flexos.data.${comp_name}
+        flexos__data_start_${comp_name} flexos__data_end_${comp_name}
+        ".data .data.*" ${files})
+      _flexos_output_section(bss_sections .flexos.bss.${comp_name}
+        flexos__bss_start_${comp_name} flexos__bss_end_${comp_name}
+        ".bss .bss.* COMMON" ${files})
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
@@ -246,10 +267,14 @@ function(flexos_image target)
                        "${table}};\n\nconst struct flexos_image_desc flexos_image = {\n"
                        "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments,\n"
                        "\t${shared_bounds}, ${run_time_files}\n};\n")
-  string(APPEND script
-    "  .flexos.shared ALIGN(4096) :\n  {\n    flexos__shared_start = .;\n"
-    "    *(.flexos.shared .flexos.shared.*)\n    . = ALIGN(4096);\n"
-    "    flexos__shared_end = .;\n  }\n}\nINSERT AFTER .data;\n")
+  # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
+  # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
+  # with the initialised data.
+  _flexos_output_section(data_sections .flexos.shared
+    flexos__shared_start flexos__shared_end ".flexos.shared .flexos.shared.*" "*")
+  string(CONCAT script "/* ${banner} */\n"
+    "SECTIONS\n{\n${data_sections}}\nINSERT AFTER .data;\n"
+    "SECTIONS\n{\n${bss_sections}}\nINSERT AFTER .bss;\n")
 
   file(GENERATE OUTPUT ${dir}/include/flexos_image_libraries.h CONTENT "${header}")
   file(GENERATE OUTPUT ${dir}/image.c CONTENT "${source}")

@@ -78,6 +78,13 @@ static void setup_shared_heap(void)
 	flexos__heap_init(flexos__rt.shared_heap, base + FLEXOS__PAGE, size);
 }
 
+/* A range of the image description: page aligned, maybe empty. */
+static bool page_range(const char *start, const char *end)
+{
+	return !((uintptr_t)start % FLEXOS__PAGE) &&
+	       !((uintptr_t)end % FLEXOS__PAGE) && end >= start;
+}
+
 static void check_image(const struct flexos_image_desc *image)
 {
 	if (image->ncompartments < 1 ||
@@ -88,9 +95,8 @@ static void check_image(const struct flexos_image_desc *image)
 			    FLEXOS_MAX_COMPARTMENTS);
 	for (unsigned c = 0; c < image->ncompartments; c++) {
 		const struct flexos_compartment_desc *d = &image->compartments[c];
-		if (!d->name || ((uintptr_t)d->data_start % FLEXOS__PAGE) ||
-		    ((uintptr_t)d->data_end % FLEXOS__PAGE) ||
-		    d->data_end < d->data_start)
+		if (!d->name || !page_range(d->data_start, d->data_end) ||
+		    !page_range(d->bss_start, d->bss_end))
 			flexos__die(FLEXOS_EXIT_SETUP,
 				    "image '%s': compartment %u has no name or "
 				    "unaligned static data (link step missing?)",
@@ -105,8 +111,10 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 	int err;
 
 	comp->name = d->name;
-	comp->data_start = d->data_start;
-	comp->data_end = d->data_end;
+	comp->static_data[0] = (struct flexos__range){ d->data_start,
+						       d->data_end };
+	comp->static_data[1] = (struct flexos__range){ d->bss_start,
+						       d->bss_end };
 	if (!flexos__rt.isolating)
 		return;
 	comp->arena = map_guarded(FLEXOS__ARENA_SIZE, MAP_PRIVATE);
@@ -115,9 +123,12 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 			    "cannot reserve the arena of compartment '%s': %s",
 			    d->name, strerror(errno));
 	flexos__heap_init(&comp->heap, comp->arena, FLEXOS__HEAP_SIZE);
-	if (comp->data_end > comp->data_start) {
-		err = backend->assign(c, comp->data_start,
-				      (size_t)(comp->data_end - comp->data_start));
+	for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
+		const struct flexos__range *r = &comp->static_data[i];
+
+		if (r->end == r->start)
+			continue;
+		err = backend->assign(c, r->start, (size_t)(r->end - r->start));
 		if (err < 0)
 			flexos__die(FLEXOS_EXIT_SETUP,
 				    "cannot protect the static data of "

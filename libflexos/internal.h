@@ -33,9 +33,18 @@ struct flexos__heap {
 	atomic_flag lock;
 };
 
+/* [start, end), page aligned; empty when start == end. */
+struct flexos__range {
+	char *start, *end;
+};
+
+/* A compartment's static data: its initialised data, then its zero-filled
+ * data (struct flexos_compartment_desc). */
+#define FLEXOS__STATIC_RANGES 2
+
 struct flexos__compartment {
 	const char *name;
-	char *data_start, *data_end; /* static data, page aligned */
+	struct flexos__range static_data[FLEXOS__STATIC_RANGES];
 	char *arena;                 /* heap, then stack slots */
 	struct flexos__heap heap;
 	_Atomic uint64_t stack_slots; /* bit i: slot i in use */

@@ -13,10 +13,14 @@ bool flexos__classify(uintptr_t address, unsigned *owner,
 		uintptr_t arena = (uintptr_t)comp->arena;
 
 		*owner = c;
-		if (address >= (uintptr_t)comp->data_start &&
-		    address < (uintptr_t)comp->data_end) {
-			*kind = FLEXOS_MEMORY_STATIC;
-			return true;
+		for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
+			const struct flexos__range *r = &comp->static_data[i];
+
+			if (address >= (uintptr_t)r->start &&
+			    address < (uintptr_t)r->end) {
+				*kind = FLEXOS_MEMORY_STATIC;
+				return true;
+			}
 		}
 		if (arena && address >= arena &&
 		    address < arena + FLEXOS__ARENA_SIZE) {

@@ -56,10 +56,24 @@ static const char *containing_symbol(Dwfl_Module *module, uintptr_t address,
 	return NULL;
 }
 
+/* The module of `address`.  libdw knows a module by the mappings of its
+ * file, which end where the file does: zero-filled static data (.bss,
+ * mapped anonymously past the file) is in none.  Such memory is the
+ * executable's, so it is looked up there; any other address lies in none
+ * of the executable's symbols and stays unnamed. */
+static Dwfl_Module *module_of(Dwfl *dwfl, uintptr_t address)
+{
+	Dwfl_Module *module = dwfl_addrmodule(dwfl, address);
+
+	if (!module) /* flexos_image is linked into the executable */
+		module = dwfl_addrmodule(dwfl, (uintptr_t)&flexos_image);
+	return module;
+}
+
 void flexos__where(uintptr_t lookup, struct flexos__where *where)
 {
 	Dwfl *dwfl = symbols();
-	Dwfl_Module *module = dwfl ? dwfl_addrmodule(dwfl, lookup) : NULL;
+	Dwfl_Module *module = dwfl ? module_of(dwfl, lookup) : NULL;
 	Dwfl_Line *line = module ? dwfl_module_getsrc(module, lookup) : NULL;
 
 	memset(where, 0, sizeof(*where));

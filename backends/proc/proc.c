@@ -23,7 +23,8 @@
 
 #include "proc.h"
 
-#define MAX_RANGES 2
+/* Static data (initialised, zero-filled) and the arena. */
+#define MAX_RANGES (FLEXOS__STATIC_RANGES + 1)
 
 struct proc_control *flexos_proc__control;
 bool flexos_proc__errors_on_crash;

@@ -21,9 +21,14 @@ struct flexos_library {
 struct flexos_compartment_desc {
 	const char *name;
 	/* Page-aligned writable static data of the compartment's libraries,
-	 * placed there by the generated link step; empty when it has none. */
+	 * placed there by the generated link step; empty when it has none.
+	 * Initialised data and zero-filled data (.bss) are two ranges: the
+	 * link step keeps every .bss after all initialised data, so that it
+	 * takes no room in the file. */
 	char *data_start;
 	char *data_end;
+	char *bss_start;
+	char *bss_end;
 };
 
 struct flexos_image_desc {

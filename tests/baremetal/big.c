@@ -1,6 +1,6 @@
 /* An image larger than the memory it is given (tests/baremetal: 96 MiB
- * of static data, which the generated link step keeps in the file, on a
- * 160 MiB machine that holds the file once but not twice). */
+ * of zero-filled static data, which the loader maps whole before the
+ * program starts, on a 96 MiB machine). */
 #include <stdio.h>
 
 char big[96u << 20];

@@ -57,8 +57,8 @@
 
 #if defined(FLEXOS_BACKEND_MPK)
 /* In-tree benchmark only: internal.h is read to find the ranges the runtime
- * assigned to each compartment (flexos__rt.compartments[c].data_start,
- * data_end, arena and FLEXOS__ARENA_SIZE), so that the floor mprotects
+ * assigned to each compartment (flexos__rt.compartments[c].static_data,
+ * arena and FLEXOS__ARENA_SIZE), so that the floor mprotects
  * exactly what a gate mprotects.  Nothing else of it is used. */
 #include "internal.h"
 #endif
@@ -142,12 +142,12 @@ static NOIPA uint64_t plain6(void *unused, unsigned n)
 #if defined(FLEXOS_BACKEND_MPK)
 /* The mpk/emu floor.  A round trip from compartment 0 to 1 and back makes
  * grant(1), revoke(0), grant(0), revoke(1); each mprotects every range of
- * that compartment in the order it was assigned (static data if any, then
- * the arena).  While compartment 0 is closed nothing of it may be touched,
- * and main runs on a stack inside compartment 0's arena: so the floor loop
- * runs on a stack of its own (a ucontext), with its state in mmap'd memory
- * outside every compartment. */
-#define MAX_RANGES 2
+ * that compartment in the order it was assigned (its initialised, then its
+ * zero-filled static data, if any, then the arena).  While compartment 0
+ * is closed nothing of it may be touched, and main runs on a stack inside
+ * compartment 0's arena: so the floor loop runs on a stack of its own (a
+ * ucontext), with its state in mmap'd memory outside every compartment. */
+#define MAX_RANGES (FLEXOS__STATIC_RANGES + 1)
 
 struct range {
 	void *start;
@@ -201,10 +201,13 @@ static unsigned collect_ranges(unsigned c, struct range *r)
 	const struct flexos__compartment *comp = &flexos__rt.compartments[c];
 	unsigned n = 0;
 
-	if (comp->data_end > comp->data_start)
-		r[n++] = (struct range){ comp->data_start,
-					 (size_t)(comp->data_end -
-						  comp->data_start) };
+	for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
+		const struct flexos__range *s = &comp->static_data[i];
+
+		if (s->end > s->start)
+			r[n++] = (struct range){ s->start,
+						 (size_t)(s->end - s->start) };
+	}
 	r[n++] = (struct range){ comp->arena, FLEXOS__ARENA_SIZE };
 	return n;
 }

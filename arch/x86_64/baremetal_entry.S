@@ -83,8 +83,9 @@ trap_return:
 	iretq
 
 /* `syscall`: RIP in %rcx, RFLAGS in %r11, interrupts off (SFMASK), still
- * on the program's stack.  One CPU, one program: a global holds the user
- * stack pointer while we switch. */
+ * on the program's stack.  One CPU, and interrupts stay off until the frame
+ * holds it: a global can keep the user stack pointer while we switch
+ * stacks, whichever thread made the call. */
 	.globl	syscall_entry
 syscall_entry:
 	movq	%rsp, syscall_user_rsp(%rip)

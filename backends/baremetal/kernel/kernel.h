@@ -1,6 +1,7 @@
 /* The baremetal kernel's internal interfaces: one small module per file
- * (console.c, memory.c, paging.c, trap.c, syscall.c, loader.c, timer.c,
- * machine.c), all in ring 0, one CPU, one program. */
+ * (console.c, memory.c, paging.c, trap.c, syscall.c, sched.c, futex.c,
+ * loader.c, timer.c, machine.c), all in ring 0, one CPU, one program and
+ * its threads. */
 #ifndef FLEXOS_BAREMETAL_KERNEL_H
 #define FLEXOS_BAREMETAL_KERNEL_H
 
@@ -17,8 +18,21 @@
 
 /* Exit statuses of the machine besides the program's own (docs/baremetal.md). */
 #define EXIT_SETUP 87          /* FLEXOS_EXIT_SETUP: cannot start the image */
+#define EXIT_DEADLOCK 88       /* every thread waits, none can be woken */
 #define EXIT_KERNEL_TRAP 96    /* + vector: exception in the kernel itself */
 #define EXIT_SIGNAL 128        /* + Linux signal number, as a shell shows it */
+
+/* Linux error numbers, returned negated by system calls. */
+#define ENOENT 2
+#define EBADF 9
+#define EAGAIN 11
+#define ENOMEM 12
+#define EFAULT 14
+#define EINVAL 22
+#define ENOTTY 25
+#define ENOSPC 28
+#define ENOSYS 38
+#define ETIMEDOUT 110
 
 /* Selectors (baremetal_boot.S sets up the first three, trap.c the rest). */
 #define KERNEL_CS 0x08
@@ -73,6 +87,10 @@ static inline uint32_t rdpkru(void)
 	uint32_t v, edx;
 	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(v), "=d"(edx) : "c"(0));
 	return v;
+}
+static inline void wrpkru(uint32_t v)
+{
+	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0));
 }
 static inline void invlpg(uint64_t va)
 {
@@ -148,6 +166,56 @@ void syscall_init(void);
 void syscall_dispatch(struct trap_frame *frame);
 extern bool syscall_trace; /* kernel option flexos.trace */
 
+/* sched.c: the program's threads on the one CPU, round robin.  A thread
+ * that does not run keeps its registers, FS base, PKRU and FPU/SSE state
+ * here; every entry from ring 3 builds its trap frame at the same place,
+ * the top of the one kernel stack, so switching is rewriting that frame
+ * before the kernel leaves through it. */
+#define MAX_THREADS 64
+#define WAKE_NEVER UINT64_MAX
+enum thread_state {
+	THREAD_FREE,
+	THREAD_RUNNABLE,
+	THREAD_SLEEPING, /* until wake_ns */
+	THREAD_FUTEX,    /* on the word at `futex`, or until wake_ns */
+};
+struct thread {
+	uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave64 */
+	struct trap_frame frame;
+	uint64_t fs_base;
+	uint32_t pkru;
+	enum thread_state state;
+	uint64_t tid;
+	uint64_t clear_child_tid; /* zeroed and woken when the thread exits */
+	uint64_t futex;
+	uint64_t wake_ns; /* when a blocked thread runs again by itself */
+};
+extern struct thread threads[MAX_THREADS];
+extern struct thread *current;
+void sched_init(void);
+int64_t thread_clone(const struct trap_frame *f, uint64_t flags, uint64_t stack,
+		     uint64_t parent_tid, uint64_t child_tid, uint64_t tls);
+/* Ends the calling thread; the last one ends the machine with `status`. */
+void thread_exit(int status);
+int64_t thread_set_tid_address(uint64_t address);
+/* Blocks the calling thread, from its system call, whose result is then
+ * what sched_wake says (or 0 when a sleep ends, -ETIMEDOUT when a futex
+ * wait times out). */
+void sched_block(enum thread_state state, uint64_t wake_ns);
+void sched_wake(struct thread *t, int64_t result);
+/* The calling thread lets the others run: sched_yield, and the tick taken
+ * from ring 3. */
+void sched_yield(void);
+/* On the way out of every entry from ring 3: if the calling thread blocked,
+ * ended, yielded or was preempted, `f` becomes the next thread's frame. */
+void sched_leave(struct trap_frame *f);
+
+/* futex.c */
+int64_t futex(uint64_t address, uint64_t op, uint64_t value, uint64_t timeout,
+	      uint64_t address2);
+/* Wakes up to `n` threads waiting on the word at `address`. */
+int64_t futex_wake(uint64_t address, uint64_t n);
+
 /* loader.c: the program, a static ELF handed over as a multiboot module. */
 struct program {
 	const char *name;  /* the module's command line, first word */
@@ -169,11 +237,11 @@ int64_t files_read(uint64_t fd, uint64_t buf, uint64_t len);
 int64_t files_seek(uint64_t fd, int64_t offset, uint64_t whence);
 int64_t files_close(uint64_t fd);
 
-/* timer.c: the PIT's tick and the TSC, calibrated against it. */
+/* timer.c: the PIT's tick (the scheduler's time slice) and the TSC,
+ * calibrated against it. */
 void timer_init(void);
-void timer_tick(void);
 uint64_t time_ns(void); /* since the kernel's first instruction */
-void time_sleep_ns(uint64_t ns);
+bool timespec_ns(const int64_t t[2], uint64_t *ns);
 extern uint64_t boot_tsc, tsc_hz, user_entry_ns;
 
 #endif

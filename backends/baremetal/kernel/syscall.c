@@ -1,19 +1,12 @@
 /* The Linux system calls a static musl program makes, served for the one
- * program the machine runs, plus the kernel's own few (abi.h).  Every
- * pointer the program passes is checked with the program's own rights,
- * its PKRU included, before the kernel touches it: a compartment cannot
- * make the kernel read or write memory it may not touch itself. */
+ * program the machine runs and its threads, plus the kernel's own few
+ * (abi.h).  Every pointer the program passes is checked with the calling
+ * thread's own rights, its PKRU included, before the kernel touches it: a
+ * compartment cannot make the kernel read or write memory it may not
+ * touch itself. */
 #include "kernel.h"
 
-#define ENOENT 2
-#define EBADF 9
-#define ENOMEM 12
-#define EFAULT 14
-#define EINVAL 22
-#define ENOTTY 25
-#define ENOSYS 38
-#define ENOSPC 28
-
+#define TIMER_ABSTIME 1
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MMAP_BASE 0x4000000000ul
@@ -106,11 +99,6 @@ static int64_t do_brk(uint64_t addr)
 	return (int64_t)brk_end;
 }
 
-static void wrpkru(uint32_t v)
-{
-	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0));
-}
-
 static int64_t pkey_alloc(uint64_t flags, uint64_t rights)
 {
 	if (flags || rights > 3)
@@ -154,12 +142,17 @@ static int64_t clock_gettime(uint64_t ts)
 	return 0;
 }
 
-static int64_t sleep(uint64_t req)
+/* Blocks the thread until the time in the timespec at `req`, relative or
+ * (clock_nanosleep's TIMER_ABSTIME) since boot, which is what every clock
+ * says here. */
+static int64_t sleep(uint64_t req, bool absolute)
 {
 	if (!vm_user_ok(req, 16, false))
 		return -EFAULT;
-	const uint64_t *t = (const uint64_t *)req;
-	time_sleep_ns(t[0] * 1000000000 + t[1]);
+	uint64_t ns;
+	if (!timespec_ns((const int64_t *)req, &ns))
+		return -EINVAL;
+	sched_block(THREAD_SLEEPING, absolute ? ns : time_ns() + ns);
 	return 0;
 }
 
@@ -228,10 +221,11 @@ static int64_t boot_times(uint64_t out)
 	return 0;
 }
 
-static int64_t dispatch(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-			uint64_t d)
+static int64_t dispatch(struct trap_frame *f)
 {
-	switch (nr) {
+	uint64_t a = f->rdi, b = f->rsi, c = f->rdx, d = f->r10, e = f->r8;
+
+	switch (f->rax) {
 	case 0:
 		return files_read(a, b, c);
 	case 19:
@@ -263,22 +257,32 @@ static int64_t dispatch(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
 		return zero_user(c, 8);
 	case 16: /* ioctl: no terminal */
 		return -ENOTTY;
-	case 24: /* sched_yield */
+	case 24:
+		sched_yield();
+		return 0;
 	case 28: /* madvise */
 	case 72: /* fcntl */
 	case 131: /* sigaltstack */
 		return 0;
 	case 35: /* nanosleep */
-		return sleep(a);
+		return sleep(a, false);
 	case 230: /* clock_nanosleep */
-		return sleep(c);
-	case 39: /* getpid */
-	case 186: /* gettid */
-	case 218: /* set_tid_address */
+		return sleep(c, b & TIMER_ABSTIME);
+	case 39: /* getpid: the first thread's tid */
 		return 1;
+	case 186: /* gettid */
+		return (int64_t)current->tid;
+	case 218:
+		return thread_set_tid_address(a);
+	case 56: /* clone */
+		return thread_clone(f, a, b, c, d, e);
+	case 202:
+		return futex(a, b, c, d, e);
 	case 102: case 104: case 107: case 108: case 110: /* uid, gid, ppid */
 		return 0;
-	case 60: /* exit */
+	case 60: /* exit: this thread */
+		thread_exit((int)(a & 0xff));
+		return 0;
 	case 231: /* exit_group */
 		machine_exit((int)(a & 0xff));
 	case 62: /* kill */
@@ -329,12 +333,17 @@ void syscall_init(void)
 	brk_start = brk_end = the_program.brk;
 }
 
+/* A call that blocks returns here all the same: its result is then the
+ * one the thread gets should nothing else set it before it runs again
+ * (sched_wake). */
 void syscall_dispatch(struct trap_frame *f)
 {
-	int64_t r = dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10);
+	int64_t r = dispatch(f);
 
 	if (syscall_trace)
-		kprintf("flexos: syscall %lu(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
-			f->rax, f->rdi, f->rsi, f->rdx, f->r10, r);
+		kprintf("flexos: thread %lu: syscall %lu(0x%lx, 0x%lx, 0x%lx, "
+			"0x%lx, 0x%lx) = %ld\n", current->tid, f->rax, f->rdi,
+			f->rsi, f->rdx, f->r10, f->r8, r);
 	f->rax = (uint64_t)r;
+	sched_leave(f);
 }

@@ -1,6 +1,7 @@
-/* Time: the PIT ticks at 100 Hz (sleeping waits for ticks), and the TSC,
- * calibrated against the PIT once at boot, tells the time in between.
- * Under TCG the TSC follows the host's, so guest time is wall time. */
+/* Time: the PIT ticks at 100 Hz (the scheduler's time slice; a sleeping
+ * thread wakes at the first tick past its time), and the TSC, calibrated
+ * against the PIT once at boot, tells the time in between.  Under TCG the
+ * TSC follows the host's, so guest time is wall time. */
 #include "kernel.h"
 
 #define PIT_HZ 1193182u
@@ -8,7 +9,6 @@
 #define CALIBRATION_MS 5u
 
 uint64_t boot_tsc, tsc_hz, user_entry_ns;
-static volatile uint64_t ticks;
 static uint64_t ns_mult; /* ns = tsc * ns_mult >> 32 */
 
 void timer_init(void)
@@ -35,21 +35,21 @@ void timer_init(void)
 	outb(0x40, divisor >> 8);
 }
 
-void timer_tick(void)
-{
-	ticks++;
-}
-
 uint64_t time_ns(void)
 {
 	return (uint64_t)((unsigned __int128)(rdtsc() - boot_tsc) * ns_mult >> 32);
 }
 
-/* Sleeps with interrupts on, waking at each tick. */
-void time_sleep_ns(uint64_t ns)
+/* A Linux timespec (seconds, nanoseconds) in nanoseconds; false if it is
+ * not a valid one.  More than a century counts as a century, so that adding
+ * it to the time since boot cannot wrap around. */
+bool timespec_ns(const int64_t t[2], uint64_t *ns)
 {
-	uint64_t until = time_ns() + ns;
+	const int64_t century = 100 * 366 * 86400l;
 
-	while (time_ns() < until)
-		__asm__ volatile("sti; hlt; cli");
+	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000)
+		return false;
+	*ns = (uint64_t)(t[0] < century ? t[0] : century) * 1000000000 +
+	      (uint64_t)t[1];
+	return true;
 }

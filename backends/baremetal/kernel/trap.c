@@ -32,6 +32,9 @@ static uint64_t gdt[7];
 static uint8_t ist_stack[16384] __attribute__((aligned(16)));
 uint64_t kernel_stack_top;
 uint64_t user_fault_handler, user_fault_stack;
+/* One handler stack for the whole program: the first thread to fault gets
+ * it (the report ends the image); a fault of any thread while it is in
+ * use stops the machine with the kernel's own report. */
 static bool in_user_handler;
 static int depth;
 
@@ -249,14 +252,21 @@ static void kernel_fault(struct trap_frame *f)
 	machine_exit((int)(EXIT_KERNEL_TRAP + f->vector));
 }
 
+/* An interrupt from ring 0 can only come while the scheduler halts for
+ * the tick (sched.c), which looks at the time itself; from ring 3 the
+ * tick ends the thread's time slice. */
 void trap(struct trap_frame *f)
 {
+	bool from_user = (f->cs & 3) == 3;
+
 	if (f->vector >= 32) {
-		if (f->vector == 32)
-			timer_tick();
 		if (f->vector >= 40)
 			outb(0xa0, 0x20);
 		outb(0x20, 0x20); /* end of interrupt */
+		if (f->vector == 32 && from_user) {
+			sched_yield();
+			sched_leave(f);
+		}
 		return;
 	}
 	if (++depth > 1) {
@@ -265,7 +275,7 @@ void trap(struct trap_frame *f)
 			"fault; stopping\n", name_of(f->vector), f->vector, f->rip);
 		machine_exit((int)(EXIT_KERNEL_TRAP + f->vector));
 	}
-	if ((f->cs & 3) == 3)
+	if (from_user)
 		user_fault(f);
 	else
 		kernel_fault(f);

@@ -88,8 +88,12 @@ static void bm_revoke(unsigned compartment)
 	flexos_baremetal__set_pkru(flexos_baremetal__pkru | PKRU_KEY_BITS(keys[compartment]));
 }
 
+/* A new thread starts with its creator's PKRU (the kernel's clone copies
+ * it) but with the TLS image's zeroes in its copy of it: the copy must say
+ * what the register holds before the first write is skipped or not. */
 static void bm_thread_start(unsigned compartment)
 {
+	flexos_baremetal__pkru = flexos__rdpkru();
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		flexos_baremetal__pkru_table[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
 	flexos_baremetal__set_pkru(flexos_baremetal__pkru_of(compartment));

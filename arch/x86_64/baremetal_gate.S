@@ -22,8 +22,9 @@
  * carries everything across the WRPKRUs in registers:
  *
  *   caller open     bookkeeping of gate_enter on the thread's page, the
- *                   caller's %rbx %r12 %r13 and gate_left's (src,
- *                   saved_sp) pushed on the caller's stack, the 128 bytes
+ *                   caller's %rbx %r12 %r13 pushed on the caller's stack
+ *                   and below them the frame fields fault reports and
+ *                   gate_left read (src, dest, fn, saved_sp), the 128 bytes
  *                   of stack arguments loaded in %xmm8-15 (caller-saved),
  *                   %rax %rcx %rdx (which WRPKRU clobbers) moved to %r10
  *                   %rbx %r12, the caller's PKRU to %r13, %rsp to the
@@ -40,6 +41,10 @@
 #include "gate_frame.h"
 
 #define XFER_SIZE (GATE_STACK_ARGS + GATE_FRAME_SIZE)
+/* The fast path's frame on the caller's stack, below %rbx %r12 %r13: up to
+ * its last field read (saved_sp), at FAST_FRAME(%rbp). */
+#define FAST_FRAME_SIZE (GATE_SAVED_SP + 8)
+#define FAST_FRAME (-24 - FAST_FRAME_SIZE)
 
 .macro WRPKRU_EDX		/* PKRU = %edx; clobbers %eax, %ecx, %edx */
 	movl	%edx, %eax
@@ -79,9 +84,15 @@ flexos__gate:
 	.cfi_offset %r12, -32
 	pushq	%r13
 	.cfi_offset %r13, -40
-	movl	SELF(CURRENT), %r12d		/* src */
-	pushq	%r12				/* -32(%rbp) */
-	pushq	SELF(SP)(,%r12,8)		/* -40(%rbp): saved_sp */
+	/* The fields of a gate frame that fault.c's list of gates reads;
+	 * the rest of the frame is not written. */
+	subq	$FAST_FRAME_SIZE, %rsp
+	movl	SELF(CURRENT), %r12d
+	movq	%r12, GATE_SRC(%rsp)
+	movq	%r10, GATE_DEST(%rsp)
+	movq	%r11, GATE_FN(%rsp)
+	movq	SELF(SP)(,%r12,8), %r13
+	movq	%r13, GATE_SAVED_SP(%rsp)
 	movq	%rsp, SELF(SP)(,%r12,8)		/* nested entries start below */
 	movl	%fs:flexos_baremetal__pkru_table@tpoff(,%r12,4), %r13d
 	movq	SELF(SP)(,%r10,8), %rbx
@@ -126,8 +137,8 @@ flexos__gate:
 	.byte	0x0f, 0x01, 0xef		/* WRPKRU: caller only */
 	movq	%r10, %rax
 	movq	%r11, %rdx
-	movl	-32(%rbp), %ecx			/* src */
-	movq	-40(%rbp), %r10			/* saved_sp */
+	movl	FAST_FRAME+GATE_SRC(%rbp), %ecx
+	movq	FAST_FRAME+GATE_SAVED_SP(%rbp), %r10
 	movl	%ecx, SELF(CURRENT)
 	movl	%r13d, %fs:flexos_baremetal__pkru@tpoff
 	movq	%r10, SELF(SP)(,%rcx,8)

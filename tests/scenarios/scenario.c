@@ -258,6 +258,11 @@ int main(int argc, char **argv)
 		return undeclared_callback();
 	if (!strcmp(name, "read-static"))
 		return peer_reads(&secret, "static");
+	if (!strcmp(name, "read-static-reentered")) {
+		/* Entering peer again: baremetal's gate takes its fast path. */
+		flexos_gate(peer, peer_nothing);
+		return peer_reads(&secret, "static");
+	}
 	if (!strcmp(name, "read-heap"))
 		return peer_reads(on_heap, "heap");
 	if (!strcmp(name, "read-stack"))

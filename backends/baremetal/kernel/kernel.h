@@ -97,6 +97,9 @@ static inline void invlpg(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 void machine_init(void);
+/* Kernel option flexos.times: machine_exit reports when the program
+ * started and ended (benchmarks). */
+extern bool report_times;
 /* Hands `status` to the host and stops; never returns. */
 __attribute__((noreturn)) void machine_exit(int status);
 /* Report a fatal setup error and stop with EXIT_SETUP. */

@@ -57,10 +57,20 @@ void machine_init(void)
 	wrmsr(MSR_SFMASK, 0x200 | 0x400 | 0x100 | 0x40000);
 }
 
+bool report_times;
+
 void machine_exit(int status)
 {
 	char text[16];
 	int n = ksnprintf(text, sizeof(text), "%d\n", status);
+
+	if (report_times) {
+		uint64_t exit_ns = time_ns();
+		kprintf("flexos: times: kernel entry to program entry %lu.%lu ms, "
+			"to exit %lu.%lu ms\n", user_entry_ns / 1000000,
+			user_entry_ns / 100000 % 10, exit_ns / 1000000,
+			exit_ns / 100000 % 10);
+	}
 
 	for (int i = 0; i < n; i++)
 		outb(0xe9, (uint8_t)text[i]);

@@ -46,6 +46,8 @@ static void parse_cmdline(void)
 				console_crlf = true;
 			else if (!strncmp(word, "flexos.trace", len))
 				syscall_trace = true;
+			else if (!strncmp(word, "flexos.times", len))
+				report_times = true;
 			else if (!strncmp(word, "flexos.crash", len))
 				__asm__ volatile("ud2"); /* tests the kernel's report */
 			continue;

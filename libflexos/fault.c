@@ -53,7 +53,6 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	bool isolation = backend->is_isolation_fault
 				 ? backend->is_isolation_fault(info)
 				 : owned && fault.owner != fault.accessor;
-	char where[512];
 
 	(void)sig;
 	if (flexos__learning && isolation && owned &&
@@ -62,31 +61,11 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	if (backend->grant_all)
 		backend->grant_all();
 	fflush(stdout);
-	const char *accessor = flexos__rt.compartments[fault.accessor].name;
-	if (isolation && owned)
-		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"private to compartment '%s'\n",
-			accessor, fault.write ? "wrote" : "read",
-			flexos__rt.compartments[fault.owner].name);
-	else if (isolation)
-		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"it may not access\n",
-			accessor, fault.write ? "wrote" : "read");
-	else
-		fprintf(stderr,
-			"flexos: segmentation fault in compartment '%s'\n",
-			accessor);
-	flexos__describe(fault.address, fault.address, where, sizeof(where));
-	fprintf(stderr, "flexos:   address 0x%lx", (unsigned long)fault.address);
-	if (owned)
-		fprintf(stderr, ": %s of '%s'", flexos__memory_kind_name(fault.kind),
-			flexos__rt.compartments[fault.owner].name);
-	fprintf(stderr, where[0] ? " (%s)\n" : "\n", where);
-	flexos__describe(fault.ip, fault.ip, where, sizeof(where));
-	fprintf(stderr, "flexos:   at %s\n", where[0] ? where : "??");
-	fprintf(stderr, "flexos:   backend %s\n", flexos_backend_name());
+	flexos__report_fault_heading(&(struct flexos__fault_heading){
+		.fault = &fault,
+		.isolation = isolation,
+		.owned = owned,
+	});
 	print_backtrace(context);
 
 	if (!isolation) {

@@ -105,8 +105,19 @@ extern bool flexos__gate_direct;
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
-extern void *__libc_memalign(size_t align, size_t size);
 extern void __libc_free(void *ptr);
+
+/* What malloc.c leaves to the platform: malloc_glibc.c on Linux,
+ * backends/baremetal/user/malloc_musl.c inside a baremetal image.
+ * If the call of malloc & co. returning to `caller` belongs to the TCB
+ * (the C library's or a shared library's own, or one made before the
+ * compartments exist), serves it from the C library's allocator, zero
+ * filled if `zeroed`, into *out and returns true.  Returns false when the
+ * call is the program's: the runtime is then ready to serve it. */
+bool flexos__tcb_allocate(const void *caller, size_t size, size_t align,
+			  bool zeroed, void **out);
+/* malloc_usable_size() of a block of the C library's allocator. */
+size_t flexos__libc_usable_size(void *ptr);
 
 /* Sharing policy (policy.c). */
 extern bool flexos__policy_shared_stacks;
@@ -116,9 +127,12 @@ bool flexos__policy_shared_site(uintptr_t return_address);
 /* Learning mode (learn.c). */
 extern bool flexos__learning;
 void flexos__learn_init(void);
+/* Its record of the program's heap blocks (learn_heap.c): their
+ * allocation site, 0 for an address of no block recorded. */
 void flexos__learn_allocated(void *ptr, size_t size, const void *caller);
 void flexos__learn_freed(void *ptr);
 void flexos__learn_moved(void *from, void *to, size_t size);
+uintptr_t flexos__learn_allocation_site(uintptr_t address);
 /* An isolation fault in learning mode: record it, step over the access.
  * Returns false when the access cannot be stepped over. */
 bool flexos__learn_access(const struct flexos_fault *fault, void *context);
@@ -159,8 +173,8 @@ void flexos__where(uintptr_t lookup, struct flexos__where *where);
  * address to name (a return address minus one), `address` the one shown. */
 void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
 		      size_t size);
-/* The same, "??" when nothing is known. */
-void flexos__describe_address(uintptr_t address, char *out, size_t size);
+/* The same, "??" when nothing is known (and then false). */
+bool flexos__describe_address(uintptr_t address, char *out, size_t size);
 /* The code of function `name` in the image; false if there is none. */
 bool flexos__function_code(const char *name, uintptr_t *start, uintptr_t *end);
 /* Calls found() for each code range of source line file:line (file may be
@@ -170,6 +184,27 @@ int flexos__line_code(const char *file, int line,
 		      void *context);
 
 /* Faults and hooks. */
+/* What the first lines of a fault report say (fault_report.c):
+ *   flexos: isolation fault: compartment 'a' wrote memory private to ...
+ *   flexos:   address 0x...: heap of 'b' (symbol)
+ *   flexos:   at symbol
+ *   flexos:   backend name
+ * The backend's own details, whole text with their leading space, or NULL
+ * for none, end the line they belong to. */
+struct flexos__fault_heading {
+	const struct flexos_fault *fault;
+	bool isolation; /* an access the backend's isolation refused */
+	bool owned;     /* fault->owner and fault->kind are known */
+	bool no_address; /* not a memory access: no "address" line */
+	/* The first line, after "flexos: ", of a fault other than an
+	 * isolation fault; NULL: a segmentation fault. */
+	const char *crash;
+	/* After "memory it may not access" (owner unknown). */
+	const char *unowned_detail;
+	/* After the faulting instruction's symbol. */
+	const char *ip_detail;
+};
+void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 void flexos__fault_install(void);
 void flexos__fault_thread_init(void);
 extern struct flexos_hooks flexos__hooks;

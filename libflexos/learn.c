@@ -41,15 +41,6 @@
 bool flexos__learning;
 static const char *report_prefix;
 
-/* Live blocks of private heaps, with the return address of their
- * allocation call. */
-struct allocation {
-	uintptr_t start, end;
-	uintptr_t site;
-};
-static struct allocation *allocations;
-static size_t nallocations, allocation_capacity;
-
 struct object {
 	enum flexos_memory_kind kind;
 	unsigned owner;
@@ -73,54 +64,6 @@ static bool overflowed;
 
 static __thread uintptr_t pending[MAX_PENDING];
 static __thread unsigned npending;
-
-void flexos__learn_allocated(void *ptr, size_t size, const void *caller)
-{
-	if (!ptr)
-		return;
-	if (nallocations == allocation_capacity) {
-		size_t capacity = allocation_capacity ? 2 * allocation_capacity
-						      : 1024;
-		struct allocation *grown = __libc_realloc(
-			allocations, capacity * sizeof(*allocations));
-		if (!grown)
-			return;
-		allocations = grown;
-		allocation_capacity = capacity;
-	}
-	allocations[nallocations++] = (struct allocation){
-		(uintptr_t)ptr, (uintptr_t)ptr + size, (uintptr_t)caller
-	};
-}
-
-void flexos__learn_freed(void *ptr)
-{
-	for (size_t i = nallocations; i-- > 0;)
-		if (allocations[i].start == (uintptr_t)ptr) {
-			allocations[i] = allocations[--nallocations];
-			return;
-		}
-}
-
-/* realloc keeps the allocation site of the block it grows. */
-void flexos__learn_moved(void *from, void *to, size_t size)
-{
-	for (size_t i = nallocations; i-- > 0;)
-		if (allocations[i].start == (uintptr_t)from) {
-			allocations[i].start = (uintptr_t)to;
-			allocations[i].end = (uintptr_t)to + size;
-			return;
-		}
-}
-
-static uintptr_t allocation_site(uintptr_t address)
-{
-	for (size_t i = nallocations; i-- > 0;)
-		if (address >= allocations[i].start &&
-		    address < allocations[i].end)
-			return allocations[i].site;
-	return 0;
-}
 
 /* A code address inside the function whose frame holds `address`,
  * walking the faulting thread's stack (gates keep it walkable across
@@ -408,7 +351,7 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 	if (npending == MAX_PENDING)
 		return false;
 	if (fault->kind == FLEXOS_MEMORY_HEAP)
-		id = allocation_site(fault->address);
+		id = flexos__learn_allocation_site(fault->address);
 	else if (fault->kind == FLEXOS_MEMORY_STACK)
 		id = frame_owner(fault->address, context);
 	else {

@@ -1,31 +1,24 @@
-/* malloc & co. for compartmentalized code.
+/* malloc & co. for compartmentalized code, on every backend.
  *
- * A call made from the program's own code is served from the private heap
- * of the compartment the thread runs in.  A call made from elsewhere (the C
- * library allocating a stdio buffer, a shared library) belongs to the TCB
- * and goes to the C library's allocator, reachable from every compartment:
- * otherwise stdout's buffer would belong to whichever compartment printed
- * first.  The caller is told apart by its return address. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
+ * A call made by the program's own code is served from the private heap of
+ * the compartment the thread runs in, or from the shared heap when the
+ * sharing policy names its call site.  A call that belongs to the TCB (the
+ * C library allocating a stdio buffer, a shared library) is served by the
+ * C library's allocator, reachable from every compartment: otherwise
+ * stdout's buffer would belong to whichever compartment printed first.
+ * Which calls those are is the platform's to say (flexos__tcb_allocate):
+ * the Linux runtime tells them apart by their return address
+ * (malloc_glibc.c); inside a baremetal image every call is the program's
+ * (backends/baremetal/user/malloc_musl.c).  A pointer of no heap of ours
+ * came from the C library's allocator and goes back to it. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-
-extern char __executable_start[], etext[];
-
 #define CALLER __builtin_return_address(0)
-
-static struct flexos__heap *private_heap(const void *caller)
-{
-	if (!flexos__rt.isolating || (const char *)caller < __executable_start ||
-	    (const char *)caller >= etext)
-		return NULL;
-	return &flexos__rt.compartments[flexos__self.current].heap;
-}
 
 static struct flexos__heap *owning_heap(const void *ptr)
 {
@@ -40,11 +33,11 @@ static struct flexos__heap *owning_heap(const void *ptr)
 	return NULL;
 }
 
-/* An allocation for the program's own code, from `heap` (its compartment's
- * private heap) unless the sharing policy names the call site. */
-static void *allocate_private(struct flexos__heap *heap, const void *caller,
-			      size_t size, size_t align)
+/* An allocation of the program's, returning to `caller`. */
+static void *allocate_private(const void *caller, size_t size, size_t align)
 {
+	struct flexos__heap *heap =
+		&flexos__rt.compartments[flexos__self.current].heap;
 	void *ptr;
 
 	/* The sharing policy names call sites whose memory crosses. */
@@ -58,12 +51,11 @@ static void *allocate_private(struct flexos__heap *heap, const void *caller,
 
 static void *allocate(const void *caller, size_t size, size_t align)
 {
-	struct flexos__heap *heap = private_heap(caller);
+	void *ptr;
 
-	if (!heap)
-		return align <= 16 ? __libc_malloc(size)
-				   : __libc_memalign(align, size);
-	return allocate_private(heap, caller, size, align);
+	if (flexos__tcb_allocate(caller, size, align, false, &ptr))
+		return ptr;
+	return allocate_private(caller, size, align);
 }
 
 void *malloc(size_t size)
@@ -74,15 +66,17 @@ void *malloc(size_t size)
 void *calloc(size_t count, size_t size)
 {
 	size_t bytes;
+	void *ptr;
 
 	if (__builtin_mul_overflow(count, size, &bytes)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct flexos__heap *heap = private_heap(CALLER);
-	if (!heap)
-		return __libc_calloc(count, size);
-	void *ptr = allocate_private(heap, CALLER, bytes, 16);
+	/* The C library's calloc knows which of its blocks are zero already. */
+	if (flexos__tcb_allocate(CALLER, bytes, 16, true, &ptr))
+		return ptr;
+	/* Not malloc(): GCC would fuse malloc and memset back into calloc. */
+	ptr = allocate_private(CALLER, bytes, 16);
 	if (ptr)
 		memset(ptr, 0, bytes);
 	return ptr;
@@ -150,9 +144,7 @@ size_t malloc_usable_size(void *ptr)
 		return 0;
 	if (owning_heap(ptr))
 		return flexos__heap_usable(ptr);
-	size_t (*libc_usable)(void *) =
-		(size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-	return libc_usable ? libc_usable(ptr) : 0;
+	return flexos__libc_usable_size(ptr);
 }
 
 static char *duplicate(const void *caller, const char *s, size_t len)

@@ -101,11 +101,13 @@ void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
 			 where.file, where.line);
 }
 
-void flexos__describe_address(uintptr_t address, char *out, size_t size)
+bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 {
 	flexos__describe(address, address, out, size);
-	if (!out[0])
-		snprintf(out, size, "??");
+	if (out[0])
+		return true;
+	snprintf(out, size, "??");
+	return false;
 }
 
 struct function_query {

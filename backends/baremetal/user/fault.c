@@ -1,10 +1,10 @@
 /* Fault reports inside the image.  The kernel hands every fault of the
  * program that it cannot resolve (an exception in ring 3) to the handler
  * registered here, on a stack of the TCB, with what the CPU said; the
- * report reads like libflexos/fault.c's on Linux: who, whose memory, what
- * kind, where, and the gates crossed on the way.  Addresses are named from
- * the program's symbol table, which the kernel reads from the image (no
- * source lines: there is no debug-info reader in the image).
+ * report starts as on Linux (libflexos/fault_report.c): who, whose memory,
+ * what kind, where; then come the gates crossed on the way.  Addresses are
+ * named from the program's symbol table, which the kernel reads from the
+ * image (no source lines: there is no debug-info reader in the image).
  * An isolation fault stops the image with FLEXOS_EXIT_FAULT; any other
  * fault with 128 + the signal Linux would have sent. */
 #include <stdio.h>
@@ -18,18 +18,13 @@
 
 #define FAULT_STACK_SIZE (64u << 10)
 
-static bool symbol(uintptr_t address, char *out, size_t size)
+bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 {
 	if (syscall(FLEXOS_BAREMETAL_SYS_SYMBOL, address, out, size) < 0) {
 		snprintf(out, size, "??");
 		return false;
 	}
 	return true;
-}
-
-void flexos__describe_address(uintptr_t address, char *out, size_t size)
-{
-	symbol(address, out, size);
 }
 
 static int signal_of(uint64_t vector)
@@ -69,7 +64,7 @@ static void print_gates(void)
 			const struct flexos__gate_frame *frame = (const void *)sp;
 			if (!n++)
 				fprintf(stderr, "flexos: inside the gates:\n");
-			symbol(frame->fn, where, sizeof(where));
+			flexos__describe_address(frame->fn, where, sizeof(where));
 			fprintf(stderr, "flexos:   '%s' -> '%s': %s\n",
 				flexos__rt.compartments[frame->src].name,
 				flexos__rt.compartments[frame->dest].name,
@@ -91,49 +86,37 @@ on_fault(const struct flexos_baremetal_fault *f)
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
 	bool isolation = f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
 	const char *accessor = flexos__rt.compartments[fault.accessor].name;
-	char where[256];
+	char key[32], crash_line[256], ip[32];
+	const char *crash = NULL; /* a page fault: a segmentation fault */
 	int status;
 
 	flexos__rt.backend->grant_all();
 	fflush(stdout);
-	if (isolation && owned)
-		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"private to compartment '%s'\n",
-			accessor, fault.write ? "wrote" : "read",
-			flexos__rt.compartments[fault.owner].name);
-	else if (isolation)
-		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"it may not access (key %lu)\n",
-			accessor, fault.write ? "wrote" : "read",
-			(unsigned long)f->page_key);
-	else if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
-		 fault.kind == FLEXOS_MEMORY_STACK)
-		fprintf(stderr,
-			"flexos: stack overflow in compartment '%s': it ran "
-			"past the end of its stack into a guard page\n",
-			accessor);
-	else if (f->vector == 14)
-		fprintf(stderr, "flexos: segmentation fault in compartment '%s'\n",
-			accessor);
-	else
-		fprintf(stderr, "flexos: exception %lu in compartment '%s'\n",
-			(unsigned long)f->vector, accessor);
-	if (f->vector == 14) {
-		fprintf(stderr, "flexos:   address 0x%lx",
-			(unsigned long)fault.address);
-		if (owned)
-			fprintf(stderr, ": %s of '%s'", flexos__memory_kind_name(fault.kind),
-				flexos__rt.compartments[fault.owner].name);
-		if (symbol(fault.address, where, sizeof(where)))
-			fprintf(stderr, " (%s)", where);
-		fputc('\n', stderr);
+	if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
+	    fault.kind == FLEXOS_MEMORY_STACK) {
+		snprintf(crash_line, sizeof(crash_line),
+			 "stack overflow in compartment '%s': it ran past the "
+			 "end of its stack into a guard page", accessor);
+		crash = crash_line;
+	} else if (f->vector != 14) {
+		snprintf(crash_line, sizeof(crash_line),
+			 "exception %lu in compartment '%s'",
+			 (unsigned long)f->vector, accessor);
+		crash = crash_line;
 	}
-	symbol(fault.ip, where, sizeof(where));
-	fprintf(stderr, "flexos:   at %s (ip 0x%lx)\n", where,
-		(unsigned long)fault.ip);
-	fprintf(stderr, "flexos:   backend %s\n", flexos_backend_name());
+	snprintf(key, sizeof(key), " (key %lu)", (unsigned long)f->page_key);
+	/* No source lines name the instruction: its address helps. */
+	snprintf(ip, sizeof(ip), " (ip 0x%lx)", (unsigned long)fault.ip);
+	flexos__report_fault_heading(&(struct flexos__fault_heading){
+		.fault = &fault,
+		.isolation = isolation,
+		.owned = owned,
+		/* Only a page fault names the address it touched. */
+		.no_address = f->vector != 14,
+		.crash = crash,
+		.unowned_detail = key,
+		.ip_detail = ip,
+	});
 	print_gates();
 	if (isolation) {
 		if (flexos__hooks.fault)

@@ -4,8 +4,10 @@
 # that writes <program>.iso, the same booted by GRUB.  See docs/baremetal.md.
 include_guard(GLOBAL)
 
-# Called by flexos_image() once <target> is an image of backend baremetal.
-function(_flexos_baremetal_image target)
+# Called by flexos_image() once <target> is an image of backend baremetal;
+# <policy>: its sharing policy's absolute path, or empty.  The runtime reads
+# the policy by that name, so it travels with the program as a file.
+function(_flexos_baremetal_image target policy)
   if(NOT TARGET flexos_baremetal OR NOT TARGET flexos_baremetal_kernel)
     if(FLEXOS_BAREMETAL_UNAVAILABLE)
       set(why ": ${FLEXOS_BAREMETAL_UNAVAILABLE}")
@@ -16,6 +18,12 @@ function(_flexos_baremetal_image target)
                         "unavailable${why}")
   endif()
   add_dependencies(${target} flexos_baremetal_kernel)
+  set(file_args "")    # for iso.sh's command
+  set(file_words "")   # the same, in the run script
+  if(policy)
+    set(file_args --file ${policy})
+    set(file_words " --file '${policy}'")
+  endif()
   set(run $<TARGET_FILE:${target}>-run)
   file(GENERATE OUTPUT ${run}
     CONTENT "#!/bin/sh
@@ -23,7 +31,7 @@ function(_flexos_baremetal_image target)
 # Boots ${target} on the FlexOS baremetal kernel under QEMU; its arguments
 # are the program's, its exit status the program's.
 exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:flexos_baremetal_kernel>' \\
-	--program '$<TARGET_FILE:${target}>' -- \"$@\"
+	--program '$<TARGET_FILE:${target}>'${file_words} -- \"$@\"
 "
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
                      GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
@@ -33,7 +41,8 @@ exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:flexos_baremetal_kernel>'
   get_filename_component(scripts ${FLEXOS_BAREMETAL_RUN} DIRECTORY)
   add_custom_target(${target}-iso
     COMMAND ${scripts}/iso.sh --kernel $<TARGET_FILE:flexos_baremetal_kernel>
-            --program $<TARGET_FILE:${target}> --output $<TARGET_FILE:${target}>.iso
+            --program $<TARGET_FILE:${target}> ${file_args}
+            --output $<TARGET_FILE:${target}>.iso
     DEPENDS ${target} flexos_baremetal_kernel VERBATIM
     COMMENT "Writing $<TARGET_FILE_NAME:${target}>.iso: ${target} booted by GRUB")
 endfunction()

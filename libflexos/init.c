@@ -147,15 +147,13 @@ void flexos__init(void)
 	const struct flexos_image_desc *image = &flexos_image;
 	const struct flexos_backend *backend;
 
-	static bool starting;
-
 	if (flexos__rt.ready)
 		return;
-	if (starting)
+	if (flexos__rt.starting)
 		flexos__die(FLEXOS_EXIT_SETUP, "a gate was called while the "
 			    "runtime was starting (from a library the runtime "
 			    "itself uses?)");
-	starting = true;
+	flexos__rt.starting = true;
 	check_image(image);
 	backend = image->backend ? image->backend : &flexos_backend_fcall;
 	flexos__rt.image = image;
@@ -200,6 +198,7 @@ void flexos__init(void)
 		setup_compartment(c, &image->compartments[c]);
 	flexos__fault_install();
 	flexos__rt.ready = true;
+	flexos__rt.starting = false;
 	flexos__thread_setup(0);
 	if (backend->start) {
 		int err = backend->start();

@@ -51,6 +51,8 @@ struct flexos__compartment {
 };
 
 struct flexos__runtime {
+	bool starting; /* flexos__init() is running: the C library's own
+			* allocations then are the TCB's */
 	bool ready;
 	bool isolating; /* the backend has FLEXOS_BACKEND_PRIVATE_MEMORY */
 	const struct flexos_image_desc *image;

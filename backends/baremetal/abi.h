@@ -20,6 +20,10 @@
 /* boot_times(struct flexos_baremetal_times *): when the machine started
  * what, for benchmarks. */
 #define FLEXOS_BAREMETAL_SYS_BOOT_TIMES 1002
+/* function(name, uint64_t range[2]): the code of the program's function
+ * `name` (a string of at most 255 bytes), [range[0], range[1]); returns 0,
+ * or -ENOENT.  The sharing policy's share-heap FUNCTION. */
+#define FLEXOS_BAREMETAL_SYS_FUNCTION 1003
 
 /* Why a page fault could not be served. */
 #define FLEXOS_BAREMETAL_FAULT_UNMAPPED 1 /* no mapping there */

@@ -28,3 +28,20 @@ kernel_cmdline() {
 is_file_argument() {
 	[ -f "$1" ] && [ -r "$1" ]
 }
+
+# image_files FILES ARGS...: prints, one per line, the files that go along
+# with the program: FILES (a newline-separated list, from --file), the
+# sharing policy FLEXOS_POLICY names, and the arguments naming files.
+image_files() {
+	files=$1
+	shift
+	[ -z "$files" ] || printf '%s\n' "$files"
+	if [ -n "${FLEXOS_POLICY:-}" ] && is_file_argument "$FLEXOS_POLICY"; then
+		printf '%s\n' "$FLEXOS_POLICY"
+	fi
+	for arg in "$@"; do
+		if is_file_argument "$arg"; then
+			printf '%s\n' "$arg"
+		fi
+	done
+}

@@ -1,25 +1,29 @@
 #!/bin/sh
-# iso.sh --kernel KERNEL --program PROGRAM --output ISO [--] [ARGS...]
+# iso.sh --kernel KERNEL --program PROGRAM --output ISO [--file FILE]...
+#        [--] [ARGS...]
 #
 # Writes a bootable CD/USB image (grub-mkrescue: BIOS boot, hybrid ISO)
 # that boots PROGRAM on the FlexOS baremetal KERNEL with GRUB 2's
 # multiboot loader, as a real machine boots it.  ARGS and the FLEXOS_*
 # variables of the environment are handed over as run.sh hands them (see
 # cmdline.sh): the image holds them.  An argument naming a readable file
-# is copied into the image and loaded as a module under that same name.
+# is copied into the image and loaded as a module under that same name, as
+# are each FILE of --file and the file FLEXOS_POLICY names.
 # Nothing is written unless the whole image is: ISO appears complete or
 # not at all.  `run.sh --iso ISO` boots it under QEMU.
 #
 # Needs grub-mkrescue (grub-common), GRUB's BIOS modules (grub-pc-bin)
 # and xorriso.
 set -eu
-usage="usage: iso.sh --kernel KERNEL --program PROGRAM --output ISO [--] [ARGS...]"
-kernel="" program="" output=""
+usage="usage: iso.sh --kernel KERNEL --program PROGRAM --output ISO [--file FILE]... [--] [ARGS...]"
+kernel="" program="" output="" files=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2-}; shift 2 ;;
 	--program) program=${2-}; shift 2 ;;
 	--output) output=${2-}; shift 2 ;;
+	--file) files="$files${files:+
+}${2-}"; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -47,11 +51,14 @@ done
 for arg in "$@"; do
 	[ -n "$arg" ] || fail "cannot hand an empty argument through GRUB"
 done
-for word in "$@" "${FLEXOS_KERNEL_ARGS:-}" $(env | sed -n 's/^\(FLEXOS_[A-Za-z0-9_]*=.*\)/\1/p'); do
-	case $word in
+grub_word() {
+	case $1 in
 	*[\\\$\'\;\&\|\<\>\{\}\#\`\"]*|*"  "*)
-		fail "cannot put '$word' on GRUB's command line (no \\ \$ ' \" ; & | < > { } # \` or repeated spaces)" ;;
+		fail "cannot put '$1' on GRUB's command line (no \\ \$ ' \" ; & | < > { } # \` or repeated spaces)" ;;
 	esac
+}
+for word in "$@" "${FLEXOS_KERNEL_ARGS:-}" $(env | sed -n 's/^\(FLEXOS_[A-Za-z0-9_]*=.*\)/\1/p'); do
+	grub_word "$word"
 done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/flexos-iso.XXXXXX")
@@ -68,13 +75,16 @@ cmdline=$(kernel_cmdline "$@")
 	echo "	multiboot /boot/flexos-baremetal-kernel $cmdline"
 	echo "	module /boot/program /boot/$name"
 	n=0
-	for arg in "$@"; do
-		if is_file_argument "$arg"; then
-			n=$((n + 1))
-			cp "$arg" "$dir/root/files/$n"
-			echo "	module /files/$n $arg"
-		fi
-	done
+	while IFS= read -r file; do
+		[ -z "$file" ] && continue
+		[ -r "$file" ] || fail "cannot read $file"
+		grub_word "$file"
+		n=$((n + 1))
+		cp "$file" "$dir/root/files/$n"
+		echo "	module /files/$n $file"
+	done <<EOF
+$(image_files "$files" "$@")
+EOF
 	echo "}"
 } >"$dir/root/boot/grub/grub.cfg"
 grub-mkrescue -o "$dir/image.iso" "$dir/root" >"$dir/log" 2>&1 ||

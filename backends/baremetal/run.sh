@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh --kernel KERNEL --program PROGRAM [--] [ARGS...]
+# run.sh --kernel KERNEL --program PROGRAM [--file FILE]... [--] [ARGS...]
 # run.sh --iso ISO
 #
 # Boots PROGRAM (a static musl executable linked by flexos_image(...
@@ -9,7 +9,9 @@
 # arguments (on the kernel command line, after "--"); FLEXOS_* variables
 # of the environment (but FLEXOS_QEMU*) become its environment.  An
 # argument naming a readable file goes along (as a multiboot module) under
-# that same name, so the program can open it: files are read-only.
+# that same name, so the program can open it: files are read-only.  So do
+# each FILE of --file (the image's sharing policy: the -run script adds
+# it) and the file FLEXOS_POLICY names.
 #
 # With --iso, QEMU boots a CD image made by iso.sh instead: GRUB loads the
 # kernel, the program and its files, with the arguments the image holds.
@@ -24,12 +26,14 @@
 # stopped without an exit status (it never does by design: that would be a
 # bug).
 set -u
-usage="usage: run.sh --kernel KERNEL --program PROGRAM [--] [ARGS...] | --iso ISO"
-kernel="" program="" iso=""
+usage="usage: run.sh --kernel KERNEL --program PROGRAM [--file FILE]... [--] [ARGS...] | --iso ISO"
+kernel="" program="" iso="" files=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2-}; shift 2 ;;
 	--program) program=${2-}; shift 2 ;;
+	--file) files="$files${files:+
+}${2-}"; shift 2 ;;
 	--iso) iso=${2-}; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
@@ -59,11 +63,14 @@ elif [ -n "$kernel" ] && [ -n "$program" ] && [ -z "$iso" ]; then
 	if [ "$program" != none ]; then
 		readable "$program"
 		modules=$(escape "$program")
-		for arg in "$@"; do
-			if is_file_argument "$arg"; then
-				modules="$modules,$(escape "$arg")"
-			fi
-		done
+		list=$(image_files "$files" "$@")
+		while IFS= read -r file; do
+			[ -z "$file" ] && continue
+			readable "$file"
+			modules="$modules,$(escape "$file")"
+		done <<EOF
+$list
+EOF
 	fi
 	readable "$kernel"
 	cmdline=$(kernel_cmdline "$@")

@@ -31,6 +31,7 @@
 #define EINVAL 22
 #define ENOTTY 25
 #define ENOSPC 28
+#define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ETIMEDOUT 110
 
@@ -231,6 +232,7 @@ void loader_load(struct program *program);
 uint64_t loader_stack(const struct program *program, const char *args,
 		      const char *env);
 bool loader_symbol(uint64_t address, const char **name, uint64_t *offset);
+bool loader_function(const char *name, uint64_t *start, uint64_t *end);
 extern struct program the_program;
 
 /* files.c: read-only files, the modules after the program. */

@@ -78,6 +78,20 @@ bool loader_symbol(uint64_t address, const char **name, uint64_t *offset)
 	return false;
 }
 
+bool loader_function(const char *name, uint64_t *start, uint64_t *end)
+{
+	for (uint64_t i = 0; i < nsymbols; i++) {
+		const struct elf_sym *s = &symbols[i];
+		if ((s->info & 0xf) != STT_FUNC || !s->shndx ||
+		    s->name >= names_size || strcmp(names + s->name, name))
+			continue;
+		*start = s->value;
+		*end = s->value + s->size;
+		return true;
+	}
+	return false;
+}
+
 void loader_load(struct program *p)
 {
 	const struct elf_header *h = (const void *)p->elf;

@@ -211,6 +211,30 @@ static int64_t symbol(uint64_t address, uint64_t buf, uint64_t size)
 	return n;
 }
 
+static int64_t function(uint64_t name_address, uint64_t range_address)
+{
+	char name[256];
+	uint64_t range[2];
+
+	/* Byte by byte: the string may end just before memory the caller
+	 * cannot read. */
+	for (size_t i = 0;; i++) {
+		if (i == sizeof(name))
+			return -ENAMETOOLONG;
+		if (!vm_user_ok(name_address + i, 1, false))
+			return -EFAULT;
+		name[i] = ((const char *)name_address)[i];
+		if (!name[i])
+			break;
+	}
+	if (!loader_function(name, &range[0], &range[1]))
+		return -ENOENT;
+	if (!vm_user_ok(range_address, sizeof(range), true))
+		return -EFAULT;
+	memcpy((void *)range_address, range, sizeof(range));
+	return 0;
+}
+
 static int64_t boot_times(uint64_t out)
 {
 	struct flexos_baremetal_times t = { time_ns(), user_entry_ns, tsc_hz };
@@ -323,6 +347,8 @@ static int64_t dispatch(struct trap_frame *f)
 		return symbol(a, b, c);
 	case FLEXOS_BAREMETAL_SYS_BOOT_TIMES:
 		return boot_times(a);
+	case FLEXOS_BAREMETAL_SYS_FUNCTION:
+		return function(a, b);
 	default:
 		return -ENOSYS;
 	}

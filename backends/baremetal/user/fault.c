@@ -18,15 +18,6 @@
 
 #define FAULT_STACK_SIZE (64u << 10)
 
-bool flexos__describe_address(uintptr_t address, char *out, size_t size)
-{
-	if (syscall(FLEXOS_BAREMETAL_SYS_SYMBOL, address, out, size) < 0) {
-		snprintf(out, size, "??");
-		return false;
-	}
-	return true;
-}
-
 static int signal_of(uint64_t vector)
 {
 	switch (vector) {

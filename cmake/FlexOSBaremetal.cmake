@@ -44,5 +44,5 @@ exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:flexos_baremetal_kernel>'
             --program $<TARGET_FILE:${target}> ${file_args}
             --output $<TARGET_FILE:${target}>.iso
     DEPENDS ${target} flexos_baremetal_kernel VERBATIM
-    COMMENT "Writing $<TARGET_FILE_NAME:${target}>.iso: ${target} booted by GRUB")
+    COMMENT "Writing the GRUB image of ${target}, next to it (.iso)")
 endfunction()

@@ -223,6 +223,24 @@ static void *idle(void *arg)
 	return arg;
 }
 
+/* The read-static access, made by a thread of its own: each thread's
+ * rights are its own. */
+static void *read_secret_in_thread(void *arg)
+{
+	(void)arg;
+	peer_reads(&secret, "static");
+	return NULL;
+}
+
+static int thread_reads_static(void)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, read_secret_in_thread, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	return 0;
+}
+
 static int hooks(void)
 {
 	struct flexos_hooks table = { .domain_switch = count_switch,
@@ -258,6 +276,8 @@ int main(int argc, char **argv)
 		return undeclared_callback();
 	if (!strcmp(name, "read-static"))
 		return peer_reads(&secret, "static");
+	if (!strcmp(name, "thread-read-static"))
+		return thread_reads_static();
 	if (!strcmp(name, "read-static-reentered")) {
 		/* Entering peer again: baremetal's gate takes its fast path. */
 		flexos_gate(peer, peer_nothing);

@@ -1,4 +1,6 @@
 # Sourced by run.sh and iso.sh: the kernel command line both hand over.
+# (POSIX sh has no local variables: these functions set only `line`,
+# `var` and `arg`.)
 #
 # kernel_cmdline ARGS...: prints the options of FLEXOS_KERNEL_ARGS, the
 # FLEXOS_* variables of the environment (the program's environment; not
@@ -33,9 +35,8 @@ is_file_argument() {
 # with the program: FILES (a newline-separated list, from --file), the
 # sharing policy FLEXOS_POLICY names, and the arguments naming files.
 image_files() {
-	files=$1
+	[ -z "$1" ] || printf '%s\n' "$1"
 	shift
-	[ -z "$files" ] || printf '%s\n' "$files"
 	if [ -n "${FLEXOS_POLICY:-}" ] && is_file_argument "$FLEXOS_POLICY"; then
 		printf '%s\n' "$FLEXOS_POLICY"
 	fi

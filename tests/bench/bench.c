@@ -59,8 +59,10 @@
 /* In-tree benchmark only: internal.h is read to find the ranges the runtime
  * assigned to each compartment (flexos__rt.compartments[c].static_data,
  * arena and FLEXOS__ARENA_SIZE), so that the floor mprotects
- * exactly what a gate mprotects.  Nothing else of it is used. */
+ * exactly what a gate mprotects.  Nothing else of it is used.  pkru.h
+ * reads the caller's PKRU for the mpk/hw floor. */
 #include "internal.h"
+#include "pkru.h"
 #endif
 
 /* Round trips per sample: enough to dwarf the ~20 ns of clock_gettime. */
@@ -639,12 +641,8 @@ int main(void)
 	} else if (!strcmp(backend, "mpk/hw")) {
 #if defined(FLEXOS_BACKEND_MPK)
 		struct pkru_floor *pf = map(sizeof(*pf));
-		unsigned eax, edx;
 
-		__asm__ volatile(".byte 0x0f, 0x01, 0xee"
-				 : "=a"(eax), "=d"(edx)
-				 : "c"(0));
-		pf->caller = eax;
+		pf->caller = flexos__rdpkru();
 		pf->callee = flexos_gate(benchlib, bench_pkru);
 		mpk = 2;
 		s[2] = (struct series){ .run = wrpkru_floor, .arg = pf,

@@ -5,6 +5,10 @@
  * data: the compartment owns only its arena, as an empty library would. */
 #include "benchlib.h"
 
+#if defined(FLEXOS_BACKEND_MPK)
+#include "pkru.h"
+#endif
+
 __attribute__((noinline)) void bench_empty0(void)
 {
 	__asm__ volatile("");
@@ -26,11 +30,6 @@ __attribute__((noinline)) void *bench_frame(void)
 /* PKRU as the callee sees it (mpk/hw only: RDPKRU faults without PKU). */
 __attribute__((noinline)) unsigned bench_pkru(void)
 {
-	unsigned eax, edx;
-
-	__asm__ volatile(".byte 0x0f, 0x01, 0xee" /* rdpkru */
-			 : "=a"(eax), "=d"(edx)
-			 : "c"(0));
-	return eax;
+	return flexos__rdpkru();
 }
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../abi.h"
+#include "pkru.h" /* arch/x86_64: the protection-key register */
 
 #define PAGE_SIZE 4096ul
 #define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
@@ -82,16 +83,6 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
 			 "d"((uint32_t)(v >> 32)));
-}
-static inline uint32_t rdpkru(void)
-{
-	uint32_t v, edx;
-	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(v), "=d"(edx) : "c"(0));
-	return v;
-}
-static inline void wrpkru(uint32_t v)
-{
-	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0));
 }
 static inline void invlpg(uint64_t va)
 {

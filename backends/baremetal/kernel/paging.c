@@ -178,7 +178,7 @@ int vm_fault(uint64_t va, bool write, uint64_t *key)
 		return FLEXOS_BAREMETAL_FAULT_GUARD;
 	if (write && !(*e & SW_W))
 		return FLEXOS_BAREMETAL_FAULT_ACCESS;
-	uint32_t pkru = rdpkru() >> (2 * *key);
+	uint32_t pkru = flexos__rdpkru() >> (2 * *key);
 	if ((pkru & 1) || (write && (pkru & 2)))
 		return FLEXOS_BAREMETAL_FAULT_PKEY;
 	if (!(*e & SW_FRAME)) {

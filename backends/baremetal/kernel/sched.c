@@ -51,7 +51,7 @@ static void save(struct thread *t, const struct trap_frame *f)
 {
 	t->frame = *f;
 	t->fs_base = rdmsr(MSR_FS_BASE);
-	t->pkru = rdpkru();
+	t->pkru = flexos__rdpkru();
 	__asm__ volatile("fxsave64 %0" : "=m"(t->fpu));
 }
 
@@ -59,7 +59,7 @@ static void load(const struct thread *t, struct trap_frame *f)
 {
 	*f = t->frame;
 	wrmsr(MSR_FS_BASE, t->fs_base);
-	wrpkru(t->pkru);
+	flexos__wrpkru(t->pkru);
 	__asm__ volatile("fxrstor64 %0" : : "m"(t->fpu));
 }
 

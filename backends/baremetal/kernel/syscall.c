@@ -107,7 +107,8 @@ static int64_t pkey_alloc(uint64_t flags, uint64_t rights)
 		if (keys_used & (1u << key))
 			continue;
 		keys_used |= (uint16_t)(1u << key);
-		wrpkru((rdpkru() & ~(3u << 2 * key)) | (uint32_t)rights << 2 * key);
+		flexos__wrpkru((flexos__rdpkru() & ~PKRU_KEY_BITS(key)) |
+			       (uint32_t)rights << 2 * key);
 		return key;
 	}
 	return -ENOSPC;

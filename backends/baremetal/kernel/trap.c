@@ -153,7 +153,7 @@ static void registers(const struct trap_frame *f)
 		"flexos:   rip %016lx cs %lx rflags %lx pkru %08x\n",
 		f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,
 		f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15,
-		f->rip, f->cs, f->rflags, rdpkru());
+		f->rip, f->cs, f->rflags, flexos__rdpkru());
 }
 
 static const char *reason_text(int reason)
@@ -180,7 +180,7 @@ static bool to_user_handler(struct trap_frame *f, int reason, uint64_t address,
 	struct flexos_baremetal_fault info = {
 		.vector = f->vector, .error = f->error, .reason = (uint64_t)reason,
 		.address = address, .ip = f->rip, .sp = f->rsp, .bp = f->rbp,
-		.pkru = rdpkru(), .page_key = key,
+		.pkru = flexos__rdpkru(), .page_key = key,
 	};
 	uint64_t sp = (user_fault_stack - sizeof(info)) & ~15ul;
 

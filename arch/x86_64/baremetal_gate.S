@@ -179,12 +179,7 @@ flexos__gate:
 	call	flexos_baremetal__gate_left
 	movq	%fs:0, %rsi
 	leaq	flexos_baremetal__xfer@tpoff(%rsi), %rsi
-#define X(x) GATE_STACK_ARGS+x(%rsi)
-	movq	X(GATE_RET_RAX), %rax
-	movq	X(GATE_RET_RDX), %rdx
-	movaps	X(GATE_RET_XMM0), %xmm0
-	movaps	X(GATE_RET_XMM1), %xmm1
-#undef X
+	GATE_LOAD_RESULTS GATE_STACK_ARGS, %rsi
 	leave
 	.cfi_def_cfa %rsp, 8
 	ret

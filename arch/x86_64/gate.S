@@ -46,10 +46,7 @@ flexos__gate:
 	movq	%rax, %rsp
 	movq	%rsp, %rdi
 	call	flexos__gate_left
-2:	movq	GATE_RET_RAX(%rsp), %rax
-	movq	GATE_RET_RDX(%rsp), %rdx
-	movaps	GATE_RET_XMM0(%rsp), %xmm0
-	movaps	GATE_RET_XMM1(%rsp), %xmm1
+2:	GATE_LOAD_RESULTS 0, %rsp
 	leave
 	.cfi_def_cfa %rsp, 8
 	ret

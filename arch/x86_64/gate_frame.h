@@ -79,6 +79,14 @@
 	movaps	%xmm0, \off+GATE_RET_XMM0(\base)
 	movaps	%xmm1, \off+GATE_RET_XMM1(\base)
 .endm
+
+/* The result registers out of the frame at \off(\base), for the caller. */
+.macro GATE_LOAD_RESULTS off, base
+	movq	\off+GATE_RET_RAX(\base), %rax
+	movq	\off+GATE_RET_RDX(\base), %rdx
+	movaps	\off+GATE_RET_XMM0(\base), %xmm0
+	movaps	\off+GATE_RET_XMM1(\base), %xmm1
+.endm
 #endif
 
 #ifndef __ASSEMBLER__

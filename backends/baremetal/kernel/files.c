@@ -43,11 +43,8 @@ void files_add(const char *name, const void *data, uint64_t size)
 int64_t files_open(uint64_t path, uint64_t flags)
 {
 	const char *p = (const char *)path;
-	size_t n = 0;
 
-	while (vm_user_ok(path + n, 1, false) && p[n] && n < 4096)
-		n++;
-	if (n == 4096 || !vm_user_ok(path + n, 1, false))
+	if (vm_user_string(path, 4096) < 0)
 		return -EFAULT;
 	if (flags & 3)
 		return -EROFS;

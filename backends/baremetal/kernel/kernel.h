@@ -142,6 +142,10 @@ int vm_fault(uint64_t va, bool write, uint64_t *key);
 /* Whether the kernel may touch [va, va+len) on the program's behalf, with
  * the program's own rights (its PKRU); fills pages on demand. */
 bool vm_user_ok(uint64_t va, uint64_t len, bool write);
+/* The length of the program's string at va, readable with its rights up to
+ * its NUL; -EFAULT if not, -ENAMETOOLONG if it holds no NUL below max
+ * bytes.  The kernel is never preempted: it may then read it in place. */
+int64_t vm_user_string(uint64_t va, uint64_t max);
 bool vm_out_of_memory(void);
 /* Where the kernel reaches the byte of the program at va (0: no frame). */
 uint64_t vm_frame_of(uint64_t va);

@@ -204,6 +204,21 @@ bool vm_user_ok(uint64_t va, uint64_t len, bool write)
 	return true;
 }
 
+int64_t vm_user_string(uint64_t va, uint64_t max)
+{
+	const char *s = (const char *)va;
+
+	/* Byte by byte: the string may end just before memory the program
+	 * cannot read. */
+	for (uint64_t n = 0; n < max; n++) {
+		if (!vm_user_ok(va + n, 1, false))
+			return -EFAULT;
+		if (!s[n])
+			return (int64_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
 bool vm_out_of_memory(void)
 {
 	return out_of_memory;

@@ -214,21 +214,12 @@ static int64_t symbol(uint64_t address, uint64_t buf, uint64_t size)
 
 static int64_t function(uint64_t name_address, uint64_t range_address)
 {
-	char name[256];
 	uint64_t range[2];
+	int64_t len = vm_user_string(name_address, 256);
 
-	/* Byte by byte: the string may end just before memory the caller
-	 * cannot read. */
-	for (size_t i = 0;; i++) {
-		if (i == sizeof(name))
-			return -ENAMETOOLONG;
-		if (!vm_user_ok(name_address + i, 1, false))
-			return -EFAULT;
-		name[i] = ((const char *)name_address)[i];
-		if (!name[i])
-			break;
-	}
-	if (!loader_function(name, &range[0], &range[1]))
+	if (len < 0)
+		return len;
+	if (!loader_function((const char *)name_address, &range[0], &range[1]))
 		return -ENOENT;
 	if (!vm_user_ok(range_address, sizeof(range), true))
 		return -EFAULT;

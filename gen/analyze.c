@@ -155,7 +155,7 @@ static void check_unresolved(struct gen_state *st)
 	for (size_t i = 0; i < st->nobjs; i++) {
 		struct gen_obj *o = &st->objs[i];
 
-		if (!o->included || o->comp == GEN_TCB)
+		if (!gen_obj_in_compartment(o))
 			continue;
 		for (unsigned k = 1; k < o->nsyms; k++) {
 			const struct gen_sym *s = &o->syms[k];

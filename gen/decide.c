@@ -185,7 +185,7 @@ static void data(struct gen_state *st)
 	for (size_t i = 0; i < st->nobjs; i++) {
 		struct gen_obj *o = &st->objs[i];
 
-		if (!o->included || o->comp == GEN_TCB)
+		if (!gen_obj_in_compartment(o))
 			continue;
 		for (unsigned k = 1; k < o->nsyms; k++) {
 			const struct gen_sym *s = &o->syms[k];
@@ -215,7 +215,7 @@ static int next_definition(const struct gen_state *st, struct definitions *it)
 	for (; it->obj < st->nobjs; it->obj++, it->sym = 0) {
 		const struct gen_obj *o = &st->objs[it->obj];
 
-		if (!o->included || o->comp == GEN_TCB)
+		if (!gen_obj_in_compartment(o))
 			continue;
 		while (++it->sym < o->nsyms) { /* symbol 0 is the null one */
 			const struct gen_sym *s = &o->syms[it->sym];

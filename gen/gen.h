@@ -167,6 +167,13 @@ struct gen_obj {
 	void *dwarf;	/* dwarf.c's cache */
 };
 
+/* An object of some compartment that the link pulls in: what gates,
+ * sharing and the WRPKRU scan are about (the TCB's objects are not). */
+static inline int gen_obj_in_compartment(const struct gen_obj *o)
+{
+	return o->included && o->comp != GEN_TCB;
+}
+
 enum gen_input_kind { GEN_IN_OBJECT, GEN_IN_ARCHIVE, GEN_IN_SHARED };
 
 struct gen_input {

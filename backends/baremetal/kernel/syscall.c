@@ -32,7 +32,11 @@ static int64_t do_write(uint64_t fd, uint64_t buf, uint64_t len)
 	return (int64_t)len;
 }
 
-static int64_t do_writev(uint64_t fd, uint64_t iov, uint64_t count)
+/* readv and writev: `transfer` over each buffer of the vector in turn,
+ * stopping at an error or a short transfer (the end of a file). */
+static int64_t transfer_vector(uint64_t fd, uint64_t iov, uint64_t count,
+			       int64_t (*transfer)(uint64_t fd, uint64_t buf,
+						   uint64_t len))
 {
 	int64_t total = 0;
 
@@ -40,23 +44,7 @@ static int64_t do_writev(uint64_t fd, uint64_t iov, uint64_t count)
 		return -EINVAL;
 	const struct iovec *v = (const struct iovec *)iov;
 	for (uint64_t i = 0; i < count; i++) {
-		int64_t n = do_write(fd, v[i].base, v[i].len);
-		if (n < 0)
-			return n;
-		total += n;
-	}
-	return total;
-}
-
-static int64_t do_readv(uint64_t fd, uint64_t iov, uint64_t count)
-{
-	int64_t total = 0;
-
-	if (count > 1024 || !vm_user_ok(iov, count * sizeof(struct iovec), false))
-		return -EINVAL;
-	const struct iovec *v = (const struct iovec *)iov;
-	for (uint64_t i = 0; i < count; i++) {
-		int64_t n = files_read(fd, v[i].base, v[i].len);
+		int64_t n = transfer(fd, v[i].base, v[i].len);
 		if (n < 0)
 			return n;
 		total += n;
@@ -245,7 +233,7 @@ static int64_t dispatch(struct trap_frame *f)
 	case 0:
 		return files_read(a, b, c);
 	case 19:
-		return do_readv(a, b, c);
+		return transfer_vector(a, b, c, files_read);
 	case 2: /* open */
 		return files_open(a, b);
 	case 257: /* openat: paths are whole names, the directory is moot */
@@ -253,7 +241,7 @@ static int64_t dispatch(struct trap_frame *f)
 	case 1:
 		return do_write(a, b, c);
 	case 20:
-		return do_writev(a, b, c);
+		return transfer_vector(a, b, c, do_write);
 	case 3:
 		return files_close(a);
 	case 8:

@@ -1,9 +1,9 @@
 /* The gate stubs, as assembly compiled into the image (never into a
  * compartment: code stays readable everywhere).  Each stub has the shape
- * of the explicit API's (include/flexos/gate.h): destination function in
- * %r11, destination library in %r10, then the generic trampoline, which
- * tail-calls when the caller already runs in the destination.  Each is also
- * listed in flexos_entries, the entry points a backend may enforce. */
+ * of the explicit API's (include/flexos/gate.h): the address of its record
+ * in flexos_entries (destination function and library) in %r11, then the
+ * generic trampoline, which runs only what a record names and tail-calls
+ * when the caller already runs in the destination. */
 #include <string.h>
 
 #include "gen.h"
@@ -28,15 +28,14 @@ char *gen_stubs_asm(const struct gen_state *st)
 		if (plain)
 			gen_buf_printf(&b, "\tjmp\t%s\n", s->target);
 		else
-			gen_buf_printf(&b, "\tlea\t%s(%%rip), %%r11\n"
-				       "\tlea\tflexos_lib_%s(%%rip), %%r10\n"
-				       "\tjmp\tflexos__gate\n", s->target, lib);
+			gen_buf_printf(&b, "\tlea\t1f(%%rip), %%r11\n"
+				       "\tjmp\tflexos__gate\n");
 		gen_buf_printf(&b, "\t.cfi_endproc\n\t.size\t%s, .-%s\n",
 			       s->name, s->name);
 		if (!plain)
 			gen_buf_printf(&b, "\t.pushsection flexos_entries,"
-				       "\"aw\",@progbits\n\t.balign 8\n"
-				       "\t.quad %s, flexos_lib_%s, 0\n"
+				       "\"aw\",@progbits\n\t.balign 32\n"
+				       "1:\t.quad %s, flexos_lib_%s, 0, 0\n"
 				       "\t.popsection\n", s->target, lib);
 	}
 	gen_buf_printf(&b, "\n\t.section .note.GNU-stack,\"\",@progbits\n");

@@ -2,15 +2,34 @@
  *
  * A gate opens the destination before it closes the caller, in both
  * directions, so that the arguments and results can be copied between the
- * two stacks with no third place in between. */
+ * two stacks with no third place in between.
+ *
+ * The way back trusts nothing the callee could have written: the caller's
+ * compartment and frame come from the thread's record (flexos__self), the
+ * caller's callee-saved registers from its own stack, which the callee
+ * cannot reach. */
 #include <string.h>
 
 #include "gate_frame.h"
 #include "internal.h"
 
-/* Set when the backend isolates nothing: gate.S then makes every gate a
- * plain tail call. */
-bool flexos__gate_direct;
+/* The offsets gate.S and baremetal_gate.S use. */
+_Static_assert(offsetof(struct flexos__sealed, gate_direct) ==
+		       GATE_SEALED_DIRECT, "");
+_Static_assert(offsetof(struct flexos__sealed, records) ==
+		       GATE_SEALED_RECORDS, "");
+_Static_assert(offsetof(struct flexos__sealed, record_bytes) ==
+		       GATE_SEALED_RECORD_BYTES, "");
+_Static_assert(offsetof(struct flexos__sealed, entries) ==
+		       GATE_SEALED_ENTRIES, "");
+_Static_assert(offsetof(struct flexos__sealed, pkru) == GATE_SEALED_PKRU, "");
+_Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
+_Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
+_Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
+_Static_assert(offsetof(struct flexos__entry, compartment) ==
+		       GATE_ENTRY_COMPARTMENT, "");
+_Static_assert(offsetof(struct flexos__thread, caller) ==
+		       GATE_THREAD_CALLER, "");
 
 /* Runs on the caller's stack.  Returns the destination stack pointer, below
  * which a copy of the stack arguments and of the frame waits; or NULL when
@@ -21,17 +40,17 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	struct flexos__thread *self = &flexos__self;
 	unsigned src = self->current, dest = (unsigned)frame->dest;
 
-	if (!flexos__rt.ready)
-		flexos__init();
 	frame->src = src;
 	if (flexos__rt.backend->call) {
 		flexos__rt.backend->call(frame, stack_args);
 		return NULL;
 	}
-	frame->caller_frame = (uint64_t)frame;
+	frame->saved_caller = self->caller;
 	frame->saved_sp = (uint64_t)self->sp[src];
-	/* A nested entry into the caller's compartment starts below us. */
+	/* A nested entry into the caller's compartment starts below us, and
+	 * the way back finds us here. */
 	self->sp[src] = (char *)frame;
+	self->caller = (uint8_t)src;
 
 	flexos__grant(dest);
 	char *sp = flexos__stack_top(dest);
@@ -44,29 +63,37 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	return sp;
 }
 
-/* Runs on the destination's stack. */
-void flexos__gate_entered(const struct flexos__gate_frame *copy)
+/* The frame of the gate the current activation returns through: on the
+ * caller's stack, found through the thread's record. */
+static struct flexos__gate_frame *caller_frame(void)
 {
-	flexos__revoke((unsigned)copy->src);
-	flexos__self.current = (unsigned)copy->dest;
+	return (struct flexos__gate_frame *)flexos__self.sp[flexos__self.caller];
 }
 
-/* Runs on the destination's stack once the function returned.  Returns the
- * caller's frame, holding the results. */
-struct flexos__gate_frame *
-flexos__gate_leave(const struct flexos__gate_frame *copy)
+/* Runs on the destination's stack, both compartments open. */
+void flexos__gate_entered(void)
 {
-	struct flexos__gate_frame *frame =
-		(struct flexos__gate_frame *)copy->caller_frame;
+	unsigned dest = (unsigned)caller_frame()->dest;
 
-	flexos__grant((unsigned)copy->src);
-	frame->ret_rax = copy->ret_rax;
-	frame->ret_rdx = copy->ret_rdx;
-	memcpy(frame->ret_xmm0, copy->ret_xmm0, sizeof(frame->ret_xmm0));
-	memcpy(frame->ret_xmm1, copy->ret_xmm1, sizeof(frame->ret_xmm1));
+	flexos__revoke(flexos__self.caller);
+	flexos__self.current = dest;
+}
+
+/* Runs on the destination's stack once the function returned, with the
+ * results in `results`.  Returns the caller's frame, holding them. */
+struct flexos__gate_frame *
+flexos__gate_leave(const struct flexos__gate_frame *results)
+{
+	unsigned src = flexos__self.caller;
+	struct flexos__gate_frame *frame = caller_frame();
+
+	flexos__grant(src);
+	frame->ret_rax = results->ret_rax;
+	frame->ret_rdx = results->ret_rdx;
+	memcpy(frame->ret_xmm0, results->ret_xmm0, sizeof(frame->ret_xmm0));
+	memcpy(frame->ret_xmm1, results->ret_xmm1, sizeof(frame->ret_xmm1));
 	if (flexos__hooks.domain_switch)
-		flexos__hooks.domain_switch((unsigned)copy->dest,
-					    (unsigned)copy->src,
+		flexos__hooks.domain_switch((unsigned)frame->dest, src,
 					    flexos__hooks.context);
 	return frame;
 }
@@ -78,5 +105,6 @@ void flexos__gate_left(const struct flexos__gate_frame *frame)
 
 	flexos__revoke((unsigned)frame->dest);
 	self->current = (unsigned)frame->src;
+	self->caller = (uint8_t)frame->saved_caller;
 	self->sp[frame->src] = (char *)frame->saved_sp;
 }

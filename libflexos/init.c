@@ -175,7 +175,7 @@ void flexos__init(void)
 			    "protection: it runs on the mpk backend (emulated "
 			    "keys), not on '%s'", backend->name);
 	flexos__rt.isolating = backend->flags & FLEXOS_BACKEND_PRIVATE_MEMORY;
-	flexos__gate_direct = !flexos__rt.isolating && !backend->call;
+	flexos__sealed.gate_direct = !flexos__rt.isolating && !backend->call;
 	if (flexos__rt.isolating &&
 	    (!backend->assign ||
 	     (!backend->call && (!backend->grant || !backend->revoke))))
@@ -197,6 +197,7 @@ void flexos__init(void)
 	for (unsigned c = 0; c < image->ncompartments; c++)
 		setup_compartment(c, &image->compartments[c]);
 	flexos__fault_install();
+	flexos__entries_seal();
 	flexos__rt.ready = true;
 	flexos__rt.starting = false;
 	flexos__thread_setup(0);

@@ -86,6 +86,10 @@ static inline void flexos__revoke(unsigned compartment)
 struct flexos__thread {
 	unsigned current;
 	bool started;
+	/* The compartment the current activation returns to: a gate's way
+	 * back finds its caller's frame through this record (sp[caller]),
+	 * never through anything on the callee's stack. */
+	uint8_t caller;
 	/* Where the next entry of this thread into a compartment starts its
 	 * frames; NULL until the thread first enters it. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];
@@ -99,7 +103,46 @@ void flexos__die(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 
 /* Gates (gate.c). */
-extern bool flexos__gate_direct;
+
+/* What each gate site records in section flexos_entries (see
+ * <flexos/gate.h>): the address of the record is what its stub hands the
+ * trampoline.  The records are ordinary writable data; the trampoline
+ * reads only the sealed copy (struct flexos__entry) at the same index. */
+struct flexos__entry_record {
+	uintptr_t fn;
+	const struct flexos_library *lib;
+	uintptr_t register_args; /* 1: only general-purpose registers */
+	uintptr_t reserved;
+};
+
+/* The sealed copy of one record, resolved to its compartment. */
+struct flexos__entry {
+	uintptr_t fn;
+	uint32_t compartment;
+	uint32_t register_args;
+};
+
+/* What the gate trampoline trusts, on a page of its own that start-up
+ * fills and then makes read-only (entries.c): a compartment that writes it
+ * gets the fault report.  Offsets: arch/<name>/gate_frame.h. */
+struct flexos__sealed {
+	/* The backend isolates nothing: every gate is a plain tail call. */
+	bool gate_direct;
+	/* The first record of section flexos_entries, the bytes of all
+	 * records, and their sealed copies in the same order. */
+	uintptr_t records;
+	uintptr_t record_bytes;
+	const struct flexos__entry *entries;
+	/* Each compartment's PKRU, for backends that switch with WRPKRU. */
+	uint32_t pkru[FLEXOS_MAX_COMPARTMENTS];
+} __attribute__((aligned(4096)));
+extern struct flexos__sealed flexos__sealed;
+
+/* Copies flexos_entries into a read-only table and seals flexos__sealed
+ * (entries.c); the last step of start-up. */
+void flexos__entries_seal(void);
+/* The sealed entry a stub's record names, or NULL (entries.c). */
+const struct flexos__entry *flexos__entry_of(uintptr_t record);
 
 /* The C library's allocator, for the runtime's own memory: it must stay
  * reachable from every compartment (malloc from the runtime's code would

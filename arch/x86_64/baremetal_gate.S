@@ -22,29 +22,31 @@
  * carries everything across the WRPKRUs in registers:
  *
  *   caller open     bookkeeping of gate_enter on the thread's page, the
- *                   caller's %rbx %r12 %r13 pushed on the caller's stack
- *                   and below them the frame fields fault reports and
- *                   gate_left read (src, dest, fn, saved_sp), the 128 bytes
- *                   of stack arguments loaded in %xmm8-15 (caller-saved),
+ *                   frame fields fault reports and the way back read (src,
+ *                   dest, fn, saved_caller, saved_sp) below the caller's
+ *                   callee-saved registers on its stack, the 128 bytes of
+ *                   stack arguments loaded in %xmm8-15 (caller-saved),
  *                   %rax %rcx %rdx (which WRPKRU clobbers) moved to %r10
- *                   %rbx %r12, the caller's PKRU to %r13, %rsp to the
- *                   callee's stack
+ *                   %rbx %r12, %rsp to the callee's stack
  *   WRPKRU          callee only
  *   callee open     stack arguments stored from %xmm8-15, call; touches
  *                   only the callee's stack (and this code)
- *   WRPKRU          caller only (%r13; the results wait in %r10 %r11
- *                   %xmm0 %xmm1, %rbp is the caller's frame)
+ *   WRPKRU          caller only (the results wait in %r10 %r11 %xmm0
+ *                   %xmm1)
  *   caller open     bookkeeping of gate_leave and gate_left, restore,
  *                   return
  *
- * The slow path (.Lslow) is the C one above, unchanged. */
+ * Both paths share the prologue and the way back: the caller's PKRU and
+ * its frame come from the thread's record (flexos__self.caller and sp[]),
+ * and %rbx, %rbp, %r12-%r15 from the caller's stack, never from anything
+ * the callee could have written (its registers, its stack). */
 #include "gate_frame.h"
 
 #define XFER_SIZE (GATE_STACK_ARGS + GATE_FRAME_SIZE)
-/* The fast path's frame on the caller's stack, below %rbx %r12 %r13: up to
- * its last field read (saved_sp), at FAST_FRAME(%rbp). */
-#define FAST_FRAME_SIZE (GATE_SAVED_SP + 8)
-#define FAST_FRAME (-24 - FAST_FRAME_SIZE)
+/* Below the caller's %rbp: %rbx %r12-%r15, then the frame (the fast path
+ * writes only its first fields).  Keeps the frame 16-byte aligned. */
+#define SAVED_REGS 40
+#define FRAME_SPACE (GATE_FRAME_SIZE + 8)
 
 .macro WRPKRU_EDX		/* PKRU = %edx; clobbers %eax, %ecx, %edx */
 	movl	%edx, %eax
@@ -60,7 +62,7 @@
 	.type	flexos__gate, @function
 flexos__gate:
 	.cfi_startproc
-	movl	(%r10), %r10d
+	GATE_RESOLVE_ENTRY .Lunresolved
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
 	jmp	*%r11
@@ -69,7 +71,17 @@ flexos__gate:
 	.cfi_offset %rbp, -16
 	movq	%rsp, %rbp
 	.cfi_def_cfa_register %rbp
-	.cfi_remember_state
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_offset %r13, -40
+	pushq	%r14
+	.cfi_offset %r14, -48
+	pushq	%r15
+	.cfi_offset %r15, -56
+	subq	$FRAME_SPACE, %rsp
 #define SELF(x) %fs:flexos__self@tpoff+GATE_THREAD_##x
 	cmpb	$0, SELF(STARTED)
 	je	.Lslow
@@ -77,29 +89,25 @@ flexos__gate:
 	jne	.Lslow
 	cmpq	$0, SELF(SP)(,%r10,8)
 	je	.Lslow
-	/* Fast path, only the caller open. */
-	pushq	%rbx
-	.cfi_offset %rbx, -24
-	pushq	%r12
-	.cfi_offset %r12, -32
-	pushq	%r13
-	.cfi_offset %r13, -40
-	/* The fields of a gate frame that fault.c's list of gates reads;
-	 * the rest of the frame is not written. */
-	subq	$FAST_FRAME_SIZE, %rsp
+	/* Fast path, only the caller open.  The fields of a gate frame that
+	 * fault.c's list of gates and the way back read; the rest of the
+	 * frame is not written. */
 	movl	SELF(CURRENT), %r12d
 	movq	%r12, GATE_SRC(%rsp)
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
+	movzbl	SELF(CALLER), %r13d
+	movq	%r13, GATE_SAVED_CALLER(%rsp)
+	movb	%r12b, SELF(CALLER)
 	movq	SELF(SP)(,%r12,8), %r13
 	movq	%r13, GATE_SAVED_SP(%rsp)
 	movq	%rsp, SELF(SP)(,%r12,8)		/* nested entries start below */
-	movl	%fs:flexos_baremetal__pkru_table@tpoff(,%r12,4), %r13d
 	movq	SELF(SP)(,%r10,8), %rbx
 	subq	$GATE_STACK_ARGS, %rbx
 	andq	$-16, %rbx
 	movl	%r10d, SELF(CURRENT)
-	movl	%fs:flexos_baremetal__pkru_table@tpoff(,%r10,4), %r12d
+	leaq	flexos__sealed+GATE_SEALED_PKRU(%rip), %r13
+	movl	(%r13,%r10,4), %r12d
 	movl	%r12d, %fs:flexos_baremetal__pkru@tpoff
 	movups	16+0(%rbp), %xmm8
 	movups	16+16(%rbp), %xmm9
@@ -131,30 +139,25 @@ flexos__gate:
 	call	*%r11
 	movq	%rax, %r10
 	movq	%rdx, %r11
-	movl	%r13d, %eax
+	movzbl	SELF(CALLER), %r8d
+	movq	SELF(SP)(,%r8,8), %r9
+	leaq	flexos__sealed+GATE_SEALED_PKRU(%rip), %rcx
+	movl	(%rcx,%r8,4), %eax
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	.byte	0x0f, 0x01, 0xef		/* WRPKRU: caller only */
+	movq	%r9, %rsp			/* the caller's frame */
+	movl	%eax, %fs:flexos_baremetal__pkru@tpoff
 	movq	%r10, %rax
 	movq	%r11, %rdx
-	movl	FAST_FRAME+GATE_SRC(%rbp), %ecx
-	movq	FAST_FRAME+GATE_SAVED_SP(%rbp), %r10
-	movl	%ecx, SELF(CURRENT)
-	movl	%r13d, %fs:flexos_baremetal__pkru@tpoff
-	movq	%r10, SELF(SP)(,%rcx,8)
-	movq	-8(%rbp), %rbx
-	movq	-16(%rbp), %r12
-	movq	-24(%rbp), %r13
-	leave
-	.cfi_def_cfa %rsp, 8
-	.cfi_same_value %rbx
-	.cfi_same_value %r12
-	.cfi_same_value %r13
-	ret
+	movq	GATE_SAVED_SP(%rsp), %r10
+	movq	GATE_SAVED_CALLER(%rsp), %r11
+	movl	%r8d, SELF(CURRENT)
+	movq	%r10, SELF(SP)(,%r8,8)
+	movb	%r11b, SELF(CALLER)
+	jmp	.Lreturn
 #undef SELF
 .Lslow:
-	.cfi_restore_state
-	subq	$GATE_FRAME_SIZE, %rsp
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
@@ -180,9 +183,19 @@ flexos__gate:
 	movq	%fs:0, %rsi
 	leaq	flexos_baremetal__xfer@tpoff(%rsi), %rsi
 	GATE_LOAD_RESULTS GATE_STACK_ARGS, %rsi
-	leave
+.Lreturn:
+	/* Everything below comes from the caller's own stack. */
+	addq	$FRAME_SPACE, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
 	.cfi_def_cfa %rsp, 8
 	ret
+.Lunresolved:
+	GATE_UNRESOLVED flexos__gate
 	.cfi_endproc
 	.size	flexos__gate, .-flexos__gate
 

@@ -1,25 +1,35 @@
 /* The gate trampoline, reached from a gate stub with
- *   %r10 = &flexos_lib_<destination> (its first member: the compartment)
- *   %r11 = the function to call
- * and the function's arguments where the C ABI puts them.  A call within
- * the caller's own compartment is a tail call.  Otherwise: save the
+ *   %r11 = the stub's record in section flexos_entries
+ * and the function's arguments where the C ABI puts them.  The record
+ * resolves, through the sealed table, to the function and its compartment
+ * (GATE_RESOLVE_ENTRY); an address that is no record stops the image.  A
+ * call within the caller's own compartment is a tail call.  Otherwise:
+ * save the caller's callee-saved registers on its own stack, save the
  * argument registers, let C open the destination and copy arguments and
  * stack arguments onto the destination's stack, switch to it, let C close
  * the caller, call (and with a backend that isolates nothing, every gate is
- * a tail call).  The way back mirrors it, carrying %rax, %rdx, %xmm0
- * and %xmm1.  A backend that runs compartments elsewhere (proc) does the
- * whole call inside flexos__gate_enter, which then returns NULL.  %rbp keeps pointing at the caller's frame throughout, which
- * is what lets unwinders walk from the callee into the caller. */
+ * a tail call).  The way back takes the caller's frame from the runtime's
+ * record, not from the callee's stack, carries %rax, %rdx, %xmm0 and %xmm1,
+ * and restores %rbx, %rbp and %r12-%r15 from the caller's stack: whatever
+ * the callee left in them, or in its own stack, is dropped.  A backend that
+ * runs compartments elsewhere (proc) does the whole call inside
+ * flexos__gate_enter, which then returns NULL.  %rbp keeps pointing at the
+ * caller's frame during the call, which is what lets unwinders walk from
+ * the callee into the caller. */
 #include "gate_frame.h"
+
+/* Bytes the gate pushes below %rbp: %rbx, %r12-%r15, and padding that
+ * keeps the frame 16-byte aligned. */
+#define SAVED_REGS 48
 
 	.text
 	.globl	flexos__gate
 	.type	flexos__gate, @function
 flexos__gate:
 	.cfi_startproc
-	cmpb	$0, flexos__gate_direct(%rip)
+	GATE_RESOLVE_ENTRY .Lunresolved
+	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
 	jne	0f
-	movl	(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
 0:	jmp	*%r11
@@ -28,7 +38,17 @@ flexos__gate:
 	.cfi_offset %rbp, -16
 	movq	%rsp, %rbp
 	.cfi_def_cfa_register %rbp
-	subq	$GATE_FRAME_SIZE, %rsp
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_offset %r13, -40
+	pushq	%r14
+	.cfi_offset %r14, -48
+	pushq	%r15
+	.cfi_offset %r15, -56
+	subq	$GATE_FRAME_SIZE + SAVED_REGS - 40, %rsp
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
@@ -38,7 +58,6 @@ flexos__gate:
 	testq	%rax, %rax
 	jz	2f			/* run elsewhere: results in our frame */
 	movq	%rax, %rsp
-	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_entered
 	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
@@ -47,9 +66,18 @@ flexos__gate:
 	movq	%rsp, %rdi
 	call	flexos__gate_left
 2:	GATE_LOAD_RESULTS 0, %rsp
-	leave
+	/* Everything below comes from the caller's own stack. */
+	leaq	GATE_FRAME_SIZE + SAVED_REGS - 40(%rsp), %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
 	.cfi_def_cfa %rsp, 8
 	ret
+.Lunresolved:
+	GATE_UNRESOLVED flexos__gate
 	.cfi_endproc
 	.size	flexos__gate, .-flexos__gate
 

@@ -13,7 +13,7 @@
 #define GATE_RAX 48
 #define GATE_DEST 56
 #define GATE_FN 64
-#define GATE_CALLER_FRAME 72
+#define GATE_SAVED_CALLER 72
 #define GATE_SRC 80
 #define GATE_SAVED_SP 88
 #define GATE_XMM 96 /* xmm0..xmm7, 16 bytes each */
@@ -30,10 +30,62 @@
  * <flexos/hooks.h>; checked in backends/baremetal/user/gate.c. */
 #define GATE_THREAD_CURRENT 0
 #define GATE_THREAD_STARTED 4
+#define GATE_THREAD_CALLER 5
 #define GATE_THREAD_SP 8
 #define GATE_HOOKS_DOMAIN_SWITCH 16
+/* struct flexos__sealed and the entries it points at (libflexos/internal.h),
+ * checked in libflexos/gate.c: a record of section flexos_entries is
+ * GATE_RECORD_SIZE bytes, its sealed copy half that. */
+#define GATE_SEALED_DIRECT 0
+#define GATE_SEALED_RECORDS 8
+#define GATE_SEALED_RECORD_BYTES 16
+#define GATE_SEALED_ENTRIES 24
+#define GATE_SEALED_PKRU 32
+#define GATE_RECORD_SIZE 32
+#define GATE_ENTRY_FN 0
+#define GATE_ENTRY_COMPARTMENT 8
 
 #ifdef __ASSEMBLER__
+/* %r11 holds what a gate stub loaded: the address of its record in
+ * section flexos_entries.  Leaves the sealed copy's function in %r11 and
+ * its compartment in %r10d, or jumps to \unresolved with %r11 unchanged
+ * when the address is no record's (a forged stub, or a gate before
+ * start-up sealed the table). */
+.macro GATE_RESOLVE_ENTRY unresolved
+	movq	%r11, %r10
+	subq	flexos__sealed+GATE_SEALED_RECORDS(%rip), %r10
+	cmpq	flexos__sealed+GATE_SEALED_RECORD_BYTES(%rip), %r10
+	jae	\unresolved
+	testb	$GATE_RECORD_SIZE - 1, %r10b
+	jnz	\unresolved
+	shrq	$1, %r10
+	addq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), %r10
+	movq	GATE_ENTRY_FN(%r10), %r11
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
+.endm
+
+/* A gate whose record did not resolve: saves the argument registers, lets
+ * flexos__gate_unresolved start the runtime or stop the image, restores
+ * them and resolves again at \again.  A backend that isolates nothing
+ * (gate_direct) only has gates a program wrote by hand, and calls what
+ * they name. */
+.macro GATE_UNRESOLVED again
+	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
+	je	1f
+	jmp	*%r11
+1:	pushq	%rbp
+	movq	%rsp, %rbp
+	subq	$GATE_FRAME_SIZE, %rsp
+	GATE_SAVE_ARGS 0, %rsp
+	movq	%r11, GATE_FN(%rsp)
+	movq	%r11, %rdi
+	call	flexos__gate_unresolved
+	movq	GATE_FN(%rsp), %r11
+	GATE_LOAD_ARGS 0, %rsp
+	leave
+	jmp	\again
+.endm
+
 /* The argument registers of a call, into the frame at \off(\base). */
 .macro GATE_SAVE_ARGS off, base
 	movq	%rdi, \off+GATE_RDI(\base)
@@ -53,10 +105,8 @@
 	movaps	%xmm7, \off+GATE_XMM+112(\base)
 .endm
 
-/* Calls the frame's function with the frame's argument registers and
- * stores the result registers back into it.  \base must survive the call
- * (%rsp, or a callee-saved register). */
-.macro GATE_CALL_FRAME off, base
+/* The argument registers of a call, out of the frame at \off(\base). */
+.macro GATE_LOAD_ARGS off, base
 	movq	\off+GATE_RDI(\base), %rdi
 	movq	\off+GATE_RSI(\base), %rsi
 	movq	\off+GATE_RDX(\base), %rdx
@@ -71,8 +121,15 @@
 	movaps	\off+GATE_XMM+80(\base), %xmm5
 	movaps	\off+GATE_XMM+96(\base), %xmm6
 	movaps	\off+GATE_XMM+112(\base), %xmm7
-	movq	\off+GATE_FN(\base), %r11
 	movq	\off+GATE_RAX(\base), %rax
+.endm
+
+/* Calls the frame's function with the frame's argument registers and
+ * stores the result registers back into it.  \base must survive the call
+ * (%rsp, or a callee-saved register). */
+.macro GATE_CALL_FRAME off, base
+	GATE_LOAD_ARGS \off, \base
+	movq	\off+GATE_FN(\base), %r11
 	call	*%r11
 	movq	%rax, \off+GATE_RET_RAX(\base)
 	movq	%rdx, \off+GATE_RET_RDX(\base)
@@ -97,7 +154,7 @@ struct flexos__gate_frame {
 	uint64_t gpr[7]; /* rdi rsi rdx rcx r8 r9 rax */
 	uint64_t dest;   /* compartment */
 	uint64_t fn;
-	uint64_t caller_frame;
+	uint64_t saved_caller; /* the thread's caller before this gate */
 	uint64_t src;
 	uint64_t saved_sp;
 	uint64_t xmm[16];
@@ -107,8 +164,8 @@ struct flexos__gate_frame {
 
 _Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
 _Static_assert(offsetof(struct flexos__gate_frame, fn) == GATE_FN, "");
-_Static_assert(offsetof(struct flexos__gate_frame, caller_frame) ==
-		       GATE_CALLER_FRAME, "");
+_Static_assert(offsetof(struct flexos__gate_frame, saved_caller) ==
+		       GATE_SAVED_CALLER, "");
 _Static_assert(offsetof(struct flexos__gate_frame, src) == GATE_SRC, "");
 _Static_assert(offsetof(struct flexos__gate_frame, saved_sp) == GATE_SAVED_SP,
 	       "");

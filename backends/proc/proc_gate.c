@@ -10,15 +10,11 @@
 
 #include "proc.h"
 
-struct entry {
-	uintptr_t fn;
-	const struct flexos_library *lib;
-	uintptr_t register_args;
-};
-
 /* Every gate site records an entry here (see <flexos/gate.h>). */
-extern const struct entry __start_flexos_entries[] __attribute__((weak));
-extern const struct entry __stop_flexos_entries[] __attribute__((weak));
+extern const struct flexos__entry_record __start_flexos_entries[]
+	__attribute__((weak));
+extern const struct flexos__entry_record __stop_flexos_entries[]
+	__attribute__((weak));
 
 /* This process's entry points, sorted by address, one each: register_args
  * only when every site that names it passes register arguments only. */
@@ -42,7 +38,7 @@ static int by_address(const void *a, const void *b)
 
 void flexos_proc__load_entries(void)
 {
-	const struct entry *e;
+	const struct flexos__entry_record *e;
 	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
 	size_t kept = 0;
 

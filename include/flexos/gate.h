@@ -109,14 +109,16 @@
 
 #else
 
-/* Every gate site gets a three-instruction stub in .text.flexos_gates that
- * loads the destination library and the function and jumps to the generic
+/* Every gate site records (fn, lib, register_args) in section
+ * flexos_entries and gets a two-instruction stub in .text.flexos_gates
+ * that loads the address of that record and jumps to the generic
  * trampoline; the stub's address is the callable, type-correct pointer.
- * Each site also records (fn, lib, register_args) in section
- * flexos_entries: the entry points a compartment accepts from others are
- * exactly those some gate names (the proc backend enforces this list), and
- * register_args says whether that site passes only general-purpose
- * register arguments (a callback may be called with anything: 0).
+ * The entry points a compartment accepts from others are exactly those
+ * some gate names: the trampoline runs only what a record of the build
+ * says, in the compartment it says (libflexos/entries.c), and the proc
+ * backend checks the same list.  register_args says whether that site
+ * passes only general-purpose register arguments (a callback may be called
+ * with anything: 0).
  * `fn` must name a function of the image: the block-scope redeclaration
  * tells the compiler it is not in a shared object, so a position-
  * independent executable may name it in the stub. */
@@ -128,12 +130,11 @@
 		void *flexos__stub;                                           \
 		__asm__("lea 1f(%%rip), %0\n\t"                               \
 			".pushsection .text.flexos_gates,\"ax\",@progbits\n"  \
-			"1:\tlea %c2(%%rip), %%r10\n\t"                        \
-			"lea %c1(%%rip), %%r11\n\t"                            \
+			"1:\tlea 2f(%%rip), %%r11\n\t"                         \
 			"jmp flexos__gate\n\t"                                \
 			".popsection\n\t"                                     \
 			".pushsection flexos_entries,\"aw\",@progbits\n\t"   \
-			".balign 8\n\t.quad %c1, %c2, %c3\n\t"                \
+			".balign 32\n2:\t.quad %c1, %c2, %c3, 0\n\t"          \
 			".popsection"                                         \
 			: "=r"(flexos__stub)                                  \
 			: "i"(&(fn)), "i"(&flexos_lib_##lib),                 \

@@ -73,6 +73,7 @@ sections = subprocess.run(["readelf", "-SW", libs[0]], capture_output=True,
 check(re.search(r"\] \.flexos\.shared +PROGBITS", sections)
       and not re.search(r"\] \.bss ", sections), "lib_counter's .bss not moved")
 stubs = open(os.path.join(out, "rewritten", "autogates.S")).read()
-check("lea\tlib_apply(%rip), %r11" in stubs and "flexos_lib_lib(%rip)" in stubs
+check(re.search(r"lea\t1f\(%rip\), %r11\n\tjmp\tflexos__gate\n", stubs)
+      and re.search(r"\.balign 32\n1:\t\.quad lib_apply, flexos_lib_lib, 0, 0\n", stubs)
       and ".cfi_startproc" in stubs, "stub shape")
 print("check-report: ok")

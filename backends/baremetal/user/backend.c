@@ -14,16 +14,14 @@
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
 static uint32_t all_closed; /* every compartment's key denied */
-/* The gate trampoline (baremetal_gate.S) reads and writes these two. */
+/* The gate trampoline (baremetal_gate.S) reads and writes it. */
 __thread uint32_t flexos_baremetal__pkru;
-/* Each compartment's PKRU, per thread: the gate path then reads nothing
- * but the thread's own page (after a WRPKRU, QEMU refills its TLB for
- * every page touched). */
-__thread uint32_t flexos_baremetal__pkru_table[FLEXOS_MAX_COMPARTMENTS];
 
+/* Each compartment's PKRU is in the sealed page (flexos__sealed.pkru):
+ * a compartment cannot rewrite the value a gate switches to. */
 uint32_t flexos_baremetal__pkru_of(unsigned compartment)
 {
-	return flexos_baremetal__pkru_table[compartment];
+	return flexos__sealed.pkru[compartment];
 }
 
 void flexos_baremetal__set_pkru(uint32_t value)
@@ -54,6 +52,8 @@ static int bm_init(unsigned ncompartments,
 			return FLEXOS_EBACKEND;
 		all_closed |= PKRU_KEY_BITS(keys[c]);
 	}
+	for (unsigned c = 0; c < ncompartments; c++)
+		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
 	flexos_baremetal__pkru = flexos__rdpkru();
 	return 0;
 }
@@ -94,8 +94,6 @@ static void bm_revoke(unsigned compartment)
 static void bm_thread_start(unsigned compartment)
 {
 	flexos_baremetal__pkru = flexos__rdpkru();
-	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-		flexos_baremetal__pkru_table[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
 	flexos_baremetal__set_pkru(flexos_baremetal__pkru_of(compartment));
 }
 

@@ -16,11 +16,9 @@ void flexos_baremetal__set_pkru(uint32_t value);
 /* Remembers `value` as the calling thread's PKRU, which the gate
  * trampoline is about to write itself. */
 void flexos_baremetal__set_pkru_state(uint32_t value);
-/* The calling thread's PKRU as last written, and each compartment's PKRU
- * (flexos_baremetal__pkru_of): read and written by the gate's fast path. */
+/* The calling thread's PKRU as last written: read and written by the
+ * gate's fast path. */
 extern __thread uint32_t flexos_baremetal__pkru;
-extern __thread uint32_t
-	flexos_baremetal__pkru_table[FLEXOS_MAX_COMPARTMENTS];
 
 /* Where a gate's arguments and results wait while PKRU changes (key 0). */
 struct flexos_baremetal__xfer {

@@ -6,10 +6,6 @@
 
 #include "baremetal.h"
 
-/* gate.S's switch for backends that isolate nothing; never set here, but
- * the runtime's start-up writes it. */
-bool flexos__gate_direct;
-
 __thread struct flexos_baremetal__xfer flexos_baremetal__xfer
 	__attribute__((aligned(16)));
 
@@ -41,10 +37,12 @@ struct gate_switch flexos_baremetal__gate_enter(struct flexos__gate_frame *frame
 	if (!self->started) /* a gate before the runtime's constructor */
 		flexos__init();
 	frame->src = src;
-	frame->caller_frame = (uint64_t)frame;
+	frame->saved_caller = self->caller;
 	frame->saved_sp = (uint64_t)self->sp[src];
-	/* A nested entry into the caller's compartment starts below us. */
+	/* A nested entry into the caller's compartment starts below us, and
+	 * the way back finds us here. */
 	self->sp[src] = (char *)frame;
+	self->caller = (uint8_t)src;
 
 	char *sp = self->sp[dest] ? self->sp[dest] : flexos__stack_top(dest);
 	sp = (char *)(((uintptr_t)sp - GATE_FRAME_SIZE - GATE_STACK_ARGS) &
@@ -63,12 +61,13 @@ struct gate_switch flexos_baremetal__gate_enter(struct flexos__gate_frame *frame
 }
 
 /* On the callee's stack once the function returned, only the callee
- * open.  Returns the caller's frame and the caller's PKRU. */
+ * open.  Returns the caller's frame and the caller's PKRU, both from the
+ * thread's record: nothing on the callee's stack but the results. */
 struct gate_switch
 flexos_baremetal__gate_leave(const struct flexos__gate_frame *copy)
 {
 	struct flexos__gate_frame *results = &flexos_baremetal__xfer.frame;
-	unsigned src = (unsigned)copy->src, dest = (unsigned)copy->dest;
+	unsigned src = flexos__self.caller, dest = flexos__self.current;
 
 	results->ret_rax = copy->ret_rax;
 	results->ret_rdx = copy->ret_rdx;
@@ -81,11 +80,12 @@ flexos_baremetal__gate_leave(const struct flexos__gate_frame *copy)
 	flexos__self.current = src;
 	uint32_t pkru = flexos_baremetal__pkru_of(src);
 	flexos_baremetal__set_pkru_state(pkru);
-	return (struct gate_switch){ (char *)copy->caller_frame, pkru };
+	return (struct gate_switch){ flexos__self.sp[src], pkru };
 }
 
 /* On the caller's stack again. */
 void flexos_baremetal__gate_left(const struct flexos__gate_frame *frame)
 {
+	flexos__self.caller = (uint8_t)frame->saved_caller;
 	flexos__self.sp[frame->src] = (char *)frame->saved_sp;
 }

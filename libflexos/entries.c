@@ -1,0 +1,91 @@
+/* Entry points: a gate runs only a function that some gate site of the
+ * build names, in the compartment that site names.
+ *
+ * Every site records (fn, library) in section flexos_entries, and its stub
+ * hands the trampoline the address of that record, never the function's.
+ * Start-up copies the records, resolved to compartments, into a read-only
+ * table, then makes read-only the page that says where that table is
+ * (flexos__sealed).  So a stub a compartment writes itself, with any %r11
+ * that is not a record, gets the fault report; and rewriting a record
+ * after start-up changes nothing the trampoline reads. */
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+extern const struct flexos__entry_record __start_flexos_entries[]
+	__attribute__((weak));
+extern const struct flexos__entry_record __stop_flexos_entries[]
+	__attribute__((weak));
+
+struct flexos__sealed flexos__sealed;
+
+_Static_assert(sizeof(struct flexos__sealed) == FLEXOS__PAGE,
+	       "the sealed state fills its page: nothing else shares it");
+
+void flexos__entries_seal(void)
+{
+	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
+	size_t bytes = (n * sizeof(struct flexos__entry) + FLEXOS__PAGE) &
+		       ~(size_t)(FLEXOS__PAGE - 1);
+	struct flexos__entry *table = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (table == MAP_FAILED)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot map the table of entry "
+			    "points (%zu gate sites)", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct flexos__entry_record *r = &__start_flexos_entries[i];
+
+		if (!r->lib || r->lib->compartment >= flexos__rt.ncompartments)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "gate site %zu of image '%s' names a "
+				    "library outside its %u compartments "
+				    "(objects from another build?)",
+				    i, flexos__rt.image->name,
+				    flexos__rt.ncompartments);
+		table[i] = (struct flexos__entry){
+			.fn = r->fn,
+			.compartment = r->lib->compartment,
+			.register_args = r->register_args != 0,
+		};
+	}
+	flexos__sealed.records = (uintptr_t)__start_flexos_entries;
+	flexos__sealed.record_bytes = n * sizeof(struct flexos__entry_record);
+	flexos__sealed.entries = table;
+	if (mprotect(table, bytes, PROT_READ) != 0 ||
+	    mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the table of entry "
+			    "points");
+}
+
+const struct flexos__entry *flexos__entry_of(uintptr_t record)
+{
+	uintptr_t offset = record - flexos__sealed.records;
+
+	if (offset >= flexos__sealed.record_bytes ||
+	    offset % sizeof(struct flexos__entry_record))
+		return NULL;
+	return &flexos__sealed.entries[offset /
+				       sizeof(struct flexos__entry_record)];
+}
+
+/* The trampoline found no record at `record`: a gate called before
+ * start-up (resolved again once it ran), or a stub a compartment forged. */
+void flexos__gate_unresolved(uintptr_t record)
+{
+	char where[512];
+
+	if (!flexos__rt.ready) {
+		flexos__init();
+		if (flexos__entry_of(record))
+			return;
+	}
+	flexos__describe_address(record, where, sizeof(where));
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "isolation fault: compartment '%s' entered a gate with "
+		    "0x%lx (%s), which no gate site of the build recorded: "
+		    "not an entry point\nflexos:   backend %s",
+		    flexos__rt.compartments[flexos__self.current].name,
+		    (unsigned long)record, where, flexos_backend_name());
+}

@@ -19,6 +19,7 @@ extern const struct flexos__entry_record __stop_flexos_entries[]
 	__attribute__((weak));
 
 struct flexos__sealed flexos__sealed;
+static size_t entries_bytes;
 
 _Static_assert(sizeof(struct flexos__sealed) == FLEXOS__PAGE,
 	       "the sealed state fills its page: nothing else shares it");
@@ -53,10 +54,23 @@ void flexos__entries_seal(void)
 	flexos__sealed.records = (uintptr_t)__start_flexos_entries;
 	flexos__sealed.record_bytes = n * sizeof(struct flexos__entry_record);
 	flexos__sealed.entries = table;
+	entries_bytes = bytes;
+	/* Where nothing isolates, nothing needs sealing. */
+	if (flexos__sealed.gate_direct)
+		return;
 	if (mprotect(table, bytes, PROT_READ) != 0 ||
 	    mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the table of entry "
 			    "points");
+}
+
+bool flexos__sealed_contains(uintptr_t address)
+{
+	uintptr_t page = (uintptr_t)&flexos__sealed;
+	uintptr_t table = (uintptr_t)flexos__sealed.entries;
+
+	return (address >= page && address < page + sizeof(flexos__sealed)) ||
+	       (address >= table && address < table + entries_bytes);
 }
 
 const struct flexos__entry *flexos__entry_of(uintptr_t record)

@@ -50,9 +50,10 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		.write = context->uc_mcontext.gregs[REG_ERR] & 2,
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
-	bool isolation = backend->is_isolation_fault
-				 ? backend->is_isolation_fault(info)
-				 : owned && fault.owner != fault.accessor;
+	bool sealed = flexos__sealed_contains(fault.address);
+	bool isolation = sealed || (backend->is_isolation_fault
+					    ? backend->is_isolation_fault(info)
+					    : owned && fault.owner != fault.accessor);
 
 	(void)sig;
 	if (flexos__learning && isolation && owned &&
@@ -65,6 +66,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		.fault = &fault,
 		.isolation = isolation,
 		.owned = owned,
+		.unowned_detail = sealed ? ": the runtime's sealed state" : NULL,
 	});
 	print_backtrace(context);
 

@@ -141,6 +141,8 @@ extern struct flexos__sealed flexos__sealed;
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */
 void flexos__entries_seal(void);
+/* Whether `address` is sealed state: a write there is an attack. */
+bool flexos__sealed_contains(uintptr_t address);
 /* The sealed entry a stub's record names, or NULL (entries.c). */
 const struct flexos__entry *flexos__entry_of(uintptr_t record);
 

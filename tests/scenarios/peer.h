@@ -49,4 +49,10 @@ int peer_pid(void);
 int peer_kill(int pid);
 /* No gate names it: not an entry point of the peer's compartment. */
 int peer_not_an_entry(void);
+
+/* The peer compromised (peer_exploit.c). */
+int peer_clobber_registers(void);
+int peer_scribble_above(long words);
+int peer_return_into(void (*target)(void));
+int peer_write_runtime_state(void);
 #endif

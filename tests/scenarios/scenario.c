@@ -11,6 +11,7 @@
 
 #include <flexos/flexos.h>
 
+#include "exploit.h"
 #include "peer.h"
 
 #define CHECK(cond)                                                           \
@@ -332,6 +333,9 @@ int main(int argc, char **argv)
 		return threads();
 	if (!strcmp(name, "hooks"))
 		return hooks();
+	int status = exploit(name);
+	if (status >= 0)
+		return status;
 	fprintf(stderr, "scenario: unknown scenario '%s'\n", name);
 	return 2;
 }

@@ -75,7 +75,8 @@ on_fault(const struct flexos_baremetal_fault *f)
 		.write = f->error & 2,
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
-	bool isolation = f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
+	bool sealed = f->vector == 14 && flexos__sealed_contains(fault.address);
+	bool isolation = sealed || f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
 	const char *accessor = flexos__rt.compartments[fault.accessor].name;
 	char key[32], crash_line[256], ip[32];
 	const char *crash = NULL; /* a page fault: a segmentation fault */
@@ -95,7 +96,11 @@ on_fault(const struct flexos_baremetal_fault *f)
 			 (unsigned long)f->vector, accessor);
 		crash = crash_line;
 	}
-	snprintf(key, sizeof(key), " (key %lu)", (unsigned long)f->page_key);
+	if (sealed)
+		snprintf(key, sizeof(key), ": the runtime's sealed state");
+	else
+		snprintf(key, sizeof(key), " (key %lu)",
+			 (unsigned long)f->page_key);
 	/* No source lines name the instruction: its address helps. */
 	snprintf(ip, sizeof(ip), " (ip 0x%lx)", (unsigned long)fault.ip);
 	flexos__report_fault_heading(&(struct flexos__fault_heading){

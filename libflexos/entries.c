@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
+#include "gate_frame.h"
 #include "internal.h"
 
 extern const struct flexos__entry_record __start_flexos_entries[]
@@ -23,6 +24,29 @@ static size_t entries_bytes;
 
 _Static_assert(sizeof(struct flexos__sealed) == FLEXOS__PAGE,
 	       "the sealed state fills its page: nothing else shares it");
+/* The offsets arch/x86_64/gate.S and pkru_gate.S use. */
+_Static_assert(offsetof(struct flexos__sealed, gate_direct) ==
+		       GATE_SEALED_DIRECT, "");
+_Static_assert(offsetof(struct flexos__sealed, records) ==
+		       GATE_SEALED_RECORDS, "");
+_Static_assert(offsetof(struct flexos__sealed, record_bytes) ==
+		       GATE_SEALED_RECORD_BYTES, "");
+_Static_assert(offsetof(struct flexos__sealed, entries) ==
+		       GATE_SEALED_ENTRIES, "");
+_Static_assert(offsetof(struct flexos__sealed, pkru) == GATE_SEALED_PKRU, "");
+_Static_assert(offsetof(struct flexos__sealed, pkru_gate) ==
+		       GATE_SEALED_PKRU_GATE, "");
+_Static_assert(offsetof(struct flexos__sealed, ncompartments) ==
+		       GATE_SEALED_NCOMPARTMENTS, "");
+_Static_assert(offsetof(struct flexos__sealed, stacks) == GATE_SEALED_STACKS,
+	       "");
+_Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
+_Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
+_Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
+_Static_assert(offsetof(struct flexos__entry, compartment) ==
+		       GATE_ENTRY_COMPARTMENT, "");
+_Static_assert(offsetof(struct flexos__entry, register_args) ==
+		       GATE_ENTRY_REGISTER_ARGS, "");
 
 void flexos__entries_seal(void)
 {
@@ -100,6 +124,6 @@ void flexos__gate_unresolved(uintptr_t record)
 		    "isolation fault: compartment '%s' entered a gate with "
 		    "0x%lx (%s), which no gate site of the build recorded: "
 		    "not an entry point\nflexos:   backend %s",
-		    flexos__rt.compartments[flexos__self.current].name,
+		    flexos__rt.compartments[flexos__current()].name,
 		    (unsigned long)record, where, flexos_backend_name());
 }

@@ -1,4 +1,7 @@
-/* The C half of a gate (see arch/x86_64/gate.S for the order of events).
+/* The C half of a gate (see arch/x86_64/gate.S for the order of events):
+ * every gate of a backend that does not switch with WRPKRU (emulated keys),
+ * and the gates pkru_gate.S leaves to it (a domain_switch hook, a caller
+ * on no stack slot of its compartment).
  *
  * A gate opens the destination before it closes the caller, in both
  * directions, so that the arguments and results can be copied between the
@@ -7,29 +10,22 @@
  * The way back trusts nothing the callee could have written: the caller's
  * compartment and frame come from the thread's record (flexos__self), the
  * caller's callee-saved registers from its own stack, which the callee
- * cannot reach. */
+ * cannot reach.  The slot records (struct flexos__slot_record) are kept as
+ * pkru_gate.S keeps them, so that both paths can nest. */
 #include <string.h>
 
 #include "gate_frame.h"
 #include "internal.h"
 
-/* The offsets gate.S and baremetal_gate.S use. */
-_Static_assert(offsetof(struct flexos__sealed, gate_direct) ==
-		       GATE_SEALED_DIRECT, "");
-_Static_assert(offsetof(struct flexos__sealed, records) ==
-		       GATE_SEALED_RECORDS, "");
-_Static_assert(offsetof(struct flexos__sealed, record_bytes) ==
-		       GATE_SEALED_RECORD_BYTES, "");
-_Static_assert(offsetof(struct flexos__sealed, entries) ==
-		       GATE_SEALED_ENTRIES, "");
-_Static_assert(offsetof(struct flexos__sealed, pkru) == GATE_SEALED_PKRU, "");
-_Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
-_Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
-_Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
-_Static_assert(offsetof(struct flexos__entry, compartment) ==
-		       GATE_ENTRY_COMPARTMENT, "");
-_Static_assert(offsetof(struct flexos__thread, caller) ==
-		       GATE_THREAD_CALLER, "");
+/* Whether `frame` lies on the calling thread's stack slot in
+ * `compartment`: only such frames are in the slot record. */
+static bool on_slot(unsigned compartment, const void *frame)
+{
+	const char *top = flexos__slot_top(compartment);
+
+	return (const char *)frame < top &&
+	       (const char *)frame >= top - FLEXOS__STACK_SIZE;
+}
 
 /* Runs on the caller's stack.  Returns the destination stack pointer, below
  * which a copy of the stack arguments and of the frame waits; or NULL when
@@ -38,7 +34,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			 const char *stack_args)
 {
 	struct flexos__thread *self = &flexos__self;
-	unsigned src = self->current, dest = (unsigned)frame->dest;
+	unsigned src = flexos__current(), dest = (unsigned)frame->dest;
 
 	frame->src = src;
 	if (flexos__rt.backend->call) {
@@ -51,9 +47,27 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	 * the way back finds us here. */
 	self->sp[src] = (char *)frame;
 	self->caller = (uint8_t)src;
+	frame->saved_top = GATE_OFF_SLOT;
+	if (on_slot(src, frame)) {
+		struct flexos__slot_record *record = flexos__slot_record(src);
+
+		frame->saved_top = (uint64_t)record->top;
+		record->top = (char *)frame;
+		record->busy = 0;
+	}
 
 	flexos__grant(dest);
-	char *sp = flexos__stack_top(dest);
+	struct flexos__slot_record *entered = flexos__slot_record(dest);
+	if (entered->busy)
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "isolation fault: compartment '%s' is entered on "
+			    "a stack where it already runs\nflexos:   backend "
+			    "%s", flexos__rt.compartments[dest].name,
+			    flexos_backend_name());
+	entered->busy = 1;
+	char *sp = (uintptr_t)entered->top > GATE_OFF_SLOT
+			   ? entered->top
+			   : flexos__slot_top(dest);
 	sp = (char *)(((uintptr_t)sp - GATE_FRAME_SIZE - GATE_STACK_ARGS) &
 		      ~(uintptr_t)15);
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
@@ -87,6 +101,7 @@ flexos__gate_leave(const struct flexos__gate_frame *results)
 	unsigned src = flexos__self.caller;
 	struct flexos__gate_frame *frame = caller_frame();
 
+	flexos__slot_record(flexos__self.current)->busy = 0;
 	flexos__grant(src);
 	frame->ret_rax = results->ret_rax;
 	frame->ret_rdx = results->ret_rdx;
@@ -102,9 +117,16 @@ flexos__gate_leave(const struct flexos__gate_frame *results)
 void flexos__gate_left(const struct flexos__gate_frame *frame)
 {
 	struct flexos__thread *self = &flexos__self;
+	unsigned src = (unsigned)frame->src;
 
 	flexos__revoke((unsigned)frame->dest);
-	self->current = (unsigned)frame->src;
+	self->current = src;
 	self->caller = (uint8_t)frame->saved_caller;
-	self->sp[frame->src] = (char *)frame->saved_sp;
+	self->sp[src] = (char *)frame->saved_sp;
+	if (frame->saved_top != GATE_OFF_SLOT) {
+		struct flexos__slot_record *record = flexos__slot_record(src);
+
+		record->top = (char *)frame->saved_top;
+		record->busy = 1;
+	}
 }

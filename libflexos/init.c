@@ -194,8 +194,17 @@ void flexos__init(void)
 			flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve shared "
 				    "stacks: %s", strerror(errno));
 	}
-	for (unsigned c = 0; c < image->ncompartments; c++)
+	for (unsigned c = 0; c < image->ncompartments; c++) {
 		setup_compartment(c, &image->compartments[c]);
+		flexos__sealed.stacks[c] =
+			flexos__rt.shared_stacks
+				? (uintptr_t)flexos__rt.shared_stacks +
+					  (uintptr_t)c * FLEXOS__STACK_SLOTS *
+						  FLEXOS__STACK_SIZE
+				: (uintptr_t)flexos__rt.compartments[c].arena +
+					  FLEXOS__HEAP_SIZE;
+	}
+	flexos__sealed.ncompartments = image->ncompartments;
 	flexos__fault_install();
 	flexos__entries_seal();
 	flexos__rt.ready = true;
@@ -241,6 +250,6 @@ int __wrap_main(int argc, char **argv, char **envp)
 	flexos__init();
 	if (!flexos__rt.isolating)
 		return __real_main(argc, argv, envp);
-	flexos__call_on_stack(call_main, &call, flexos__stack_top(0));
+	flexos__run_in_compartment(0, call_main, &call);
 	return call.result;
 }

@@ -14,7 +14,8 @@
 #define FLEXOS__PAGE 4096u
 /* Each compartment's private arena: a heap, then thread stacks. */
 #define FLEXOS__HEAP_SIZE (48u << 20)
-#define FLEXOS__STACK_SIZE (256u << 10)
+#define FLEXOS__STACK_SHIFT 18
+#define FLEXOS__STACK_SIZE (1u << FLEXOS__STACK_SHIFT)
 #define FLEXOS__STACK_SLOTS 64u
 #define FLEXOS__ARENA_SIZE                                                    \
 	(FLEXOS__HEAP_SIZE + FLEXOS__STACK_SLOTS * FLEXOS__STACK_SIZE)
@@ -47,8 +48,20 @@ struct flexos__compartment {
 	struct flexos__range static_data[FLEXOS__STATIC_RANGES];
 	char *arena;                 /* heap, then stack slots */
 	struct flexos__heap heap;
-	_Atomic uint64_t stack_slots; /* bit i: slot i in use */
 };
+
+/* The last bytes of each stack slot: the state of that slot's thread in
+ * that compartment, kept in the compartment's own memory so that no other
+ * compartment can write it (see arch/x86_64/pkru_gate.S). */
+struct flexos__slot_record {
+	/* The latest gate frame through which the compartment called out on
+	 * this slot and waits, or NULL: the way back resumes only this one,
+	 * and the next entry into the compartment starts below it. */
+	char *top;
+	/* Non-zero while the slot's thread runs the compartment's code. */
+	uint64_t busy;
+};
+#define FLEXOS__SLOT_RECORD 64u /* its distance from the slot's end */
 
 struct flexos__runtime {
 	bool starting; /* flexos__init() is running: the C library's own
@@ -65,6 +78,9 @@ struct flexos__runtime {
 	/* Thread stacks of every compartment, when the sharing policy says
 	 * "stacks shared"; NULL otherwise. */
 	char *shared_stacks;
+	/* Bit i: stack slot i belongs to a thread (the same slot in every
+	 * compartment). */
+	_Atomic uint64_t thread_slots;
 };
 
 extern struct flexos__runtime flexos__rt;
@@ -90,10 +106,12 @@ struct flexos__thread {
 	 * back finds its caller's frame through this record (sp[caller]),
 	 * never through anything on the callee's stack. */
 	uint8_t caller;
-	/* Where the next entry of this thread into a compartment starts its
-	 * frames; NULL until the thread first enters it. */
+	/* The thread's stack slot, the same in every compartment; -1 while
+	 * it has none. */
+	int slot;
+	/* The gate path of gate.c and pkru_gate.c: the frame of the latest
+	 * gate through which the thread left each compartment, or NULL. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];
-	signed char stack_slot[FLEXOS_MAX_COMPARTMENTS];
 	void *signal_stack;
 };
 extern __thread struct flexos__thread flexos__self;
@@ -133,8 +151,13 @@ struct flexos__sealed {
 	uintptr_t records;
 	uintptr_t record_bytes;
 	const struct flexos__entry *entries;
-	/* Each compartment's PKRU, for backends that switch with WRPKRU. */
+	/* Each compartment's PKRU, for backends that switch with WRPKRU;
+	 * pkru_gate: gates go through arch/x86_64/pkru_gate.S. */
 	uint32_t pkru[FLEXOS_MAX_COMPARTMENTS];
+	bool pkru_gate;
+	uint64_t ncompartments;
+	/* Where each compartment's stack slots begin. */
+	uintptr_t stacks[FLEXOS_MAX_COMPARTMENTS];
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -189,8 +212,22 @@ void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);
 
 /* Stacks (stack.c). */
-char *flexos__stack_top(unsigned compartment);
-void flexos__stacks_release(void);
+/* The calling thread takes a stack slot, or gives it back. */
+void flexos__stack_slot_take(void);
+void flexos__stack_slot_release(void);
+/* The top of the calling thread's stack in `compartment`, where its first
+ * frame there starts. */
+char *flexos__slot_top(unsigned compartment);
+/* The record of the calling thread's slot in `compartment`. */
+struct flexos__slot_record *flexos__slot_record(unsigned compartment);
+/* Runs fn(arg) as the calling thread's first activation in `compartment`,
+ * on its stack there; the thread already holds that compartment's rights. */
+void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),
+				 void *arg);
+/* The compartment the calling thread runs in: on backends that switch
+ * with WRPKRU, the one whose PKRU the thread holds (a thread cannot forge
+ * it); elsewhere, the thread's record. */
+unsigned flexos__current(void);
 /* Calls fn(arg) on stack `sp` and returns its result (arch). */
 void *flexos__call_on_stack(void *(*fn)(void *), void *arg, char *sp);
 

@@ -37,7 +37,7 @@ static struct flexos__heap *owning_heap(const void *ptr)
 static void *allocate_private(const void *caller, size_t size, size_t align)
 {
 	struct flexos__heap *heap =
-		&flexos__rt.compartments[flexos__self.current].heap;
+		&flexos__rt.compartments[flexos__current()].heap;
 	void *ptr;
 
 	/* The sharing policy names call sites whose memory crosses. */

@@ -32,8 +32,8 @@ static void *thread_main(void *arg)
 	flexos__thread_setup(start.compartment);
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
-		result = flexos__call_on_stack(start.start, start.arg,
-					       flexos__stack_top(start.compartment));
+		result = flexos__run_in_compartment(start.compartment,
+						    start.start, start.arg);
 	else
 		result = start.start(start.arg);
 	pthread_cleanup_pop(1);
@@ -56,7 +56,7 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		return EAGAIN;
 	boot->start = start;
 	boot->arg = arg;
-	boot->compartment = flexos__self.current;
+	boot->compartment = flexos__current();
 	int err = __real_pthread_create(thread, attr, thread_main, boot);
 	if (err)
 		__libc_free(boot);

@@ -50,7 +50,7 @@ const char *flexos__memory_kind_name(enum flexos_memory_kind kind)
 
 unsigned flexos_current_compartment(void)
 {
-	return flexos__self.current;
+	return flexos__current();
 }
 
 unsigned flexos_compartment_count(void)

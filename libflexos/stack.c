@@ -1,63 +1,91 @@
 /* Per-thread, per-compartment stacks.
  *
- * A thread gets a stack in a compartment's arena the first time it enters
- * that compartment, and gives it back when it ends.  Stacks live in the
- * arena so that protecting the arena protects them. */
+ * Each thread takes one stack slot and has that slot in every
+ * compartment's arena, so that protecting the arena protects its stacks.
+ * The last bytes of a slot hold the slot's record in that compartment
+ * (struct flexos__slot_record), which gates keep. */
 #include "internal.h"
+#include "pkru.h"
 
-static int take_slot(struct flexos__compartment *comp)
+void flexos__stack_slot_take(void)
 {
-	uint64_t slots = atomic_load(&comp->stack_slots);
+	uint64_t slots = atomic_load(&flexos__rt.thread_slots);
 
 	for (;;) {
 		if (slots == UINT64_MAX)
-			return -1;
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s' has no stack left for another "
+				    "thread (%u threads at most)",
+				    flexos__rt.image->name,
+				    FLEXOS__STACK_SLOTS);
 		int slot = __builtin_ctzll(~slots);
-		if (atomic_compare_exchange_weak(&comp->stack_slots, &slots,
-						 slots | (1ull << slot)))
-			return slot;
+		if (atomic_compare_exchange_weak(&flexos__rt.thread_slots,
+						 &slots,
+						 slots | (1ull << slot))) {
+			flexos__self.slot = slot;
+			return;
+		}
 	}
 }
 
-char *flexos__stack_top(unsigned compartment)
+void flexos__stack_slot_release(void)
 {
 	struct flexos__thread *self = &flexos__self;
 
-	if (self->sp[compartment])
-		return self->sp[compartment];
+	if (self->slot < 0)
+		return;
+	atomic_fetch_and(&flexos__rt.thread_slots, ~(1ull << self->slot));
+	self->slot = -1;
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		self->sp[c] = NULL;
+}
 
-	struct flexos__compartment *comp = &flexos__rt.compartments[compartment];
-	int slot = take_slot(comp);
-	if (slot < 0)
-		flexos__die(FLEXOS_EXIT_SETUP,
-			    "compartment '%s' has no stack left for another "
-			    "thread (%u threads at most)",
-			    comp->name, FLEXOS__STACK_SLOTS);
-	/* A sharing policy may put every stack in shared memory: variables
-	 * on the stack then cross gates like shared data. */
+/* A sharing policy may put every stack in shared memory: variables on the
+ * stack then cross gates like shared data. */
+static char *slot_end(unsigned compartment)
+{
 	char *stacks = flexos__rt.shared_stacks
 			       ? flexos__rt.shared_stacks +
 					 (size_t)compartment *
 						 FLEXOS__STACK_SLOTS *
 						 FLEXOS__STACK_SIZE
-			       : comp->arena + FLEXOS__HEAP_SIZE;
-	self->stack_slot[compartment] = (signed char)(slot + 1);
-	self->sp[compartment] = stacks +
-				(size_t)(slot + 1) * FLEXOS__STACK_SIZE -
-				FLEXOS__STACK_SLACK;
-	return self->sp[compartment];
+			       : flexos__rt.compartments[compartment].arena +
+					 FLEXOS__HEAP_SIZE;
+
+	return stacks + (size_t)(flexos__self.slot + 1) * FLEXOS__STACK_SIZE;
 }
 
-void flexos__stacks_release(void)
+char *flexos__slot_top(unsigned compartment)
 {
-	struct flexos__thread *self = &flexos__self;
+	return slot_end(compartment) - FLEXOS__STACK_SLACK;
+}
 
-	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
-		if (!self->stack_slot[c])
-			continue;
-		atomic_fetch_and(&flexos__rt.compartments[c].stack_slots,
-				 ~(1ull << (self->stack_slot[c] - 1)));
-		self->stack_slot[c] = 0;
-		self->sp[c] = NULL;
+struct flexos__slot_record *flexos__slot_record(unsigned compartment)
+{
+	return (struct flexos__slot_record *)(slot_end(compartment) -
+					      FLEXOS__SLOT_RECORD);
+}
+
+void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),
+				 void *arg)
+{
+	struct flexos__slot_record *record = flexos__slot_record(compartment);
+	void *result;
+
+	record->busy = 1;
+	result = flexos__call_on_stack(fn, arg, flexos__slot_top(compartment));
+	record->busy = 0;
+	return result;
+}
+
+unsigned flexos__current(void)
+{
+	if (flexos__sealed.pkru_gate) {
+		uint32_t pkru = flexos__rdpkru();
+
+		for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+			if (flexos__sealed.pkru[c] == pkru)
+				return c;
 	}
+	return flexos__self.current;
 }

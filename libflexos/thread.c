@@ -8,6 +8,7 @@ void flexos__thread_setup(unsigned compartment)
 
 	self->current = compartment;
 	self->started = true;
+	flexos__stack_slot_take();
 	if (flexos__rt.backend->thread_start)
 		flexos__rt.backend->thread_start(compartment);
 	flexos__fault_thread_init();
@@ -23,6 +24,6 @@ void flexos__thread_teardown(void)
 		flexos__hooks.thread_exit(self->current, flexos__hooks.context);
 	if (flexos__rt.backend->thread_end)
 		flexos__rt.backend->thread_end(self->current);
-	flexos__stacks_release();
+	flexos__stack_slot_release();
 	self->started = false;
 }

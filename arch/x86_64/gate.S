@@ -18,9 +18,9 @@
  * the callee into the caller. */
 #include "gate_frame.h"
 
-/* Bytes the gate pushes below %rbp: %rbx, %r12-%r15, and padding that
- * keeps the frame 16-byte aligned. */
-#define SAVED_REGS 48
+/* Below the caller's %rbp: %rbx, %r12-%r15, then the frame and padding
+ * that keeps it 16-byte aligned: the layout of pkru_gate.S. */
+#define FRAME_SPACE (GATE_FRAME_SIZE + 8)
 
 	.text
 	.globl	flexos__gate
@@ -30,6 +30,14 @@ flexos__gate:
 	GATE_RESOLVE_ENTRY .Lunresolved
 	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
 	jne	0f
+	cmpb	$0, flexos__sealed+GATE_SEALED_PKRU_GATE(%rip)
+	jne	flexos__pkru_gate
+	/* The C path: every gate of a backend that does not switch with
+	 * WRPKRU, and those pkru_gate.S leaves to it (%r10: the entry). */
+	.globl	flexos__gate_slow
+	.hidden	flexos__gate_slow
+flexos__gate_slow:
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
 0:	jmp	*%r11
@@ -48,7 +56,7 @@ flexos__gate:
 	.cfi_offset %r14, -48
 	pushq	%r15
 	.cfi_offset %r15, -56
-	subq	$GATE_FRAME_SIZE + SAVED_REGS - 40, %rsp
+	subq	$FRAME_SPACE, %rsp
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
@@ -67,7 +75,7 @@ flexos__gate:
 	call	flexos__gate_left
 2:	GATE_LOAD_RESULTS 0, %rsp
 	/* Everything below comes from the caller's own stack. */
-	leaq	GATE_FRAME_SIZE + SAVED_REGS - 40(%rsp), %rsp
+	leaq	FRAME_SPACE(%rsp), %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

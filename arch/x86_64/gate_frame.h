@@ -21,36 +21,49 @@
 #define GATE_RET_RDX 232
 #define GATE_RET_XMM0 240
 #define GATE_RET_XMM1 256
-#define GATE_FRAME_SIZE 272
+#define GATE_SAVED_TOP 272
+#define GATE_FRAME_SIZE 288
 /* Bytes of the caller's stack arguments copied to the callee's stack:
  * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
 #define GATE_STACK_ARGS 128
-/* Fields the baremetal gate's fast path reads without C: struct
- * flexos__thread (libflexos/internal.h) and struct flexos_hooks
- * <flexos/hooks.h>; checked in backends/baremetal/user/gate.c. */
+/* Fields the gates read without C: struct flexos__thread
+ * (libflexos/internal.h) and struct flexos_hooks <flexos/hooks.h>; checked
+ * in libflexos/pkru_gate.c. */
 #define GATE_THREAD_CURRENT 0
-#define GATE_THREAD_STARTED 4
-#define GATE_THREAD_CALLER 5
-#define GATE_THREAD_SP 8
 #define GATE_HOOKS_DOMAIN_SWITCH 16
 /* struct flexos__sealed and the entries it points at (libflexos/internal.h),
- * checked in libflexos/gate.c: a record of section flexos_entries is
+ * checked in libflexos/entries.c: a record of section flexos_entries is
  * GATE_RECORD_SIZE bytes, its sealed copy half that. */
+#define GATE_RECORD_SIZE 32
+#define GATE_ENTRY_FN 0
+#define GATE_ENTRY_COMPARTMENT 8
 #define GATE_SEALED_DIRECT 0
 #define GATE_SEALED_RECORDS 8
 #define GATE_SEALED_RECORD_BYTES 16
 #define GATE_SEALED_ENTRIES 24
 #define GATE_SEALED_PKRU 32
-#define GATE_RECORD_SIZE 32
-#define GATE_ENTRY_FN 0
-#define GATE_ENTRY_COMPARTMENT 8
+#define GATE_SEALED_PKRU_GATE 96
+#define GATE_SEALED_NCOMPARTMENTS 104
+#define GATE_SEALED_STACKS 112
+#define GATE_ENTRY_REGISTER_ARGS 12
+/* struct flexos__slot_record, FLEXOS__SLOT_RECORD bytes before the end of
+ * a stack slot of FLEXOS__STACK_SIZE bytes (libflexos/internal.h). */
+#define GATE_RECORD_TOP 0
+#define GATE_RECORD_BUSY 8
+#define GATE_SLOT_RECORD 64
+#define GATE_SLOT_SLACK 512
+#define GATE_STACK_SHIFT 18
+#define GATE_STACK_SLOTS 64
+#define GATE_OFF_SLOT 1
+/* Bytes of the stack pkru_gate.S stops the image on (pkru_gate.c). */
+#define GATE_VIOLATION_STACK 16384
 
 #ifdef __ASSEMBLER__
 /* %r11 holds what a gate stub loaded: the address of its record in
- * section flexos_entries.  Leaves the sealed copy's function in %r11 and
- * its compartment in %r10d, or jumps to \unresolved with %r11 unchanged
- * when the address is no record's (a forged stub, or a gate before
- * start-up sealed the table). */
+ * section flexos_entries.  Leaves the sealed copy (struct flexos__entry)
+ * in %r10 and its function in %r11, or jumps to \unresolved with %r11
+ * unchanged when the address is no record's (a forged stub, or a gate
+ * before start-up sealed the table). */
 .macro GATE_RESOLVE_ENTRY unresolved
 	movq	%r11, %r10
 	subq	flexos__sealed+GATE_SEALED_RECORDS(%rip), %r10
@@ -61,7 +74,6 @@
 	shrq	$1, %r10
 	addq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), %r10
 	movq	GATE_ENTRY_FN(%r10), %r11
-	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
 .endm
 
 /* A gate whose record did not resolve: saves the argument registers, lets
@@ -160,6 +172,10 @@ struct flexos__gate_frame {
 	uint64_t xmm[16];
 	uint64_t ret_rax, ret_rdx;
 	uint64_t ret_xmm0[2], ret_xmm1[2];
+	/* pkru_gate.S: the caller's slot record's top before this gate, or
+	 * GATE_OFF_SLOT when the caller ran on no stack slot of its own. */
+	uint64_t saved_top;
+	uint64_t unused;
 };
 
 _Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
@@ -174,6 +190,8 @@ _Static_assert(offsetof(struct flexos__gate_frame, ret_rax) == GATE_RET_RAX,
 	       "");
 _Static_assert(offsetof(struct flexos__gate_frame, ret_xmm1) ==
 		       GATE_RET_XMM1, "");
+_Static_assert(offsetof(struct flexos__gate_frame, saved_top) ==
+		       GATE_SAVED_TOP, "");
 _Static_assert(sizeof(struct flexos__gate_frame) == GATE_FRAME_SIZE, "");
 _Static_assert(GATE_FRAME_SIZE % 16 == 0, "frames keep the stack aligned");
 #endif

@@ -20,8 +20,6 @@
 #define PKRU_DEFAULT 0x55555554u
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
-static uint32_t all_closed; /* every compartment's key denied */
-static __thread uint32_t pkru;
 
 bool flexos_mpk__hw_available(void)
 {
@@ -36,8 +34,9 @@ bool flexos_mpk__hw_available(void)
 static int hw_init(unsigned ncompartments,
 		   const struct flexos_backend **variant)
 {
+	uint32_t all_closed = PKRU_DEFAULT; /* every compartment's key denied */
+
 	(void)variant;
-	all_closed = PKRU_DEFAULT;
 	for (unsigned c = 0; c < ncompartments; c++) {
 		keys[c] = pkey_alloc(0, 0);
 		if (keys[c] >= 0) {
@@ -54,6 +53,11 @@ static int hw_init(unsigned ncompartments,
 			    "machine (pkey_alloc: %s); use FLEXOS_MPK=emu",
 			    strerror(errno));
 	}
+	/* Gates switch with one WRPKRU each way (arch/x86_64/pkru_gate.S)
+	 * to these values. */
+	for (unsigned c = 0; c < ncompartments; c++)
+		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
+	flexos__sealed.pkru_gate = true;
 	return 0;
 }
 
@@ -67,20 +71,17 @@ static int hw_assign(unsigned compartment, void *start, size_t len)
 
 static void hw_grant(unsigned compartment)
 {
-	pkru &= ~PKRU_KEY_BITS(keys[compartment]);
-	flexos__wrpkru(pkru);
+	flexos__wrpkru(flexos__rdpkru() & ~PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void hw_revoke(unsigned compartment)
 {
-	pkru |= PKRU_KEY_BITS(keys[compartment]);
-	flexos__wrpkru(pkru);
+	flexos__wrpkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void hw_thread_start(unsigned compartment)
 {
-	pkru = all_closed & ~PKRU_KEY_BITS(keys[compartment]);
-	flexos__wrpkru(pkru);
+	flexos__wrpkru(flexos__sealed.pkru[compartment]);
 }
 
 static void hw_grant_all(void)

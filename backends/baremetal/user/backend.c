@@ -9,37 +9,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "baremetal.h"
+#include "internal.h"
 #include "pkru.h"
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
-static uint32_t all_closed; /* every compartment's key denied */
-/* The gate trampoline (baremetal_gate.S) reads and writes it. */
-__thread uint32_t flexos_baremetal__pkru;
 
-/* Each compartment's PKRU is in the sealed page (flexos__sealed.pkru):
- * a compartment cannot rewrite the value a gate switches to. */
-uint32_t flexos_baremetal__pkru_of(unsigned compartment)
+/* Writes PKRU unless it already holds `value`: under TCG each write
+ * flushes QEMU's TLB. */
+static void set_pkru(uint32_t value)
 {
-	return flexos__sealed.pkru[compartment];
-}
-
-void flexos_baremetal__set_pkru(uint32_t value)
-{
-	if (value == flexos_baremetal__pkru)
-		return;
-	flexos_baremetal__pkru = value;
-	flexos__wrpkru(value);
-}
-
-void flexos_baremetal__set_pkru_state(uint32_t value)
-{
-	flexos_baremetal__pkru = value;
+	if (flexos__rdpkru() != value)
+		flexos__wrpkru(value);
 }
 
 static int bm_init(unsigned ncompartments,
 		   const struct flexos_backend **variant)
 {
+	uint32_t all_closed = 0; /* every compartment's key denied */
+
 	(void)variant;
 	for (unsigned c = 0; c < ncompartments; c++) {
 		keys[c] = (int)syscall(SYS_pkey_alloc, 0, 0);
@@ -52,9 +39,11 @@ static int bm_init(unsigned ncompartments,
 			return FLEXOS_EBACKEND;
 		all_closed |= PKRU_KEY_BITS(keys[c]);
 	}
+	/* Gates switch with one WRPKRU each way (arch/x86_64/pkru_gate.S)
+	 * to these values. */
 	for (unsigned c = 0; c < ncompartments; c++)
 		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
-	flexos_baremetal__pkru = flexos__rdpkru();
+	flexos__sealed.pkru_gate = true;
 	return 0;
 }
 
@@ -80,26 +69,22 @@ static int bm_assign(unsigned compartment, void *start, size_t len)
 
 static void bm_grant(unsigned compartment)
 {
-	flexos_baremetal__set_pkru(flexos_baremetal__pkru & ~PKRU_KEY_BITS(keys[compartment]));
+	set_pkru(flexos__rdpkru() & ~PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void bm_revoke(unsigned compartment)
 {
-	flexos_baremetal__set_pkru(flexos_baremetal__pkru | PKRU_KEY_BITS(keys[compartment]));
+	set_pkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
-/* A new thread starts with its creator's PKRU (the kernel's clone copies
- * it) but with the TLS image's zeroes in its copy of it: the copy must say
- * what the register holds before the first write is skipped or not. */
 static void bm_thread_start(unsigned compartment)
 {
-	flexos_baremetal__pkru = flexos__rdpkru();
-	flexos_baremetal__set_pkru(flexos_baremetal__pkru_of(compartment));
+	set_pkru(flexos__sealed.pkru[compartment]);
 }
 
 static void bm_grant_all(void)
 {
-	flexos_baremetal__set_pkru(0);
+	set_pkru(0);
 }
 
 const struct flexos_backend flexos_backend_baremetal = {

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "../abi.h"
-#include "baremetal.h"
+#include "gate_frame.h"
+#include "internal.h"
 
 #define FAULT_STACK_SIZE (64u << 10)
 
@@ -35,23 +36,19 @@ static int signal_of(uint64_t vector)
 }
 
 /* The gates the thread is inside of.  While a gate has left compartment
- * c, flexos__self.sp[c] points at its frame (gate.c), which names the
- * function called, and the frame's saved_sp at the one before, down to
- * the top of c's stack. */
+ * c, the record of the thread's slot in c points at its frame, which names
+ * the function called, and the frame's saved_top at the one before. */
 static void print_gates(void)
 {
 	char where[256];
 	unsigned n = 0;
 
+	if (flexos__self.slot < 0)
+		return;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
-		int slot = flexos__self.stack_slot[c];
-		if (!slot)
-			continue;
-		const char *top = flexos__rt.compartments[c].arena +
-				  FLEXOS__HEAP_SIZE +
-				  (size_t)slot * FLEXOS__STACK_SIZE -
-				  FLEXOS__STACK_SLACK;
-		for (const char *sp = flexos__self.sp[c]; sp && sp != top;) {
+		const char *sp = flexos__slot_record(c)->top;
+
+		while ((uintptr_t)sp > GATE_OFF_SLOT) {
 			const struct flexos__gate_frame *frame = (const void *)sp;
 			if (!n++)
 				fprintf(stderr, "flexos: inside the gates:\n");
@@ -60,7 +57,7 @@ static void print_gates(void)
 				flexos__rt.compartments[frame->src].name,
 				flexos__rt.compartments[frame->dest].name,
 				where);
-			sp = (const char *)frame->saved_sp;
+			sp = (const char *)frame->saved_top;
 		}
 	}
 }

@@ -1,0 +1,289 @@
+/* The gate of the backends that switch compartments with WRPKRU (mpk on
+ * hardware keys, baremetal): one WRPKRU each way, no C on the common path,
+ * and nothing the callee can write deciding where the call returns.
+ *
+ * Entered from flexos__gate with %r10 = the sealed entry (struct
+ * flexos__entry) its stub's record resolved to, %r11 = its function, and
+ * the call's arguments where the C ABI puts them.
+ *
+ * What the gate trusts:
+ *   - PKRU, which no compartment can write (WRPKRU appears in this file
+ *     only, each followed by a check, see below): the caller is the
+ *     compartment whose sealed PKRU value the thread holds;
+ *   - the sealed page (flexos__sealed, read-only): each compartment's PKRU
+ *     and where its stack slots begin;
+ *   - a compartment's own memory, for what only that compartment relies
+ *     on: its callee-saved registers and return address (on its stack) and
+ *     its slot record (struct flexos__slot_record, at the end of each
+ *     stack slot), which says which of its frames waits for a gate to
+ *     return and whether the slot's thread runs its code.
+ * The thread's slot is the one the caller's stack pointer lies in: one
+ * index in every compartment.
+ *
+ *   caller open   caller's %rbp %rbx %r12-%r15 and a gate frame pushed on
+ *                 its stack; its slot record says: waiting in this frame,
+ *                 not running; stack arguments (when the site passes any)
+ *                 loaded into %xmm8-15
+ *   WRPKRU        the callee's PKRU
+ *   callee open   check; callee's slot record: running; stack below the
+ *                 frame it waits in, if any; stack arguments stored; call
+ *   (return)      callee's slot record: not running
+ *   WRPKRU        the caller's PKRU
+ *   caller open   check; the frame the caller's slot record names is
+ *                 where the call returns: %rsp, the registers and the
+ *                 return address come from there; record: running again
+ *
+ * ERIM's rule makes a jump into the middle of this code worthless: after
+ * each WRPKRU, before any store or register-dependent jump, the code
+ * checks that the value written is the sealed PKRU of the compartment it
+ * is about to run (an entry's compartment on the way in, on the way back
+ * the compartment whose slot record it resumes), and a failed check stops
+ * the image.  So a compartment that jumps to a WRPKRU here can only run a
+ * declared entry point, or resume a frame that waits for a gate to return,
+ * with the rights of that entry's or that frame's compartment.
+ *
+ * The slow path (.Lslow: a domain_switch hook, or a caller on no stack
+ * slot of its compartment, such as a signal handler or a constructor
+ * before main) is gate.S's C path, which keeps the same records. */
+#include "gate_frame.h"
+
+/* Below the caller's %rbp: %rbx %r12-%r15, then a gate frame; keeps the
+ * frame 16-byte aligned. */
+#define FRAME_SPACE (GATE_FRAME_SIZE + 8)
+#define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
+
+/* \reg = the slot record of compartment \comp (a register holding its
+ * index) for slot \slot, from the sealed page at \sealed. */
+.macro SLOT_RECORD reg, comp, slot, sealed
+	leaq	1(\slot), \reg
+	shlq	$GATE_STACK_SHIFT, \reg
+	addq	GATE_SEALED_STACKS(\sealed,\comp,8), \reg
+	subq	$GATE_SLOT_RECORD, \reg
+.endm
+
+.macro WRPKRU			/* PKRU = %eax; %ecx, %edx must be 0 */
+	.byte	0x0f, 0x01, 0xef
+.endm
+
+.macro RDPKRU			/* %eax = PKRU; %ecx must be 0; clobbers %edx */
+	.byte	0x0f, 0x01, 0xee
+.endm
+
+	.text
+	/* The whole fast path on one code page. */
+	.p2align 9
+	.globl	flexos__pkru_gate
+	.type	flexos__pkru_gate, @function
+flexos__pkru_gate:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_offset %r13, -40
+	pushq	%r14
+	.cfi_offset %r14, -48
+	pushq	%r15
+	.cfi_offset %r15, -56
+	subq	$FRAME_SPACE, %rsp
+	.cfi_remember_state
+	movq	%rax, %r12
+	movq	%rcx, %rbx
+	movq	%rdx, %r13
+	leaq	flexos__sealed(%rip), %r15
+	xorl	%ecx, %ecx
+	RDPKRU
+	/* The caller: the compartment whose PKRU the thread holds. */
+	xorl	%r14d, %r14d
+1:	cmpl	GATE_SEALED_PKRU(%r15,%r14,4), %eax
+	je	2f
+	incl	%r14d
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %r14
+	jb	1b
+	jmp	.Lslow
+2:	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
+	cmpl	%ecx, %r14d
+	je	.Lsame
+	cmpq	$0, flexos__hooks+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	jne	.Lslow
+	/* The thread's slot: where the caller's stack lies. */
+	movq	%rsp, %rdx
+	subq	GATE_SEALED_STACKS(%r15,%r14,8), %rdx
+	shrq	$GATE_STACK_SHIFT, %rdx
+	cmpq	$GATE_STACK_SLOTS, %rdx
+	jae	.Lslow
+	/* The frame (the fields fault reports read) and the caller's record:
+	 * waiting in this frame. */
+	movq	%r14, GATE_SRC(%rsp)
+	movq	%rcx, GATE_DEST(%rsp)
+	movq	%r11, GATE_FN(%rsp)
+	SLOT_RECORD %rax, %r14, %rdx, %r15
+	movq	GATE_RECORD_TOP(%rax), %r11
+	movq	%r11, GATE_SAVED_TOP(%rsp)
+	movq	%rsp, GATE_RECORD_TOP(%rax)
+	movq	$0, GATE_RECORD_BUSY(%rax)
+	movl	%ecx, CURRENT
+	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
+	jne	3f
+	movups	16+0(%rbp), %xmm8
+	movups	16+16(%rbp), %xmm9
+	movups	16+32(%rbp), %xmm10
+	movups	16+48(%rbp), %xmm11
+	movups	16+64(%rbp), %xmm12
+	movups	16+80(%rbp), %xmm13
+	movups	16+96(%rbp), %xmm14
+	movups	16+112(%rbp), %xmm15
+3:	movl	GATE_SEALED_PKRU(%r15,%rcx,4), %eax
+	shlq	$32, %r14			/* the caller, and the slot */
+	orq	%rdx, %r14
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU					/* callee only */
+	/* Check: %r10 is a sealed entry and %eax its compartment's PKRU. */
+	leaq	flexos__sealed(%rip), %r11
+	movq	%r10, %rcx
+	subq	GATE_SEALED_ENTRIES(%r11), %rcx
+	testb	$GATE_RECORD_SIZE / 2 - 1, %cl
+	jnz	.Lviolation
+	movq	GATE_SEALED_RECORD_BYTES(%r11), %rdx
+	shrq	$1, %rdx
+	cmpq	%rdx, %rcx
+	jae	.Lviolation
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %r15d
+	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
+	jne	.Lviolation
+	movl	%r14d, %ecx			/* the slot */
+	cmpl	$GATE_STACK_SLOTS, %ecx
+	jae	.Lviolation
+	/* The callee's record: nobody runs its code on this slot (else the
+	 * frames would overlap); now we do, below the frame it waits in. */
+	SLOT_RECORD %rdx, %r15, %rcx, %r11
+	cmpq	$0, GATE_RECORD_BUSY(%rdx)
+	jne	.Lviolation
+	movq	$1, GATE_RECORD_BUSY(%rdx)
+	movq	GATE_RECORD_TOP(%rdx), %rax
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	cmpq	$GATE_OFF_SLOT, %rax
+	cmovbeq	%rcx, %rax
+	subq	$GATE_STACK_ARGS, %rax
+	andq	$-16, %rax
+	movq	%rax, %rsp
+	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
+	jne	4f
+	movaps	%xmm8, 0(%rsp)
+	movaps	%xmm9, 16(%rsp)
+	movaps	%xmm10, 32(%rsp)
+	movaps	%xmm11, 48(%rsp)
+	movaps	%xmm12, 64(%rsp)
+	movaps	%xmm13, 80(%rsp)
+	movaps	%xmm14, 96(%rsp)
+	movaps	%xmm15, 112(%rsp)
+4:	movq	GATE_ENTRY_FN(%r10), %r11
+	movq	%r12, %rax
+	movq	%rbx, %rcx
+	movq	%r13, %rdx
+	movq	%r14, %rbx
+	shrq	$32, %rbx			/* the caller */
+	movl	%r14d, %r14d			/* the slot */
+	call	*%r11
+	/* Back, with the callee's rights and registers: %rbx (the caller),
+	 * %r14 (the slot) and %r15 (the callee) are hints the checks below
+	 * bound; results in %rax %rdx %xmm0 %xmm1. */
+	movq	%rax, %r12
+	movq	%rdx, %r13
+	leaq	flexos__sealed(%rip), %r11
+	xorl	%ecx, %ecx
+	RDPKRU
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r15
+	jae	.Lviolation
+	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
+	jne	.Lviolation
+	cmpq	$GATE_STACK_SLOTS, %r14
+	jae	.Lviolation
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
+	jae	.Lviolation
+	SLOT_RECORD %rax, %r15, %r14, %r11
+	movq	$0, GATE_RECORD_BUSY(%rax)	/* the callee: not running */
+	movl	GATE_SEALED_PKRU(%r11,%rbx,4), %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU					/* caller only */
+	/* Check: %eax is the PKRU of the compartment whose record we resume,
+	 * which must wait in a frame and run nothing on this slot. */
+	leaq	flexos__sealed(%rip), %r11
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
+	jae	.Lviolation
+	cmpl	GATE_SEALED_PKRU(%r11,%rbx,4), %eax
+	jne	.Lviolation
+	cmpq	$GATE_STACK_SLOTS, %r14
+	jae	.Lviolation
+	SLOT_RECORD %rdx, %rbx, %r14, %r11
+	cmpq	$0, GATE_RECORD_BUSY(%rdx)
+	jne	.Lviolation
+	movq	GATE_RECORD_TOP(%rdx), %rax
+	cmpq	$GATE_OFF_SLOT, %rax
+	jbe	.Lviolation
+	movq	%rax, %rsp			/* the caller's frame */
+	movq	GATE_SAVED_TOP(%rsp), %rax
+	movq	%rax, GATE_RECORD_TOP(%rdx)
+	movq	$1, GATE_RECORD_BUSY(%rdx)
+	movl	%ebx, CURRENT
+	movq	%r12, %rax
+	movq	%r13, %rdx
+	/* Everything below comes from the caller's own stack. */
+	addq	$FRAME_SPACE, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+.Lsame:
+	/* Already in the destination: a plain tail call. */
+	.cfi_restore_state
+	.cfi_remember_state
+	movq	%r12, %rax
+	movq	%rbx, %rcx
+	movq	%r13, %rdx
+	addq	$FRAME_SPACE, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	.cfi_def_cfa %rsp, 8
+	jmp	*%r11
+.Lslow:
+	/* Gates this path does not take: gate.S's C path, as if called
+	 * there. */
+	.cfi_restore_state
+	movq	%r12, %rax
+	movq	%rbx, %rcx
+	movq	%r13, %rdx
+	addq	$FRAME_SPACE, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	.cfi_def_cfa %rsp, 8
+	jmp	flexos__gate_slow
+.Lviolation:
+	/* A check failed: stop the image, on a stack of the runtime's. */
+	leaq	flexos__pkru_gate_stack+GATE_VIOLATION_STACK(%rip), %rsp
+	movl	%eax, %edi
+	call	flexos__pkru_gate_violation
+	.cfi_endproc
+	.size	flexos__pkru_gate, .-flexos__pkru_gate
+
+	.section .note.GNU-stack,"",@progbits

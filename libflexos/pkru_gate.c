@@ -1,0 +1,35 @@
+/* What arch/x86_64/pkru_gate.S needs from C: the stack it stops the image
+ * on when one of its checks fails, and the report. */
+#include <stdio.h>
+
+#include "gate_frame.h"
+#include "internal.h"
+
+char flexos__pkru_gate_stack[GATE_VIOLATION_STACK] __attribute__((aligned(16)));
+
+_Static_assert(offsetof(struct flexos__thread, current) ==
+		       GATE_THREAD_CURRENT, "");
+_Static_assert(sizeof(((struct flexos__thread *)0)->current) == 4, "");
+_Static_assert(offsetof(struct flexos__slot_record, top) == GATE_RECORD_TOP,
+	       "");
+_Static_assert(offsetof(struct flexos__slot_record, busy) ==
+		       GATE_RECORD_BUSY, "");
+_Static_assert(FLEXOS__SLOT_RECORD == GATE_SLOT_RECORD, "");
+_Static_assert(FLEXOS__STACK_SLACK == GATE_SLOT_SLACK, "");
+_Static_assert(FLEXOS__STACK_SHIFT == GATE_STACK_SHIFT, "");
+_Static_assert(FLEXOS__STACK_SLOTS == GATE_STACK_SLOTS, "");
+_Static_assert(offsetof(struct flexos_hooks, domain_switch) ==
+		       GATE_HOOKS_DOMAIN_SWITCH, "");
+
+/* A check after a WRPKRU failed: code jumped into the middle of the gate,
+ * or a compartment returned through a gate that does not wait for it.
+ * `pkru` is the value the WRPKRU wrote. */
+void flexos__pkru_gate_violation(uint32_t pkru)
+{
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "isolation fault: compartment '%s' broke a gate's checks "
+		    "(PKRU 0x%08x): a jump into the gate, or a return no gate "
+		    "waits for\nflexos:   backend %s",
+		    flexos__rt.compartments[flexos__self.current].name, pkru,
+		    flexos_backend_name());
+}

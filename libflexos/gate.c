@@ -101,8 +101,8 @@ flexos__gate_leave(const struct flexos__gate_frame *results)
 	unsigned src = flexos__self.caller;
 	struct flexos__gate_frame *frame = caller_frame();
 
-	flexos__slot_record(flexos__self.current)->busy = 0;
 	flexos__grant(src);
+	flexos__slot_record((unsigned)frame->dest)->busy = 0;
 	frame->ret_rax = results->ret_rax;
 	frame->ret_rdx = results->ret_rdx;
 	memcpy(frame->ret_xmm0, results->ret_xmm0, sizeof(frame->ret_xmm0));

@@ -55,4 +55,7 @@ int peer_clobber_registers(void);
 int peer_scribble_above(long words);
 int peer_return_into(void (*target)(void));
 int peer_write_runtime_state(void);
+/* A thread of the peer's, reading key[0], started after the peer claimed
+ * the host's compartment: returns what it read. */
+int peer_thread_in_host(const char *key);
 #endif

@@ -40,6 +40,8 @@ _Static_assert(offsetof(struct flexos__sealed, ncompartments) ==
 		       GATE_SEALED_NCOMPARTMENTS, "");
 _Static_assert(offsetof(struct flexos__sealed, stacks) == GATE_SEALED_STACKS,
 	       "");
+_Static_assert(offsetof(struct flexos__sealed, entry_bytes) ==
+		       GATE_SEALED_ENTRY_BYTES, "");
 _Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
 _Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
 _Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
@@ -78,6 +80,7 @@ void flexos__entries_seal(void)
 	flexos__sealed.records = (uintptr_t)__start_flexos_entries;
 	flexos__sealed.record_bytes = n * sizeof(struct flexos__entry_record);
 	flexos__sealed.entries = table;
+	flexos__sealed.entry_bytes = n * sizeof(struct flexos__entry);
 	entries_bytes = bytes;
 	/* Where nothing isolates, nothing needs sealing. */
 	if (flexos__sealed.gate_direct)

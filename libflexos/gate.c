@@ -65,11 +65,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "%s", flexos__rt.compartments[dest].name,
 			    flexos_backend_name());
 	entered->busy = 1;
-	char *sp = (uintptr_t)entered->top > GATE_OFF_SLOT
-			   ? entered->top
-			   : flexos__slot_top(dest);
-	sp = (char *)(((uintptr_t)sp - GATE_FRAME_SIZE - GATE_STACK_ARGS) &
-		      ~(uintptr_t)15);
+	char *sp = entered->top - GATE_FRAME_SIZE - GATE_STACK_ARGS;
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
 	memcpy(sp + GATE_STACK_ARGS, frame, GATE_FRAME_SIZE);
 	if (flexos__hooks.domain_switch)

@@ -28,10 +28,10 @@
 flexos__gate:
 	.cfi_startproc
 	GATE_RESOLVE_ENTRY .Lunresolved
-	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
-	jne	0f
 	cmpb	$0, flexos__sealed+GATE_SEALED_PKRU_GATE(%rip)
 	jne	flexos__pkru_gate
+	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
+	jne	0f
 	/* The C path: every gate of a backend that does not switch with
 	 * WRPKRU, and those pkru_gate.S leaves to it (%r10: the entry). */
 	.globl	flexos__gate_slow

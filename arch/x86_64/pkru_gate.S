@@ -151,9 +151,7 @@ flexos__pkru_gate:
 	subq	GATE_SEALED_ENTRIES(%r11), %rcx
 	testb	$GATE_RECORD_SIZE / 2 - 1, %cl
 	jnz	.Lviolation
-	movq	GATE_SEALED_RECORD_BYTES(%r11), %rdx
-	shrq	$1, %rdx
-	cmpq	%rdx, %rcx
+	cmpq	GATE_SEALED_ENTRY_BYTES(%r11), %rcx
 	jae	.Lviolation
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r15d
 	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
@@ -168,12 +166,7 @@ flexos__pkru_gate:
 	jne	.Lviolation
 	movq	$1, GATE_RECORD_BUSY(%rdx)
 	movq	GATE_RECORD_TOP(%rdx), %rax
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
-	cmpq	$GATE_OFF_SLOT, %rax
-	cmovbeq	%rcx, %rax
-	subq	$GATE_STACK_ARGS, %rax
-	andq	$-16, %rax
-	movq	%rax, %rsp
+	leaq	-GATE_STACK_ARGS(%rax), %rsp
 	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
 	jne	4f
 	movaps	%xmm8, 0(%rsp)
@@ -193,20 +186,19 @@ flexos__pkru_gate:
 	movl	%r14d, %r14d			/* the slot */
 	call	*%r11
 	/* Back, with the callee's rights and registers: %rbx (the caller),
-	 * %r14 (the slot) and %r15 (the callee) are hints the checks below
-	 * bound; results in %rax %rdx %xmm0 %xmm1. */
+	 * %r14 (the slot) and %r15 (the callee) are hints, which only the
+	 * checks after the WRPKRU below bind.  Until then the gate writes
+	 * only where the callee could write itself; the bounds checked here
+	 * turn forged values into a report rather than a crash.  Results in
+	 * %rax %rdx %xmm0 %xmm1. */
 	movq	%rax, %r12
 	movq	%rdx, %r13
 	leaq	flexos__sealed(%rip), %r11
-	xorl	%ecx, %ecx
-	RDPKRU
 	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r15
 	jae	.Lviolation
-	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
-	jne	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %r14
-	jae	.Lviolation
 	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
+	jae	.Lviolation
+	cmpq	$GATE_STACK_SLOTS, %r14
 	jae	.Lviolation
 	SLOT_RECORD %rax, %r15, %r14, %r11
 	movq	$0, GATE_RECORD_BUSY(%rax)	/* the callee: not running */
@@ -227,8 +219,9 @@ flexos__pkru_gate:
 	cmpq	$0, GATE_RECORD_BUSY(%rdx)
 	jne	.Lviolation
 	movq	GATE_RECORD_TOP(%rdx), %rax
-	cmpq	$GATE_OFF_SLOT, %rax
-	jbe	.Lviolation
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	cmpq	%rcx, %rax			/* at the top: no frame waits */
+	je	.Lviolation
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, GATE_RECORD_TOP(%rdx)

@@ -1,0 +1,21 @@
+/* The callees whose gate round trips steps.c counts: in assembly, so that
+ * their instructions are known and their extent marked. */
+__asm__(".text\n"
+	".globl steps_nothing\n"
+	".type steps_nothing, @function\n"
+	"steps_nothing:\n\t"
+	"xorl %eax, %eax\n\t"
+	"ret\n"
+	".size steps_nothing, .-steps_nothing\n"
+	".globl steps_sum6\n"
+	".type steps_sum6, @function\n"
+	"steps_sum6:\n\t"
+	"leaq (%rdi,%rsi), %rax\n\t"
+	"addq %rdx, %rax\n\t"
+	"addq %rcx, %rax\n\t"
+	"addq %r8, %rax\n\t"
+	"addq %r9, %rax\n\t"
+	"ret\n"
+	".size steps_sum6, .-steps_sum6\n"
+	".globl steps_callees_end\n"
+	"steps_callees_end:\n");

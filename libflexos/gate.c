@@ -65,7 +65,8 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "%s", flexos__rt.compartments[dest].name,
 			    flexos_backend_name());
 	entered->busy = 1;
-	char *sp = entered->top - GATE_FRAME_SIZE - GATE_STACK_ARGS;
+	char *sp = (entered->top ? entered->top : flexos__slot_top(dest)) -
+		   GATE_FRAME_SIZE - GATE_STACK_ARGS;
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
 	memcpy(sp + GATE_STACK_ARGS, frame, GATE_FRAME_SIZE);
 	if (flexos__hooks.domain_switch)

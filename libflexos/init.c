@@ -123,7 +123,6 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 			    "cannot reserve the arena of compartment '%s': %s",
 			    d->name, strerror(errno));
 	flexos__heap_init(&comp->heap, comp->arena, FLEXOS__HEAP_SIZE);
-	flexos__slot_records_init(comp->arena + FLEXOS__HEAP_SIZE);
 	for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
 		const struct flexos__range *r = &comp->static_data[i];
 
@@ -194,11 +193,7 @@ void flexos__init(void)
 		if (!flexos__rt.shared_stacks)
 			flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve shared "
 				    "stacks: %s", strerror(errno));
-		for (unsigned c = 0; c < image->ncompartments; c++)
-			flexos__slot_records_init(
-				flexos__rt.shared_stacks +
-				(size_t)c * FLEXOS__STACK_SLOTS *
-					FLEXOS__STACK_SIZE);
+
 	}
 	for (unsigned c = 0; c < image->ncompartments; c++) {
 		setup_compartment(c, &image->compartments[c]);

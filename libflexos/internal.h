@@ -55,9 +55,9 @@ struct flexos__compartment {
  * compartment can write it (see arch/x86_64/pkru_gate.S). */
 struct flexos__slot_record {
 	/* The latest gate frame through which the compartment called out on
-	 * this slot and waits, or the top of the slot: the way back resumes
-	 * only this frame, and the next entry into the compartment starts
-	 * below it. */
+	 * this slot and waits, or NULL: the way back resumes only this
+	 * frame, and the next entry into the compartment starts below it
+	 * (or at the slot's top). */
 	char *top;
 	/* Non-zero while the slot's thread runs the compartment's code. */
 	uint64_t busy;
@@ -215,9 +215,6 @@ void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);
 
 /* Stacks (stack.c). */
-/* Sets the records of the stack slots that begin at `stacks`: nothing
- * waits, nobody runs. */
-void flexos__slot_records_init(char *stacks);
 /* The calling thread takes a stack slot, or gives it back. */
 void flexos__stack_slot_take(void);
 void flexos__stack_slot_release(void);

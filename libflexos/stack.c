@@ -40,19 +40,6 @@ void flexos__stack_slot_release(void)
 		self->sp[c] = NULL;
 }
 
-void flexos__slot_records_init(char *stacks)
-{
-	for (unsigned slot = 0; slot < FLEXOS__STACK_SLOTS; slot++) {
-		char *end = stacks + (size_t)(slot + 1) * FLEXOS__STACK_SIZE;
-		struct flexos__slot_record *record =
-			(struct flexos__slot_record *)(end -
-						       FLEXOS__SLOT_RECORD);
-
-		record->top = end - FLEXOS__STACK_SLACK;
-		record->busy = 0;
-	}
-}
-
 /* A sharing policy may put every stack in shared memory: variables on the
  * stack then cross gates like shared data. */
 static char *slot_end(unsigned compartment)

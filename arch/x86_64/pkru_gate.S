@@ -166,6 +166,9 @@ flexos__pkru_gate:
 	jne	.Lviolation
 	movq	$1, GATE_RECORD_BUSY(%rdx)
 	movq	GATE_RECORD_TOP(%rdx), %rax
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	testq	%rax, %rax
+	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	leaq	-GATE_STACK_ARGS(%rax), %rsp
 	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
 	jne	4f
@@ -219,9 +222,8 @@ flexos__pkru_gate:
 	cmpq	$0, GATE_RECORD_BUSY(%rdx)
 	jne	.Lviolation
 	movq	GATE_RECORD_TOP(%rdx), %rax
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
-	cmpq	%rcx, %rax			/* at the top: no frame waits */
-	je	.Lviolation
+	testq	%rax, %rax			/* no frame waits */
+	jz	.Lviolation
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, GATE_RECORD_TOP(%rdx)

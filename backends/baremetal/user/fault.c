@@ -48,8 +48,7 @@ static void print_gates(void)
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		const char *sp = flexos__slot_record(c)->top;
 
-		while (sp != flexos__slot_top(c) &&
-		       (uintptr_t)sp != GATE_OFF_SLOT) {
+		while (sp && (uintptr_t)sp != GATE_OFF_SLOT) {
 			const struct flexos__gate_frame *frame = (const void *)sp;
 			if (!n++)
 				fprintf(stderr, "flexos: inside the gates:\n");

@@ -130,9 +130,3 @@ size_t flexos__heap_usable(void *ptr)
 
 	return ((size_t)1 << h->size_class) - h->offset;
 }
-
-bool flexos__heap_owns(const struct flexos__heap *heap, const void *ptr)
-{
-	return heap->base && (const char *)ptr >= heap->base &&
-	       (const char *)ptr < heap->base + heap->size;
-}

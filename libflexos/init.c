@@ -15,7 +15,7 @@ extern const struct flexos_backend flexos_backend_fcall;
 #define SHARED_HEAP_DEFAULT (64u << 20)
 
 _Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
-	       "the shared heap's state fits its first page");
+	       "a heap's state fits the first page of its range");
 
 void flexos__die(int status, const char *fmt, ...)
 {
@@ -74,8 +74,10 @@ static void setup_shared_heap(void)
 	if (!base)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve the shared heap "
 			    "(%zu bytes): %s", size, strerror(errno));
-	flexos__rt.shared_heap = (struct flexos__heap *)base;
-	flexos__heap_init(flexos__rt.shared_heap, base + FLEXOS__PAGE, size);
+	flexos__sealed.shared_heap = (struct flexos__heap *)base;
+	flexos__sealed.shared_start = (uintptr_t)base + FLEXOS__PAGE;
+	flexos__sealed.shared_end = flexos__sealed.shared_start + size;
+	flexos__heap_init(flexos__sealed.shared_heap, base + FLEXOS__PAGE, size);
 }
 
 /* A range of the image description: page aligned, maybe empty. */
@@ -122,7 +124,9 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "cannot reserve the arena of compartment '%s': %s",
 			    d->name, strerror(errno));
-	flexos__heap_init(&comp->heap, comp->arena, FLEXOS__HEAP_SIZE);
+	flexos__sealed.heaps[c] = (struct flexos__heap *)comp->arena;
+	flexos__heap_init(flexos__sealed.heaps[c], comp->arena + FLEXOS__PAGE,
+			  FLEXOS__HEAP_SIZE - FLEXOS__PAGE);
 	for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
 		const struct flexos__range *r = &comp->static_data[i];
 

@@ -46,8 +46,8 @@ struct flexos__range {
 struct flexos__compartment {
 	const char *name;
 	struct flexos__range static_data[FLEXOS__STATIC_RANGES];
-	char *arena;                 /* heap, then stack slots */
-	struct flexos__heap heap;
+	char *arena; /* heap (its allocator's state on the first page), then
+		      * stack slots */
 };
 
 /* The last bytes of each stack slot: the state of that slot's thread in
@@ -73,9 +73,6 @@ struct flexos__runtime {
 	const struct flexos_backend *backend;
 	unsigned ncompartments;
 	struct flexos__compartment compartments[FLEXOS_MAX_COMPARTMENTS];
-	/* Lives at the start of the shared heap's own mapping, so that
-	 * processes sharing the mapping share the allocator (proc). */
-	struct flexos__heap *shared_heap;
 	/* Thread stacks of every compartment, when the sharing policy says
 	 * "stacks shared"; NULL otherwise. */
 	char *shared_stacks;
@@ -161,6 +158,15 @@ struct flexos__sealed {
 	uintptr_t stacks[FLEXOS_MAX_COMPARTMENTS];
 	/* The bytes of `entries`: half of record_bytes. */
 	uintptr_t entry_bytes;
+	/* Each compartment's heap: its allocator's state is the first page
+	 * of its arena, which only it can write. */
+	struct flexos__heap *heaps[FLEXOS_MAX_COMPARTMENTS];
+	/* The shared heap, whose state is at the start of its own mapping
+	 * (so that processes sharing the mapping share the allocator, proc),
+	 * and the range its blocks must come from: that state is writable
+	 * by every compartment. */
+	struct flexos__heap *shared_heap;
+	uintptr_t shared_start, shared_end;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -240,7 +246,9 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align);
 void flexos__heap_free(struct flexos__heap *heap, void *ptr);
 void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);
 size_t flexos__heap_usable(void *ptr);
-bool flexos__heap_owns(const struct flexos__heap *heap, const void *ptr);
+/* `block`, handed out by the shared heap, once checked to lie in its
+ * range (shared.c). */
+void *flexos__shared_checked(void *block);
 
 /* "static data", "heap", "stack": for reports. */
 const char *flexos__memory_kind_name(enum flexos_memory_kind kind);

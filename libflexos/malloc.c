@@ -20,31 +20,36 @@
 
 #define CALLER __builtin_return_address(0)
 
+/* Decided by the sealed ranges alone: another compartment's heap state
+ * may not be readable. */
 static struct flexos__heap *owning_heap(const void *ptr)
 {
-	if (flexos__rt.shared_heap &&
-	    flexos__heap_owns(flexos__rt.shared_heap, ptr))
-		return flexos__rt.shared_heap;
-	if (!flexos__rt.isolating)
-		return NULL;
-	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-		if (flexos__heap_owns(&flexos__rt.compartments[c].heap, ptr))
-			return &flexos__rt.compartments[c].heap;
+	uintptr_t p = (uintptr_t)ptr;
+
+	if (p >= flexos__sealed.shared_start && p < flexos__sealed.shared_end)
+		return flexos__sealed.shared_heap;
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		uintptr_t heap = (uintptr_t)flexos__sealed.heaps[c];
+
+		if (heap && p >= heap + FLEXOS__PAGE &&
+		    p < heap + FLEXOS__HEAP_SIZE)
+			return flexos__sealed.heaps[c];
+	}
 	return NULL;
 }
 
 /* An allocation of the program's, returning to `caller`. */
 static void *allocate_private(const void *caller, size_t size, size_t align)
 {
-	struct flexos__heap *heap =
-		&flexos__rt.compartments[flexos__current()].heap;
+	struct flexos__heap *heap = flexos__sealed.heaps[flexos__current()];
 	void *ptr;
 
 	/* The sharing policy names call sites whose memory crosses. */
 	if (flexos__policy_shared_site((uintptr_t)caller))
-		heap = flexos__rt.shared_heap;
+		return flexos__shared_checked(flexos__heap_alloc(
+			flexos__sealed.shared_heap, size, align));
 	ptr = flexos__heap_alloc(heap, size, align);
-	if (flexos__learning && heap != flexos__rt.shared_heap)
+	if (flexos__learning)
 		flexos__learn_allocated(ptr, size, caller);
 	return ptr;
 }

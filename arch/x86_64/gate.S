@@ -18,10 +18,6 @@
  * the callee into the caller. */
 #include "gate_frame.h"
 
-/* Below the caller's %rbp: %rbx, %r12-%r15, then the frame and padding
- * that keeps it 16-byte aligned: the layout of pkru_gate.S. */
-#define FRAME_SPACE (GATE_FRAME_SIZE + 8)
-
 	.text
 	.globl	flexos__gate
 	.type	flexos__gate, @function
@@ -41,22 +37,7 @@ flexos__gate_slow:
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
 0:	jmp	*%r11
-1:	pushq	%rbp
-	.cfi_def_cfa_offset 16
-	.cfi_offset %rbp, -16
-	movq	%rsp, %rbp
-	.cfi_def_cfa_register %rbp
-	pushq	%rbx
-	.cfi_offset %rbx, -24
-	pushq	%r12
-	.cfi_offset %r12, -32
-	pushq	%r13
-	.cfi_offset %r13, -40
-	pushq	%r14
-	.cfi_offset %r14, -48
-	pushq	%r15
-	.cfi_offset %r15, -56
-	subq	$FRAME_SPACE, %rsp
+1:	GATE_PUSH_CALLER
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
@@ -75,14 +56,7 @@ flexos__gate_slow:
 	call	flexos__gate_left
 2:	GATE_LOAD_RESULTS 0, %rsp
 	/* Everything below comes from the caller's own stack. */
-	leaq	FRAME_SPACE(%rsp), %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	.cfi_def_cfa %rsp, 8
+	GATE_POP_CALLER
 	ret
 .Lunresolved:
 	GATE_UNRESOLVED flexos__gate

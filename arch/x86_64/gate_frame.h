@@ -99,6 +99,43 @@
 	jmp	\again
 .endm
 
+/* A gate's own frame on the caller's stack: %rbp, %rbx, %r12-%r15 pushed
+ * (the caller's, restored from here on the way back, whatever the callee
+ * left in them), then room for a struct flexos__gate_frame, 16-byte
+ * aligned.  %rbp keeps pointing at the caller's frame, with CFI, so that
+ * unwinders walk from a callee into its caller. */
+#define GATE_FRAME_SPACE (GATE_FRAME_SIZE + 8)
+.macro GATE_PUSH_CALLER
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_offset %r13, -40
+	pushq	%r14
+	.cfi_offset %r14, -48
+	pushq	%r15
+	.cfi_offset %r15, -56
+	subq	$GATE_FRAME_SPACE, %rsp
+.endm
+
+/* The way back from GATE_PUSH_CALLER, %rsp at the frame. */
+.macro GATE_POP_CALLER
+	addq	$GATE_FRAME_SPACE, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	.cfi_def_cfa %rsp, 8
+.endm
+
 /* The argument registers of a call, into the frame at \off(\base). */
 .macro GATE_SAVE_ARGS off, base
 	movq	%rdi, \off+GATE_RDI(\base)

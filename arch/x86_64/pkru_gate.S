@@ -47,9 +47,6 @@
  * before main) is gate.S's C path, which keeps the same records. */
 #include "gate_frame.h"
 
-/* Below the caller's %rbp: %rbx %r12-%r15, then a gate frame; keeps the
- * frame 16-byte aligned. */
-#define FRAME_SPACE (GATE_FRAME_SIZE + 8)
 #define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
 
 /* \reg = the slot record of compartment \comp (a register holding its
@@ -59,6 +56,13 @@
 	shlq	$GATE_STACK_SHIFT, \reg
 	addq	GATE_SEALED_STACKS(\sealed,\comp,8), \reg
 	subq	$GATE_SLOT_RECORD, \reg
+.endm
+
+/* The argument registers the gate put aside, back in place. */
+.macro ARGUMENTS_BACK
+	movq	%r12, %rax
+	movq	%rbx, %rcx
+	movq	%r13, %rdx
 .endm
 
 .macro WRPKRU			/* PKRU = %eax; %ecx, %edx must be 0 */
@@ -76,22 +80,7 @@
 	.type	flexos__pkru_gate, @function
 flexos__pkru_gate:
 	.cfi_startproc
-	pushq	%rbp
-	.cfi_def_cfa_offset 16
-	.cfi_offset %rbp, -16
-	movq	%rsp, %rbp
-	.cfi_def_cfa_register %rbp
-	pushq	%rbx
-	.cfi_offset %rbx, -24
-	pushq	%r12
-	.cfi_offset %r12, -32
-	pushq	%r13
-	.cfi_offset %r13, -40
-	pushq	%r14
-	.cfi_offset %r14, -48
-	pushq	%r15
-	.cfi_offset %r15, -56
-	subq	$FRAME_SPACE, %rsp
+	GATE_PUSH_CALLER
 	.cfi_remember_state
 	movq	%rax, %r12
 	movq	%rcx, %rbx
@@ -181,9 +170,7 @@ flexos__pkru_gate:
 	movaps	%xmm14, 96(%rsp)
 	movaps	%xmm15, 112(%rsp)
 4:	movq	GATE_ENTRY_FN(%r10), %r11
-	movq	%r12, %rax
-	movq	%rbx, %rcx
-	movq	%r13, %rdx
+	ARGUMENTS_BACK
 	movq	%r14, %rbx
 	shrq	$32, %rbx			/* the caller */
 	movl	%r14d, %r14d			/* the slot */
@@ -232,46 +219,21 @@ flexos__pkru_gate:
 	movq	%r12, %rax
 	movq	%r13, %rdx
 	/* Everything below comes from the caller's own stack. */
-	addq	$FRAME_SPACE, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	.cfi_def_cfa %rsp, 8
+	GATE_POP_CALLER
 	ret
 .Lsame:
 	/* Already in the destination: a plain tail call. */
 	.cfi_restore_state
 	.cfi_remember_state
-	movq	%r12, %rax
-	movq	%rbx, %rcx
-	movq	%r13, %rdx
-	addq	$FRAME_SPACE, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	.cfi_def_cfa %rsp, 8
+	ARGUMENTS_BACK
+	GATE_POP_CALLER
 	jmp	*%r11
 .Lslow:
 	/* Gates this path does not take: gate.S's C path, as if called
 	 * there. */
 	.cfi_restore_state
-	movq	%r12, %rax
-	movq	%rbx, %rcx
-	movq	%r13, %rdx
-	addq	$FRAME_SPACE, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	.cfi_def_cfa %rsp, 8
+	ARGUMENTS_BACK
+	GATE_POP_CALLER
 	jmp	flexos__gate_slow
 .Lviolation:
 	/* A check failed: stop the image, on a stack of the runtime's. */

@@ -58,4 +58,6 @@ int peer_write_runtime_state(void);
 /* A thread of the peer's, reading key[0], started after the peer claimed
  * the host's compartment: returns what it read. */
 int peer_thread_in_host(const char *key);
+/* Rewrites the state of the host's heap (or, without one, host_block). */
+int peer_corrupt_host_heap(char *host_block);
 #endif

@@ -21,6 +21,7 @@ extern const struct flexos__entry_record __stop_flexos_entries[]
 
 struct flexos__sealed flexos__sealed;
 static size_t entries_bytes;
+static bool sealed; /* flexos__sealed is read-only */
 
 _Static_assert(sizeof(struct flexos__sealed) == FLEXOS__PAGE,
 	       "the sealed state fills its page: nothing else shares it");
@@ -42,6 +43,10 @@ _Static_assert(offsetof(struct flexos__sealed, stacks) == GATE_SEALED_STACKS,
 	       "");
 _Static_assert(offsetof(struct flexos__sealed, entry_bytes) ==
 		       GATE_SEALED_ENTRY_BYTES, "");
+_Static_assert(offsetof(struct flexos__sealed, hooks) == GATE_SEALED_HOOKS,
+	       "");
+_Static_assert(offsetof(struct flexos__sealed, pkru_closed) ==
+		       GATE_SEALED_PKRU_CLOSED, "");
 _Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
 _Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
 _Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
@@ -89,6 +94,23 @@ void flexos__entries_seal(void)
 	    mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the table of entry "
 			    "points");
+	sealed = true;
+}
+
+void flexos__sealed_write(void (*write)(void *), void *context)
+{
+	if (!sealed) {
+		write(context);
+		return;
+	}
+	if (mprotect(&flexos__sealed, sizeof(flexos__sealed),
+		     PROT_READ | PROT_WRITE) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot unseal the runtime's "
+			    "sealed page");
+	write(context);
+	if (mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
+			    "sealed page");
 }
 
 bool flexos__sealed_contains(uintptr_t address)

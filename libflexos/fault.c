@@ -75,8 +75,8 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		signal(SIGSEGV, SIG_DFL);
 		return;
 	}
-	if (flexos__hooks.fault)
-		flexos__hooks.fault(&fault, flexos__hooks.context);
+	if (flexos__sealed.hooks.fault)
+		flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);
 	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
 		FLEXOS_EXIT_FAULT);
 	if (backend->halt)

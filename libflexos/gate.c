@@ -53,77 +53,86 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 
 		frame->saved_top = (uint64_t)record->top;
 		record->top = (char *)frame;
-		record->busy = 0;
 	}
 
 	flexos__grant(dest);
 	struct flexos__slot_record *entered = flexos__slot_record(dest);
-	if (entered->busy)
+	if (atomic_exchange((_Atomic uint64_t *)&entered->busy, 1))
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "isolation fault: compartment '%s' is entered on "
 			    "a stack where it already runs\nflexos:   backend "
 			    "%s", flexos__rt.compartments[dest].name,
 			    flexos_backend_name());
-	entered->busy = 1;
 	char *sp = (entered->top ? entered->top : flexos__slot_top(dest)) -
 		   GATE_FRAME_SIZE - GATE_STACK_ARGS;
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
 	memcpy(sp + GATE_STACK_ARGS, frame, GATE_FRAME_SIZE);
-	if (flexos__hooks.domain_switch)
-		flexos__hooks.domain_switch(src, dest, flexos__hooks.context);
+	if (flexos__sealed.hooks.domain_switch)
+		flexos__sealed.hooks.domain_switch(src, dest,
+						   flexos__sealed.hooks.context);
 	return sp;
 }
 
-/* The frame of the gate the current activation returns through: on the
- * caller's stack, found through the thread's record. */
-static struct flexos__gate_frame *caller_frame(void)
+/* Runs on the destination's stack, both compartments open: off the
+ * caller's stack, its record may say it runs no more. */
+void flexos__gate_entered(const struct flexos__gate_frame *frame)
 {
-	return (struct flexos__gate_frame *)flexos__self.sp[flexos__self.caller];
-}
+	unsigned src = (unsigned)frame->src, dest = (unsigned)frame->dest;
 
-/* Runs on the destination's stack, both compartments open. */
-void flexos__gate_entered(void)
-{
-	unsigned dest = (unsigned)caller_frame()->dest;
-
-	flexos__revoke(flexos__self.caller);
+	if (frame->saved_top != GATE_OFF_SLOT)
+		flexos__slot_record(src)->busy = 0;
+	flexos__revoke(src);
 	flexos__self.current = dest;
 }
 
 /* Runs on the destination's stack once the function returned, with the
- * results in `results`.  Returns the caller's frame, holding them. */
+ * results in `results`.  Returns the caller's frame, holding them: the one
+ * the caller's slot record names, or, for a caller that ran on no stack
+ * slot of its own, the one the thread's record names. */
 struct flexos__gate_frame *
 flexos__gate_leave(const struct flexos__gate_frame *results)
 {
 	unsigned src = flexos__self.caller;
-	struct flexos__gate_frame *frame = caller_frame();
+	struct flexos__gate_frame *frame;
 
+	if (src >= flexos__rt.ncompartments)
+		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: the thread's "
+			    "record names no compartment to return to");
 	flexos__grant(src);
-	flexos__slot_record((unsigned)frame->dest)->busy = 0;
+	struct flexos__slot_record *record = flexos__slot_record(src);
+	if (record->top) {
+		frame = (struct flexos__gate_frame *)record->top;
+		if (atomic_exchange((_Atomic uint64_t *)&record->busy, 1))
+			flexos__die(FLEXOS_EXIT_FAULT,
+				    "isolation fault: a gate returns into "
+				    "compartment '%s' on a stack where it "
+				    "runs\nflexos:   backend %s",
+				    flexos__rt.compartments[src].name,
+				    flexos_backend_name());
+		record->top = (char *)frame->saved_top;
+	} else {
+		frame = (struct flexos__gate_frame *)flexos__self.sp[src];
+	}
 	frame->ret_rax = results->ret_rax;
 	frame->ret_rdx = results->ret_rdx;
 	memcpy(frame->ret_xmm0, results->ret_xmm0, sizeof(frame->ret_xmm0));
 	memcpy(frame->ret_xmm1, results->ret_xmm1, sizeof(frame->ret_xmm1));
-	if (flexos__hooks.domain_switch)
-		flexos__hooks.domain_switch((unsigned)frame->dest, src,
-					    flexos__hooks.context);
+	if (flexos__sealed.hooks.domain_switch)
+		flexos__sealed.hooks.domain_switch((unsigned)frame->dest, src,
+						   flexos__sealed.hooks.context);
 	return frame;
 }
 
-/* Runs on the caller's stack again. */
+/* Runs on the caller's stack again, both compartments open: off the
+ * destination's stack, its record may say it runs no more. */
 void flexos__gate_left(const struct flexos__gate_frame *frame)
 {
 	struct flexos__thread *self = &flexos__self;
-	unsigned src = (unsigned)frame->src;
+	unsigned src = (unsigned)frame->src, dest = (unsigned)frame->dest;
 
-	flexos__revoke((unsigned)frame->dest);
+	flexos__slot_record(dest)->busy = 0;
+	flexos__revoke(dest);
 	self->current = src;
 	self->caller = (uint8_t)frame->saved_caller;
 	self->sp[src] = (char *)frame->saved_sp;
-	if (frame->saved_top != GATE_OFF_SLOT) {
-		struct flexos__slot_record *record = flexos__slot_record(src);
-
-		record->top = (char *)frame->saved_top;
-		record->busy = 1;
-	}
 }

@@ -1,14 +1,25 @@
+/* Hooks live on the sealed page: a hook runs with the rights of the thread
+ * that reaches it (a gate's, both compartments' on the C path), so a
+ * compartment that could write the table would run code of its choosing
+ * with another's rights.  Only the default compartment registers them. */
 #include <string.h>
 
 #include "internal.h"
 
-struct flexos_hooks flexos__hooks;
+static void store(void *table)
+{
+	flexos__sealed.hooks = *(const struct flexos_hooks *)table;
+}
 
 int flexos_hooks_register(const struct flexos_hooks *hooks)
 {
+	struct flexos_hooks table = { 0 };
+
+	flexos__init();
+	if (flexos__rt.isolating && flexos__current() != 0)
+		return -EPERM;
 	if (hooks)
-		flexos__hooks = *hooks;
-	else
-		memset(&flexos__hooks, 0, sizeof(flexos__hooks));
+		table = *hooks;
+	flexos__sealed_write(store, &table);
 	return 0;
 }

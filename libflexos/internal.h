@@ -167,12 +167,21 @@ struct flexos__sealed {
 	 * by every compartment. */
 	struct flexos__heap *shared_heap;
 	uintptr_t shared_start, shared_end;
+	/* The hooks, registered by the default compartment only: a hook runs
+	 * with the rights of the thread that reaches it (hooks.c). */
+	struct flexos_hooks hooks;
+	/* PKRU with every compartment's key shut: what a gate whose check
+	 * failed writes first. */
+	uint32_t pkru_closed;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */
 void flexos__entries_seal(void);
+/* Runs write(context) on the sealed page, made writable for it
+ * (entries.c). */
+void flexos__sealed_write(void (*write)(void *), void *context);
 /* Whether `address` is sealed state: a write there is an attack. */
 bool flexos__sealed_contains(uintptr_t address);
 /* The sealed entry a stub's record names, or NULL (entries.c). */
@@ -302,6 +311,5 @@ struct flexos__fault_heading {
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 void flexos__fault_install(void);
 void flexos__fault_thread_init(void);
-extern struct flexos_hooks flexos__hooks;
 
 #endif

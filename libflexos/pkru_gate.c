@@ -26,10 +26,14 @@ _Static_assert(offsetof(struct flexos_hooks, domain_switch) ==
  * `pkru` is the value the WRPKRU wrote. */
 void flexos__pkru_gate_violation(uint32_t pkru)
 {
+	unsigned hint = flexos__self.current; /* key 0: only a hint */
+
 	flexos__die(FLEXOS_EXIT_FAULT,
 		    "isolation fault: compartment '%s' broke a gate's checks "
 		    "(PKRU 0x%08x): a jump into the gate, or a return no gate "
 		    "waits for\nflexos:   backend %s",
-		    flexos__rt.compartments[flexos__self.current].name, pkru,
-		    flexos_backend_name());
+		    hint < flexos__rt.ncompartments
+			    ? flexos__rt.compartments[hint].name
+			    : "?",
+		    pkru, flexos_backend_name());
 }

@@ -12,16 +12,16 @@ void flexos__thread_setup(unsigned compartment)
 	if (flexos__rt.backend->thread_start)
 		flexos__rt.backend->thread_start(compartment);
 	flexos__fault_thread_init();
-	if (flexos__hooks.thread_create)
-		flexos__hooks.thread_create(compartment, flexos__hooks.context);
+	if (flexos__sealed.hooks.thread_create)
+		flexos__sealed.hooks.thread_create(compartment, flexos__sealed.hooks.context);
 }
 
 void flexos__thread_teardown(void)
 {
 	struct flexos__thread *self = &flexos__self;
 
-	if (flexos__hooks.thread_exit)
-		flexos__hooks.thread_exit(self->current, flexos__hooks.context);
+	if (flexos__sealed.hooks.thread_exit)
+		flexos__sealed.hooks.thread_exit(self->current, flexos__sealed.hooks.context);
 	if (flexos__rt.backend->thread_end)
 		flexos__rt.backend->thread_end(self->current);
 	flexos__stack_slot_release();

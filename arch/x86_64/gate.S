@@ -33,6 +33,14 @@ flexos__gate:
 	.globl	flexos__gate_slow
 	.hidden	flexos__gate_slow
 flexos__gate_slow:
+	/* Reached by a jump too: %r10 must be a sealed entry. */
+	movq	%r10, %r11
+	subq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), %r11
+	cmpq	flexos__sealed+GATE_SEALED_ENTRY_BYTES(%rip), %r11
+	jae	.Lnot_an_entry
+	testb	$GATE_RECORD_SIZE / 2 - 1, %r11b
+	jnz	.Lnot_an_entry
+	movq	GATE_ENTRY_FN(%r10), %r11
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
@@ -46,6 +54,7 @@ flexos__gate_slow:
 	call	flexos__gate_enter
 	testq	%rax, %rax
 	jz	2f			/* run elsewhere: results in our frame */
+	movq	%rsp, %rdi		/* our frame */
 	movq	%rax, %rsp
 	call	flexos__gate_entered
 	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp
@@ -58,6 +67,8 @@ flexos__gate_slow:
 	/* Everything below comes from the caller's own stack. */
 	GATE_POP_CALLER
 	ret
+.Lnot_an_entry:
+	movq	%r10, %r11
 .Lunresolved:
 	GATE_UNRESOLVED flexos__gate
 	.cfi_endproc

@@ -99,7 +99,7 @@ flexos__pkru_gate:
 2:	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
 	cmpl	%ecx, %r14d
 	je	.Lsame
-	cmpq	$0, flexos__hooks+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	jne	.Lslow
 	/* The thread's slot: where the caller's stack lies. */
 	movq	%rsp, %rdx
@@ -151,9 +151,10 @@ flexos__pkru_gate:
 	/* The callee's record: nobody runs its code on this slot (else the
 	 * frames would overlap); now we do, below the frame it waits in. */
 	SLOT_RECORD %rdx, %r15, %rcx, %r11
-	cmpq	$0, GATE_RECORD_BUSY(%rdx)
-	jne	.Lviolation
-	movq	$1, GATE_RECORD_BUSY(%rdx)
+	movl	$1, %ecx
+	xchgq	%rcx, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	testq	%rcx, %rcx
+	jnz	.Lviolation
 	movq	GATE_RECORD_TOP(%rdx), %rax
 	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
 	testq	%rax, %rax
@@ -206,15 +207,16 @@ flexos__pkru_gate:
 	cmpq	$GATE_STACK_SLOTS, %r14
 	jae	.Lviolation
 	SLOT_RECORD %rdx, %rbx, %r14, %r11
-	cmpq	$0, GATE_RECORD_BUSY(%rdx)
-	jne	.Lviolation
 	movq	GATE_RECORD_TOP(%rdx), %rax
 	testq	%rax, %rax			/* no frame waits */
 	jz	.Lviolation
+	movl	$1, %ecx
+	xchgq	%rcx, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	testq	%rcx, %rcx
+	jnz	.Lviolation
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, GATE_RECORD_TOP(%rdx)
-	movq	$1, GATE_RECORD_BUSY(%rdx)
 	movl	%ebx, CURRENT
 	movq	%r12, %rax
 	movq	%r13, %rdx
@@ -236,9 +238,15 @@ flexos__pkru_gate:
 	GATE_POP_CALLER
 	jmp	flexos__gate_slow
 .Lviolation:
-	/* A check failed: stop the image, on a stack of the runtime's. */
+	/* A check failed: shut every compartment first (so that a jump to
+	 * this WRPKRU gains nothing), then stop the image on a stack of the
+	 * runtime's. */
+	movl	%eax, %edi			/* the value that failed */
+	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU
 	leaq	flexos__pkru_gate_stack+GATE_VIOLATION_STACK(%rip), %rsp
-	movl	%eax, %edi
 	call	flexos__pkru_gate_violation
 	.cfi_endproc
 	.size	flexos__pkru_gate, .-flexos__pkru_gate

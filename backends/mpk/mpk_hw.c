@@ -57,6 +57,7 @@ static int hw_init(unsigned ncompartments,
 	 * to these values. */
 	for (unsigned c = 0; c < ncompartments; c++)
 		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
+	flexos__sealed.pkru_closed = all_closed;
 	flexos__sealed.pkru_gate = true;
 	return 0;
 }

@@ -184,8 +184,8 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	ch->rax = frame->gpr[6];
 	memcpy(ch->xmm, frame->xmm, sizeof(ch->xmm));
 	memcpy(ch->stack_args, stack_args, sizeof(ch->stack_args));
-	if (flexos__hooks.domain_switch)
-		flexos__hooks.domain_switch(me, dest, flexos__hooks.context);
+	if (flexos__sealed.hooks.domain_switch)
+		flexos__sealed.hooks.domain_switch(me, dest, flexos__sealed.hooks.context);
 	flexos_proc__post(ch, dest);
 	for (;;) {
 		if (!flexos_proc__wait(ch, me, dest)) {
@@ -203,8 +203,8 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		memcpy(frame->ret_xmm1, box->ret.xmm1, sizeof(frame->ret_xmm1));
 		break;
 	}
-	if (flexos__hooks.domain_switch)
-		flexos__hooks.domain_switch(dest, me, flexos__hooks.context);
+	if (flexos__sealed.hooks.domain_switch)
+		flexos__sealed.hooks.domain_switch(dest, me, flexos__sealed.hooks.context);
 }
 
 /* A thread of this compartment standing in for one caller thread. */

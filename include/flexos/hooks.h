@@ -43,7 +43,10 @@ extern "C" {
 #endif
 
 /* Registers `hooks` (copied), replacing any earlier table; NULL removes it.
- * Returns 0. */
+ * Returns 0, or -EPERM when called from a compartment other than the
+ * default one of an isolating image: hooks run with the rights of the
+ * thread that reaches them, so only the default compartment may say what
+ * they are. */
 int flexos_hooks_register(const struct flexos_hooks *hooks);
 
 #ifdef __cplusplus

@@ -60,4 +60,10 @@ int peer_write_runtime_state(void);
 int peer_thread_in_host(const char *key);
 /* Rewrites the state of the host's heap (or, without one, host_block). */
 int peer_corrupt_host_heap(char *host_block);
+/* Registers a hook that reads host_key[0]: flexos_hooks_register's
+ * result. */
+int peer_register_hook(char *host_key);
+/* Jumps into the gate's WRPKRU with every key open in %eax; returns
+ * host_key[0] where there is no such gate to jump into. */
+int peer_jump_into_gate(const char *host_key);
 #endif

@@ -112,8 +112,8 @@ on_fault(const struct flexos_baremetal_fault *f)
 	});
 	print_gates();
 	if (isolation) {
-		if (flexos__hooks.fault)
-			flexos__hooks.fault(&fault, flexos__hooks.context);
+		if (flexos__sealed.hooks.fault)
+			flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);
 		status = FLEXOS_EXIT_FAULT;
 	} else {
 		status = 128 + signal_of(f->vector);

@@ -107,6 +107,8 @@ struct flexos__thread {
 	/* The thread's stack slot, the same in every compartment; -1 while
 	 * it has none. */
 	int slot;
+	/* Its first activation returned: no gate of it is left open. */
+	bool left_gates;
 	/* The gate path of gate.c and pkru_gate.c: the frame of the latest
 	 * gate through which the thread left each compartment, or NULL. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];

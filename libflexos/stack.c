@@ -15,7 +15,8 @@ void flexos__stack_slot_take(void)
 		if (slots == UINT64_MAX)
 			flexos__die(FLEXOS_EXIT_SETUP,
 				    "image '%s' has no stack left for another "
-				    "thread (%u threads at most)",
+				    "thread (%u threads at most; a thread that "
+				    "ended inside a gate keeps its stacks)",
 				    flexos__rt.image->name,
 				    FLEXOS__STACK_SLOTS);
 		int slot = __builtin_ctzll(~slots);
@@ -23,6 +24,7 @@ void flexos__stack_slot_take(void)
 						 &slots,
 						 slots | (1ull << slot))) {
 			flexos__self.slot = slot;
+			flexos__self.left_gates = true;
 			return;
 		}
 	}
@@ -34,6 +36,13 @@ void flexos__stack_slot_release(void)
 
 	if (self->slot < 0)
 		return;
+	/* A thread that ended inside a gate (pthread_exit in a callee) left
+	 * records saying its compartments run or wait on this slot, in
+	 * memory the runtime may not reach now: the slot is not reused. */
+	if (!self->left_gates) {
+		self->slot = -1;
+		return;
+	}
 	atomic_fetch_and(&flexos__rt.thread_slots, ~(1ull << self->slot));
 	self->slot = -1;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
@@ -73,7 +82,9 @@ void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),
 	void *result;
 
 	record->busy = 1;
+	flexos__self.left_gates = false;
 	result = flexos__call_on_stack(fn, arg, flexos__slot_top(compartment));
+	flexos__self.left_gates = true;
 	record->busy = 0;
 	return result;
 }

@@ -1,4 +1,5 @@
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -118,6 +119,11 @@ int peer_kill(int pid)
 	kill(pid, SIGKILL);
 	sleep(5);
 	return 0;
+}
+
+void peer_exit_thread(void)
+{
+	pthread_exit(NULL);
 }
 
 int peer_not_an_entry(void)

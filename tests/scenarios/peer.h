@@ -47,6 +47,8 @@ char *peer_alloc(const char *how);
 int peer_pid(void);
 /* Sends SIGKILL to `pid` and waits to die with it; returns 0 otherwise. */
 int peer_kill(int pid);
+/* Ends the calling thread (pthread_exit) in the middle of a gate. */
+void peer_exit_thread(void);
 /* No gate names it: not an entry point of the peer's compartment. */
 int peer_not_an_entry(void);
 

@@ -187,6 +187,25 @@ static void *worker(void *arg)
 	return (void *)(id * 10);
 }
 
+static int threads(void);
+
+static void *exit_in_peer(void *arg)
+{
+	flexos_gate(peer, peer_exit_thread);
+	return arg;
+}
+
+/* A thread ends inside a gate; threads after it still cross gates. */
+static int exit_inside_gate(void)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, exit_in_peer, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	printf("a thread ended inside a gate\n");
+	return threads();
+}
+
 static int threads(void)
 {
 	pthread_t t[4];
@@ -331,6 +350,8 @@ int main(int argc, char **argv)
 		return shared_exhaust();
 	if (!strcmp(name, "threads"))
 		return threads();
+	if (!strcmp(name, "exit-inside-gate"))
+		return exit_inside_gate();
 	if (!strcmp(name, "hooks"))
 		return hooks();
 	int status = exploit(name);

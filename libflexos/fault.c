@@ -42,7 +42,7 @@ static void print_backtrace(ucontext_t *context)
 static void on_segv(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
-	const struct flexos_backend *backend = flexos__rt.backend;
+	const struct flexos_backend *backend = flexos__sealed.backend;
 	struct flexos_fault fault = {
 		.accessor = flexos__self.current,
 		.address = (uintptr_t)info->si_addr,

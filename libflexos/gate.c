@@ -37,8 +37,8 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	unsigned src = flexos__current(), dest = (unsigned)frame->dest;
 
 	frame->src = src;
-	if (flexos__rt.backend->call) {
-		flexos__rt.backend->call(frame, stack_args);
+	if (flexos__sealed.backend->call) {
+		flexos__sealed.backend->call(frame, stack_args);
 		return NULL;
 	}
 	frame->saved_caller = self->caller;

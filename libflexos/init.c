@@ -27,8 +27,8 @@ void flexos__die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (flexos__rt.backend && flexos__rt.backend->halt)
-		flexos__rt.backend->halt();
+	if (flexos__sealed.backend && flexos__sealed.backend->halt)
+		flexos__sealed.backend->halt();
 	_exit(status);
 }
 
@@ -109,7 +109,7 @@ static void check_image(const struct flexos_image_desc *image)
 static void setup_compartment(unsigned c, const struct flexos_compartment_desc *d)
 {
 	struct flexos__compartment *comp = &flexos__rt.compartments[c];
-	const struct flexos_backend *backend = flexos__rt.backend;
+	const struct flexos_backend *backend = flexos__sealed.backend;
 	int err;
 
 	comp->name = d->name;
@@ -172,7 +172,7 @@ void flexos__init(void)
 				    backend->name, image->name,
 				    image->ncompartments, flexos_strerror(err));
 	}
-	flexos__rt.backend = backend;
+	flexos__sealed.backend = backend;
 	if (flexos__learning && strcmp(backend->name, "mpk/emu"))
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "learning mode steps over accesses with page "

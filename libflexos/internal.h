@@ -70,7 +70,6 @@ struct flexos__runtime {
 	bool ready;
 	bool isolating; /* the backend has FLEXOS_BACKEND_PRIVATE_MEMORY */
 	const struct flexos_image_desc *image;
-	const struct flexos_backend *backend;
 	unsigned ncompartments;
 	struct flexos__compartment compartments[FLEXOS_MAX_COMPARTMENTS];
 	/* Thread stacks of every compartment, when the sharing policy says
@@ -82,19 +81,6 @@ struct flexos__runtime {
 };
 
 extern struct flexos__runtime flexos__rt;
-
-/* The backend operations the gate path uses; NULL ones do nothing. */
-static inline void flexos__grant(unsigned compartment)
-{
-	if (flexos__rt.backend->grant)
-		flexos__rt.backend->grant(compartment);
-}
-
-static inline void flexos__revoke(unsigned compartment)
-{
-	if (flexos__rt.backend->revoke)
-		flexos__rt.backend->revoke(compartment);
-}
 
 /* Per-thread state.  `current` must stay first: gate.S compares it. */
 struct flexos__thread {
@@ -175,8 +161,23 @@ struct flexos__sealed {
 	/* PKRU with every compartment's key shut: what a gate whose check
 	 * failed writes first. */
 	uint32_t pkru_closed;
+	/* The backend's operations (the variant it chose). */
+	const struct flexos_backend *backend;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
+
+/* The backend operations the gate path uses; NULL ones do nothing. */
+static inline void flexos__grant(unsigned compartment)
+{
+	if (flexos__sealed.backend->grant)
+		flexos__sealed.backend->grant(compartment);
+}
+
+static inline void flexos__revoke(unsigned compartment)
+{
+	if (flexos__sealed.backend->revoke)
+		flexos__sealed.backend->revoke(compartment);
+}
 
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */

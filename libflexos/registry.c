@@ -70,5 +70,5 @@ const char *flexos_compartment_name(unsigned compartment)
 const char *flexos_backend_name(void)
 {
 	flexos__init();
-	return flexos__rt.backend->name;
+	return flexos__sealed.backend->name;
 }

@@ -9,8 +9,8 @@ void flexos__thread_setup(unsigned compartment)
 	self->current = compartment;
 	self->started = true;
 	flexos__stack_slot_take();
-	if (flexos__rt.backend->thread_start)
-		flexos__rt.backend->thread_start(compartment);
+	if (flexos__sealed.backend->thread_start)
+		flexos__sealed.backend->thread_start(compartment);
 	flexos__fault_thread_init();
 	if (flexos__sealed.hooks.thread_create)
 		flexos__sealed.hooks.thread_create(compartment, flexos__sealed.hooks.context);
@@ -22,8 +22,8 @@ void flexos__thread_teardown(void)
 
 	if (flexos__sealed.hooks.thread_exit)
 		flexos__sealed.hooks.thread_exit(self->current, flexos__sealed.hooks.context);
-	if (flexos__rt.backend->thread_end)
-		flexos__rt.backend->thread_end(self->current);
+	if (flexos__sealed.backend->thread_end)
+		flexos__sealed.backend->thread_end(self->current);
 	flexos__stack_slot_release();
 	self->started = false;
 }

@@ -79,7 +79,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 	const char *crash = NULL; /* a page fault: a segmentation fault */
 	int status;
 
-	flexos__rt.backend->grant_all();
+	flexos__sealed.backend->grant_all();
 	fflush(stdout);
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
 	    fault.kind == FLEXOS_MEMORY_STACK) {

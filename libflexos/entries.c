@@ -21,7 +21,6 @@ extern const struct flexos__entry_record __stop_flexos_entries[]
 
 struct flexos__sealed flexos__sealed;
 static size_t entries_bytes;
-static bool sealed; /* flexos__sealed is read-only */
 
 _Static_assert(sizeof(struct flexos__sealed) == FLEXOS__PAGE,
 	       "the sealed state fills its page: nothing else shares it");
@@ -47,6 +46,8 @@ _Static_assert(offsetof(struct flexos__sealed, hooks) == GATE_SEALED_HOOKS,
 	       "");
 _Static_assert(offsetof(struct flexos__sealed, pkru_closed) ==
 		       GATE_SEALED_PKRU_CLOSED, "");
+_Static_assert(offsetof(struct flexos__sealed, sealed) == GATE_SEALED_SEALED,
+	       "");
 _Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
 _Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
 _Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
@@ -90,16 +91,16 @@ void flexos__entries_seal(void)
 	/* Where nothing isolates, nothing needs sealing. */
 	if (flexos__sealed.gate_direct)
 		return;
+	flexos__sealed.sealed = true;
 	if (mprotect(table, bytes, PROT_READ) != 0 ||
 	    mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the table of entry "
 			    "points");
-	sealed = true;
 }
 
 void flexos__sealed_write(void (*write)(void *), void *context)
 {
-	if (!sealed) {
+	if (!flexos__sealed.sealed) {
 		write(context);
 		return;
 	}

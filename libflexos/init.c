@@ -197,7 +197,6 @@ void flexos__init(void)
 		if (!flexos__rt.shared_stacks)
 			flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve shared "
 				    "stacks: %s", strerror(errno));
-
 	}
 	for (unsigned c = 0; c < image->ncompartments; c++) {
 		setup_compartment(c, &image->compartments[c]);
@@ -211,10 +210,12 @@ void flexos__init(void)
 	}
 	flexos__sealed.ncompartments = image->ncompartments;
 	flexos__fault_install();
+	/* The main thread takes compartment 0's rights before the seal: a
+	 * backend's first switch may happen only while nothing else runs. */
+	flexos__thread_setup(0);
 	flexos__entries_seal();
 	flexos__rt.ready = true;
 	flexos__rt.starting = false;
-	flexos__thread_setup(0);
 	if (backend->start) {
 		int err = backend->start();
 		if (err < 0)

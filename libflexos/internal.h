@@ -163,6 +163,8 @@ struct flexos__sealed {
 	uint32_t pkru_closed;
 	/* The backend's operations (the variant it chose). */
 	const struct flexos_backend *backend;
+	/* Set as the page is sealed: start-up is over. */
+	bool sealed;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -182,6 +184,10 @@ static inline void flexos__revoke(unsigned compartment)
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */
 void flexos__entries_seal(void);
+/* The main thread's first PKRU, written at start-up only
+ * (arch/x86_64/pkru_gate.S): called once the page is sealed, it stops the
+ * image. */
+void flexos__pkru_first(uint32_t pkru);
 /* Runs write(context) on the sealed page, made writable for it
  * (entries.c). */
 void flexos__sealed_write(void (*write)(void *), void *context);

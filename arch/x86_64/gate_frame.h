@@ -48,6 +48,7 @@
 #define GATE_SEALED_ENTRY_BYTES 240
 #define GATE_SEALED_HOOKS 400
 #define GATE_SEALED_PKRU_CLOSED 440
+#define GATE_SEALED_SEALED 456
 #define GATE_ENTRY_REGISTER_ARGS 12
 /* struct flexos__slot_record, FLEXOS__SLOT_RECORD bytes before the end of
  * a stack slot of FLEXOS__STACK_SIZE bytes (libflexos/internal.h). */

@@ -251,4 +251,22 @@ flexos__pkru_gate:
 	.cfi_endproc
 	.size	flexos__pkru_gate, .-flexos__pkru_gate
 
+/* void flexos__pkru_first(uint32_t pkru): the main thread's first switch,
+ * while start-up runs alone; other threads inherit their creator's PKRU.
+ * Checked like the gate's: once the sealed page says start-up is over, a
+ * jump here stops the image. */
+	.globl	flexos__pkru_first
+	.type	flexos__pkru_first, @function
+flexos__pkru_first:
+	.cfi_startproc
+	movl	%edi, %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU
+	cmpb	$0, flexos__sealed+GATE_SEALED_SEALED(%rip)
+	jne	.Lviolation
+	ret
+	.cfi_endproc
+	.size	flexos__pkru_first, .-flexos__pkru_first
+
 	.section .note.GNU-stack,"",@progbits

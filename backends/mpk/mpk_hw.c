@@ -80,9 +80,12 @@ static void hw_revoke(unsigned compartment)
 	flexos__wrpkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
+/* A new thread holds its creator's PKRU already (the compartment it
+ * starts in is read from it); only the main thread switches, once. */
 static void hw_thread_start(unsigned compartment)
 {
-	flexos__wrpkru(flexos__sealed.pkru[compartment]);
+	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
+		flexos__pkru_first(flexos__sealed.pkru[compartment]);
 }
 
 static void hw_grant_all(void)

@@ -68,4 +68,7 @@ int peer_register_hook(char *host_key);
 /* Jumps into the gate's WRPKRU with every key open in %eax; returns
  * host_key[0] where there is no such gate to jump into. */
 int peer_jump_into_gate(const char *host_key);
+/* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
+ * compartment, then returns key[0]. */
+int peer_call_backend(const char *key, int op);
 #endif

@@ -78,9 +78,13 @@ static void bm_revoke(unsigned compartment)
 	set_pkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
+/* A new thread holds its creator's PKRU already (our kernel's clone
+ * copies it, and the compartment it starts in is read from it); only the
+ * main thread switches, once. */
 static void bm_thread_start(unsigned compartment)
 {
-	set_pkru(flexos__sealed.pkru[compartment]);
+	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
+		flexos__pkru_first(flexos__sealed.pkru[compartment]);
 }
 
 static void bm_grant_all(void)

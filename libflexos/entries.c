@@ -100,10 +100,15 @@ void flexos__entries_seal(void)
 
 void flexos__sealed_write(void (*write)(void *), void *context)
 {
+	static atomic_flag writing = ATOMIC_FLAG_INIT;
+
 	if (!flexos__sealed.sealed) {
 		write(context);
 		return;
 	}
+	/* One writer at a time: another's reseal must not catch us. */
+	while (atomic_flag_test_and_set(&writing))
+		__builtin_ia32_pause();
 	if (mprotect(&flexos__sealed, sizeof(flexos__sealed),
 		     PROT_READ | PROT_WRITE) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot unseal the runtime's "
@@ -112,6 +117,7 @@ void flexos__sealed_write(void (*write)(void *), void *context)
 	if (mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
 			    "sealed page");
+	atomic_flag_clear(&writing);
 }
 
 bool flexos__sealed_contains(uintptr_t address)

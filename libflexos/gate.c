@@ -41,6 +41,8 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 		flexos__sealed.backend->call(frame, stack_args);
 		return NULL;
 	}
+	if (!self->has_slot) /* a thread the runtime did not start */
+		flexos__stack_slot_take();
 	frame->saved_caller = self->caller;
 	frame->saved_sp = (uint64_t)self->sp[src];
 	/* A nested entry into the caller's compartment starts below us, and
@@ -86,9 +88,12 @@ void flexos__gate_entered(const struct flexos__gate_frame *frame)
 }
 
 /* Runs on the destination's stack once the function returned, with the
- * results in `results`.  Returns the caller's frame, holding them: the one
- * the caller's slot record names, or, for a caller that ran on no stack
- * slot of its own, the one the thread's record names. */
+ * results in `results`.  Returns the caller's frame, holding them.  When
+ * the caller's slot record says the caller waits on the slot (a frame,
+ * and not running), that frame: the thread's record, which every
+ * compartment can write, could name another.  Otherwise the caller ran
+ * on no stack of its own (a constructor, a signal handler that
+ * interrupted it): the frame the thread's record names. */
 struct flexos__gate_frame *
 flexos__gate_leave(const struct flexos__gate_frame *results)
 {
@@ -100,7 +105,7 @@ flexos__gate_leave(const struct flexos__gate_frame *results)
 			    "record names no compartment to return to");
 	flexos__grant(src);
 	struct flexos__slot_record *record = flexos__slot_record(src);
-	if (record->top) {
+	if (record->top && !atomic_load((_Atomic uint64_t *)&record->busy)) {
 		frame = (struct flexos__gate_frame *)record->top;
 		if (atomic_exchange((_Atomic uint64_t *)&record->busy, 1))
 			flexos__die(FLEXOS_EXIT_FAULT,

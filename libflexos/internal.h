@@ -90,10 +90,14 @@ struct flexos__thread {
 	 * back finds its caller's frame through this record (sp[caller]),
 	 * never through anything on the callee's stack. */
 	uint8_t caller;
-	/* The thread's stack slot, the same in every compartment; -1 while
-	 * it has none. */
+	/* The thread's stack slot, the same in every compartment, when
+	 * has_slot (a thread the runtime did not start takes one at its
+	 * first gate). */
+	bool has_slot;
 	int slot;
-	/* Its first activation returned: no gate of it is left open. */
+	/* The compartment it started in, and whether no gate of it is left
+	 * open (its first activation returned, or it ended in it). */
+	unsigned start;
 	bool left_gates;
 	/* The gate path of gate.c and pkru_gate.c: the frame of the latest
 	 * gate through which the thread left each compartment, or NULL. */

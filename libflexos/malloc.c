@@ -113,6 +113,8 @@ void *realloc(void *ptr, size_t size)
 	if (!heap)
 		return __libc_realloc(ptr, size);
 	void *moved = flexos__heap_realloc(heap, ptr, size);
+	if (heap == flexos__sealed.shared_heap)
+		moved = flexos__shared_checked(moved);
 	if (flexos__learning && moved)
 		flexos__learn_moved(ptr, moved, size);
 	return moved;

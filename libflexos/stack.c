@@ -24,6 +24,7 @@ void flexos__stack_slot_take(void)
 						 &slots,
 						 slots | (1ull << slot))) {
 			flexos__self.slot = slot;
+			flexos__self.has_slot = true;
 			flexos__self.left_gates = true;
 			return;
 		}
@@ -34,17 +35,23 @@ void flexos__stack_slot_release(void)
 {
 	struct flexos__thread *self = &flexos__self;
 
-	if (self->slot < 0)
+	if (!self->has_slot)
 		return;
+	self->has_slot = false;
+	/* Ended in its first activation, where it started, with no frame
+	 * waiting there: no gate of it is open. */
+	if (!self->left_gates && flexos__rt.isolating &&
+	    flexos__current() == self->start &&
+	    !flexos__slot_record(self->start)->top) {
+		flexos__slot_record(self->start)->busy = 0;
+		self->left_gates = true;
+	}
 	/* A thread that ended inside a gate (pthread_exit in a callee) left
 	 * records saying its compartments run or wait on this slot, in
 	 * memory the runtime may not reach now: the slot is not reused. */
-	if (!self->left_gates) {
-		self->slot = -1;
+	if (!self->left_gates)
 		return;
-	}
 	atomic_fetch_and(&flexos__rt.thread_slots, ~(1ull << self->slot));
-	self->slot = -1;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		self->sp[c] = NULL;
 }

@@ -7,8 +7,10 @@ void flexos__thread_setup(unsigned compartment)
 	struct flexos__thread *self = &flexos__self;
 
 	self->current = compartment;
+	self->start = compartment;
 	self->started = true;
-	flexos__stack_slot_take();
+	if (flexos__rt.isolating)
+		flexos__stack_slot_take();
 	if (flexos__sealed.backend->thread_start)
 		flexos__sealed.backend->thread_start(compartment);
 	flexos__fault_thread_init();

@@ -200,6 +200,9 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 	if (getppid() != parent)
 		_exit(0);
 	flexos__self.current = c;
+	/* The main thread's slot is the parent's: this process's threads
+	 * take their own. */
+	flexos__stack_slot_release();
 	unmap_all_but(c);
 	flexos_proc__load_entries();
 	flexos_proc__dispatch();

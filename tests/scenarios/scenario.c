@@ -189,6 +189,26 @@ static void *worker(void *arg)
 
 static int threads(void);
 
+static void *gate_then_exit(void *arg)
+{
+	CHECK(flexos_gate(peer, peer_sum6, 1, 2, 3, 4, 5, 6) == 21);
+	pthread_exit(arg);
+}
+
+/* More threads, one after another, than there are stack slots, each
+ * ending with pthread_exit outside any gate: each slot comes back. */
+static int thread_churn(void)
+{
+	for (int i = 0; i < 100; i++) {
+		pthread_t t;
+
+		CHECK(pthread_create(&t, NULL, gate_then_exit, NULL) == 0);
+		CHECK(pthread_join(t, NULL) == 0);
+	}
+	printf("100 threads came and went\n");
+	return 0;
+}
+
 static void *exit_in_peer(void *arg)
 {
 	flexos_gate(peer, peer_exit_thread);
@@ -352,6 +372,8 @@ int main(int argc, char **argv)
 		return threads();
 	if (!strcmp(name, "exit-inside-gate"))
 		return exit_inside_gate();
+	if (!strcmp(name, "thread-churn"))
+		return thread_churn();
 	if (!strcmp(name, "hooks"))
 		return hooks();
 	int status = exploit(name);

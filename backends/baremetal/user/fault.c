@@ -43,7 +43,7 @@ static void print_gates(void)
 	char where[256];
 	unsigned n = 0;
 
-	if (flexos__self.slot < 0)
+	if (!flexos__self.has_slot)
 		return;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		const char *sp = flexos__slot_record(c)->top;

@@ -200,6 +200,8 @@ void flexos__init(void)
 	}
 	for (unsigned c = 0; c < image->ncompartments; c++) {
 		setup_compartment(c, &image->compartments[c]);
+		/* A sharing policy may put every stack in shared memory:
+		 * variables on the stack then cross gates like shared data. */
 		flexos__sealed.stacks[c] =
 			flexos__rt.shared_stacks
 				? (uintptr_t)flexos__rt.shared_stacks +

@@ -188,6 +188,13 @@ static inline void flexos__revoke(unsigned compartment)
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */
 void flexos__entries_seal(void);
+/* For a backend that switches with WRPKRU, from its init: compartment c
+ * has protection key keys[c], `closed` shuts them all; gates then go
+ * through arch/x86_64/pkru_gate.S (pkru_gate.c). */
+void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
+			   uint32_t closed);
+/* Its thread_start operation (pkru_gate.c). */
+void flexos__pkru_thread_start(unsigned compartment);
 /* The main thread's first PKRU, written at start-up only
  * (arch/x86_64/pkru_gate.S): called once the page is sealed, it stops the
  * image. */

@@ -4,6 +4,7 @@
 
 #include "gate_frame.h"
 #include "internal.h"
+#include "pkru.h"
 
 char flexos__pkru_gate_stack[GATE_VIOLATION_STACK] __attribute__((aligned(16)));
 
@@ -20,6 +21,24 @@ _Static_assert(FLEXOS__STACK_SHIFT == GATE_STACK_SHIFT, "");
 _Static_assert(FLEXOS__STACK_SLOTS == GATE_STACK_SLOTS, "");
 _Static_assert(offsetof(struct flexos_hooks, domain_switch) ==
 		       GATE_HOOKS_DOMAIN_SWITCH, "");
+
+void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
+			   uint32_t closed)
+{
+	for (unsigned c = 0; c < ncompartments; c++)
+		flexos__sealed.pkru[c] = closed & ~PKRU_KEY_BITS(keys[c]);
+	flexos__sealed.pkru_closed = closed;
+	flexos__sealed.pkru_gate = true;
+}
+
+/* A new thread holds its creator's PKRU already (Linux and our kernel
+ * copy it on clone, and the compartment it starts in is read from it):
+ * only the main thread switches, once. */
+void flexos__pkru_thread_start(unsigned compartment)
+{
+	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
+		flexos__pkru_first(flexos__sealed.pkru[compartment]);
+}
 
 /* A check after a WRPKRU failed: code jumped into the middle of the gate,
  * or a compartment returned through a gate that does not wait for it.

@@ -41,10 +41,14 @@ void flexos__stack_slot_release(void)
 	/* Ended in its first activation, where it started, with no frame
 	 * waiting there: no gate of it is open. */
 	if (!self->left_gates && flexos__rt.isolating &&
-	    flexos__current() == self->start &&
-	    !flexos__slot_record(self->start)->top) {
-		flexos__slot_record(self->start)->busy = 0;
-		self->left_gates = true;
+	    flexos__current() == self->start) {
+		struct flexos__slot_record *record =
+			flexos__slot_record(self->start);
+
+		if (!record->top) {
+			record->busy = 0;
+			self->left_gates = true;
+		}
 	}
 	/* A thread that ended inside a gate (pthread_exit in a callee) left
 	 * records saying its compartments run or wait on this slot, in
@@ -56,19 +60,10 @@ void flexos__stack_slot_release(void)
 		self->sp[c] = NULL;
 }
 
-/* A sharing policy may put every stack in shared memory: variables on the
- * stack then cross gates like shared data. */
 static char *slot_end(unsigned compartment)
 {
-	char *stacks = flexos__rt.shared_stacks
-			       ? flexos__rt.shared_stacks +
-					 (size_t)compartment *
-						 FLEXOS__STACK_SLOTS *
-						 FLEXOS__STACK_SIZE
-			       : flexos__rt.compartments[compartment].arena +
-					 FLEXOS__HEAP_SIZE;
-
-	return stacks + (size_t)(flexos__self.slot + 1) * FLEXOS__STACK_SIZE;
+	return (char *)flexos__sealed.stacks[compartment] +
+	       (size_t)(flexos__self.slot + 1) * FLEXOS__STACK_SIZE;
 }
 
 char *flexos__slot_top(unsigned compartment)

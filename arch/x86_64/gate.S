@@ -34,12 +34,7 @@ flexos__gate:
 	.hidden	flexos__gate_slow
 flexos__gate_slow:
 	/* Reached by a jump too: %r10 must be a sealed entry. */
-	movq	%r10, %r11
-	subq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), %r11
-	cmpq	flexos__sealed+GATE_SEALED_ENTRY_BYTES(%rip), %r11
-	jae	.Lnot_an_entry
-	testb	$GATE_RECORD_SIZE / 2 - 1, %r11b
-	jnz	.Lnot_an_entry
+	GATE_CHECK_ENTRY %r10, %r11, %r11b, .Lnot_an_entry
 	movq	GATE_ENTRY_FN(%r10), %r11
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff

@@ -80,6 +80,17 @@
 	movq	GATE_ENTRY_FN(%r10), %r11
 .endm
 
+/* Jumps to \fail unless \entry is a sealed entry (struct flexos__entry
+ * of the table flexos__sealed.entries); clobbers \scratch. */
+.macro GATE_CHECK_ENTRY entry, scratch, scratch8, fail
+	movq	\entry, \scratch
+	subq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), \scratch
+	testb	$GATE_RECORD_SIZE / 2 - 1, \scratch8
+	jnz	\fail
+	cmpq	flexos__sealed+GATE_SEALED_ENTRY_BYTES(%rip), \scratch
+	jae	\fail
+.endm
+
 /* A gate whose record did not resolve: saves the argument registers, lets
  * flexos__gate_unresolved start the runtime or stop the image, restores
  * them and resolves again at \again.  A backend that isolates nothing

@@ -135,13 +135,8 @@ flexos__pkru_gate:
 	xorl	%edx, %edx
 	WRPKRU					/* callee only */
 	/* Check: %r10 is a sealed entry and %eax its compartment's PKRU. */
+	GATE_CHECK_ENTRY %r10, %rcx, %cl, .Lviolation
 	leaq	flexos__sealed(%rip), %r11
-	movq	%r10, %rcx
-	subq	GATE_SEALED_ENTRIES(%r11), %rcx
-	testb	$GATE_RECORD_SIZE / 2 - 1, %cl
-	jnz	.Lviolation
-	cmpq	GATE_SEALED_ENTRY_BYTES(%r11), %rcx
-	jae	.Lviolation
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r15d
 	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
 	jne	.Lviolation

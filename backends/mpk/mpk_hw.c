@@ -53,12 +53,7 @@ static int hw_init(unsigned ncompartments,
 			    "machine (pkey_alloc: %s); use FLEXOS_MPK=emu",
 			    strerror(errno));
 	}
-	/* Gates switch with one WRPKRU each way (arch/x86_64/pkru_gate.S)
-	 * to these values. */
-	for (unsigned c = 0; c < ncompartments; c++)
-		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
-	flexos__sealed.pkru_closed = all_closed;
-	flexos__sealed.pkru_gate = true;
+	flexos__pkru_gate_use(keys, ncompartments, all_closed);
 	return 0;
 }
 
@@ -80,14 +75,6 @@ static void hw_revoke(unsigned compartment)
 	flexos__wrpkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
-/* A new thread holds its creator's PKRU already (the compartment it
- * starts in is read from it); only the main thread switches, once. */
-static void hw_thread_start(unsigned compartment)
-{
-	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
-		flexos__pkru_first(flexos__sealed.pkru[compartment]);
-}
-
 static void hw_grant_all(void)
 {
 	flexos__wrpkru(0);
@@ -105,7 +92,7 @@ const struct flexos_backend flexos_mpk__hw = {
 	.assign = hw_assign,
 	.grant = hw_grant,
 	.revoke = hw_revoke,
-	.thread_start = hw_thread_start,
+	.thread_start = flexos__pkru_thread_start,
 	.grant_all = hw_grant_all,
 	.is_isolation_fault = hw_is_isolation_fault,
 };

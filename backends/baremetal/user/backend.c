@@ -39,12 +39,7 @@ static int bm_init(unsigned ncompartments,
 			return FLEXOS_EBACKEND;
 		all_closed |= PKRU_KEY_BITS(keys[c]);
 	}
-	/* Gates switch with one WRPKRU each way (arch/x86_64/pkru_gate.S)
-	 * to these values. */
-	for (unsigned c = 0; c < ncompartments; c++)
-		flexos__sealed.pkru[c] = all_closed & ~PKRU_KEY_BITS(keys[c]);
-	flexos__sealed.pkru_closed = all_closed;
-	flexos__sealed.pkru_gate = true;
+	flexos__pkru_gate_use(keys, ncompartments, all_closed);
 	return 0;
 }
 
@@ -78,15 +73,6 @@ static void bm_revoke(unsigned compartment)
 	set_pkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
 }
 
-/* A new thread holds its creator's PKRU already (our kernel's clone
- * copies it, and the compartment it starts in is read from it); only the
- * main thread switches, once. */
-static void bm_thread_start(unsigned compartment)
-{
-	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
-		flexos__pkru_first(flexos__sealed.pkru[compartment]);
-}
-
 static void bm_grant_all(void)
 {
 	set_pkru(0);
@@ -99,6 +85,6 @@ const struct flexos_backend flexos_backend_baremetal = {
 	.assign = bm_assign,
 	.grant = bm_grant,
 	.revoke = bm_revoke,
-	.thread_start = bm_thread_start,
+	.thread_start = flexos__pkru_thread_start,
 	.grant_all = bm_grant_all,
 };

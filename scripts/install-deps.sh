@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
 	gcc make cmake pkg-config        # build
 	libunwind-dev libdw-dev          # fault reports: backtraces, file:line
+	libseccomp-dev                   # the system-call policy
 	libelf-dev                       # flexos-gen reads objects
 	zlib1g-dev                       # the zlib example: Debian's libz.a
 	libcriterion-dev python3         # unit tests, report checks

@@ -71,4 +71,21 @@ int peer_jump_into_gate(const char *host_key);
 /* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
  * compartment, then returns key[0]. */
 int peer_call_backend(const char *key, int op);
+
+/* Routes around private memory through the kernel. */
+enum kernel_route {
+	ROUTE_PKEY_MPROTECT,  /* retag a host page with key 0 */
+	ROUTE_MPROTECT,       /* make a host page readable */
+	ROUTE_MMAP_FIXED,     /* map fresh memory over a host page */
+	ROUTE_MUNMAP,         /* unmap a host page */
+	ROUTE_MADVISE,        /* MADV_DONTNEED: the page reverts to the file */
+	ROUTE_PROC_MEM,       /* write through /proc/<pid>/mem */
+	ROUTE_PROCESS_VM,     /* process_vm_writev */
+	ROUTE_PTRACE,         /* PTRACE_ATTACH, then POKEDATA */
+	ROUTE_EXEC_MEMORY,    /* run code written at run time */
+	ROUTE_RUNTIME_SIGNAL, /* replace the runtime's SIGSEGV handler */
+};
+/* Takes `route` against host_page (page aligned, the host's) of process
+ * host_pid: the byte it read, the call's result, or -errno. */
+long peer_kernel_attack(int route, char *host_page, int host_pid);
 #endif

@@ -10,6 +10,7 @@
  * after start-up changes nothing the trampoline reads. */
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "gate_frame.h"
 #include "internal.h"
@@ -109,12 +110,14 @@ void flexos__sealed_write(void (*write)(void *), void *context)
 	/* One writer at a time: another's reseal must not catch us. */
 	while (atomic_flag_test_and_set(&writing))
 		__builtin_ia32_pause();
-	if (mprotect(&flexos__sealed, sizeof(flexos__sealed),
-		     PROT_READ | PROT_WRITE) != 0)
+	if (flexos__runtime_syscall(SYS_mprotect, (long)&flexos__sealed,
+				    sizeof(flexos__sealed),
+				    PROT_READ | PROT_WRITE) < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot unseal the runtime's "
 			    "sealed page");
 	write(context);
-	if (mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
+	if (flexos__runtime_syscall(SYS_mprotect, (long)&flexos__sealed,
+				    sizeof(flexos__sealed), PROT_READ) < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
 			    "sealed page");
 	atomic_flag_clear(&writing);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -71,8 +72,10 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	print_backtrace(context);
 
 	if (!isolation) {
-		/* Let the access fault again, now with the default action. */
-		signal(SIGSEGV, SIG_DFL);
+		/* Let the access fault again with SIGSEGV blocked: the kernel
+		 * then takes the default action (the system-call policy keeps
+		 * the handler itself from being changed). */
+		sigaddset(&context->uc_sigmask, SIGSEGV);
 		return;
 	}
 	if (flexos__sealed.hooks.fault)
@@ -105,8 +108,12 @@ void flexos__fault_thread_init(void)
 
 	stack.ss_sp = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (stack.ss_sp == MAP_FAILED || sigaltstack(&stack, NULL) != 0)
+	long err = stack.ss_sp == MAP_FAILED
+			   ? -errno
+			   : flexos__runtime_syscall(SYS_sigaltstack,
+						     (long)&stack, 0, 0);
+	if (err < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot set up a signal stack: "
-			    "%s", strerror(errno));
+			    "%s", strerror((int)-err));
 	flexos__self.signal_stack = stack.ss_sp;
 }

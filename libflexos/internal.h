@@ -332,4 +332,20 @@ void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 void flexos__fault_install(void);
 void flexos__fault_thread_init(void);
 
+/* The system-call policy of the Linux backends (syscall_policy.c): the
+ * backends' start op, after every compartment process has its memory. */
+int flexos__syscall_policy_install(void);
+/* Reads FLEXOS_SYSCALL_POLICY once: false for "off". */
+bool flexos__syscall_policy_wanted(void);
+/* Memory no compartment may remap or reprotect (syscall_filter.c). */
+struct flexos__span {
+	uintptr_t start, end;
+};
+void flexos__range_filter_load(const struct flexos__span *spans,
+			       unsigned nspans, bool mediate_altstack);
+/* Files of /proc that reach memory past its keys (landlock.c). */
+void flexos__landlock_own_memory(void);
+/* The runtime's own mprotect and sigaltstack (runtime_syscall.S). */
+long flexos__runtime_syscall(long nr, long a, long b, long c);
+
 #endif

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 #include "mpk.h"
@@ -28,11 +29,14 @@ static void protect(unsigned compartment, int prot)
 {
 	for (unsigned i = 0; i < nranges[compartment]; i++) {
 		const struct range *r = &ranges[compartment][i];
-		if (mprotect(r->start, r->len, prot) != 0)
+		long err = flexos__runtime_syscall(SYS_mprotect,
+						   (long)r->start,
+						   (long)r->len, prot);
+		if (err < 0)
 			flexos__die(FLEXOS_EXIT_SETUP,
 				    "mprotect of compartment '%s' failed: %s",
 				    flexos__rt.compartments[compartment].name,
-				    strerror(errno));
+				    strerror((int)-err));
 	}
 }
 
@@ -75,8 +79,10 @@ static void emu_grant_all(void)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		for (unsigned i = 0; i < nranges[c]; i++)
-			mprotect(ranges[c][i].start, ranges[c][i].len,
-				 PROT_READ | PROT_WRITE);
+			flexos__runtime_syscall(SYS_mprotect,
+						(long)ranges[c][i].start,
+						(long)ranges[c][i].len,
+						PROT_READ | PROT_WRITE);
 }
 
 const struct flexos_backend flexos_mpk__emu = {
@@ -84,6 +90,7 @@ const struct flexos_backend flexos_mpk__emu = {
 	.flags = FLEXOS_BACKEND_PRIVATE_MEMORY,
 	.init = emu_init,
 	.assign = emu_assign,
+	.start = flexos__syscall_policy_install,
 	.grant = emu_grant,
 	.revoke = emu_revoke,
 	.thread_start = emu_grant,

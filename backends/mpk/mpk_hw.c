@@ -92,6 +92,7 @@ const struct flexos_backend flexos_mpk__hw = {
 	.assign = hw_assign,
 	.grant = hw_grant,
 	.revoke = hw_revoke,
+	.start = flexos__syscall_policy_install,
 	.thread_start = flexos__pkru_thread_start,
 	.grant_all = hw_grant_all,
 	.is_isolation_fault = hw_is_isolation_fault,

@@ -205,6 +205,7 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 	flexos__stack_slot_release();
 	unmap_all_but(c);
 	flexos_proc__load_entries();
+	flexos__syscall_policy_install();
 	flexos_proc__dispatch();
 }
 
@@ -216,6 +217,7 @@ static int proc_start(void)
 
 	if (err < 0)
 		return err;
+	flexos__syscall_policy_wanted(); /* says "off" once, not per process */
 	fflush(NULL); /* or buffered output would be written once per process */
 	control->pids[0] = parent;
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
@@ -228,6 +230,7 @@ static int proc_start(void)
 	}
 	unmap_all_but(0);
 	flexos_proc__load_entries();
+	flexos__syscall_policy_install();
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
 		pthread_t thread;
 		atomic_fetch_add(&monitors_running, 1);

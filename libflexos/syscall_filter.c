@@ -1,0 +1,266 @@
+/* The rules of the system-call policy that libseccomp cannot express,
+ * as a second seccomp filter in classic BPF:
+ *
+ * - a memory-management call (mprotect, munmap, madvise, mmap with
+ *   MAP_FIXED, mremap) may not touch a protected span: whether
+ *   [start, start + length) overlaps one relates two arguments, and
+ *   libseccomp compares each argument with a constant only;
+ * - the runtime's own mprotect and sigaltstack (arch/x86_64/
+ *   runtime_syscall.S) are told apart by the instruction's address, which
+ *   libseccomp cannot see;
+ * - personality() may not turn on READ_IMPLIES_EXEC (every readable
+ *   mapping executable), but may be queried with 0xffffffff: two tests of
+ *   one argument.
+ *
+ * Classic BPF has 32-bit registers, so each 64-bit value is handled as two
+ * halves; conditional jumps reach 255 instructions at most, so every far
+ * target is a `ja`, and every jump goes forward. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+
+extern const char flexos__runtime_syscall_return[];
+
+#define DATA_LO(field) (offsetof(struct seccomp_data, field))
+#define DATA_HI(field) (offsetof(struct seccomp_data, field) + 4)
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+
+/* Scratch words: the range under test and its end. */
+enum { START_LO, START_HI, END_LO, END_HI, CARRY };
+
+enum { LABEL_ALLOW, LABEL_TRAP, LABEL_MPROTECT, LABEL_SIMPLE,
+       LABEL_MMAP, LABEL_MREMAP, LABEL_ALTSTACK, LABEL_PERSONALITY,
+       NLABELS };
+
+struct program {
+	struct sock_filter *code;
+	unsigned len, cap;
+	unsigned label_at[NLABELS];
+	struct fixup {
+		unsigned at, label;
+	} *fixups;
+	unsigned nfixups;
+};
+
+static void emit(struct program *p, struct sock_filter insn)
+{
+	if (p->len == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 256;
+		p->code = realloc(p->code, p->cap * sizeof(*p->code));
+		p->fixups = realloc(p->fixups, p->cap * sizeof(*p->fixups));
+		if (!p->code || !p->fixups)
+			flexos__die(FLEXOS_EXIT_SETUP, "out of memory building "
+				    "the system-call policy");
+	}
+	p->code[p->len++] = insn;
+}
+
+#define INSN(stmt) ((struct sock_filter)stmt)
+#define LD(offset) INSN(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (offset)))
+#define LD_MEM(slot) INSN(BPF_STMT(BPF_LD | BPF_MEM, (slot)))
+#define LD_IMM(k) INSN(BPF_STMT(BPF_LD | BPF_IMM, (k)))
+#define ST(slot) INSN(BPF_STMT(BPF_ST, (slot)))
+#define TAX INSN(BPF_STMT(BPF_MISC | BPF_TAX, 0))
+#define ADD_X INSN(BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0))
+#define RET(action) INSN(BPF_STMT(BPF_RET | BPF_K, (action)))
+#define JA(k) INSN(BPF_STMT(BPF_JMP | BPF_JA, (k)))
+#define JUMP(op, k, jt, jf)                                                   \
+	INSN(BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), (jt), (jf)))
+#define JGE_X(jt, jf) INSN(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, (jt), (jf)))
+
+static void label(struct program *p, unsigned name)
+{
+	p->label_at[name] = p->len;
+}
+
+/* An unconditional jump to a label, fixed up once every label is known. */
+static void jump_to(struct program *p, unsigned name)
+{
+	p->fixups[p->nfixups++] = (struct fixup){ p->len, name };
+	emit(p, JA(0));
+}
+
+/* if (A == k) goto name */
+static void jump_if(struct program *p, unsigned k, unsigned name)
+{
+	emit(p, JUMP(BPF_JEQ, k, 0, 1));
+	jump_to(p, name);
+}
+
+/* Loads (start, length) from two arguments: the range START..END, or a
+ * trap when the end wraps around. */
+static void load_range(struct program *p, unsigned start, unsigned length)
+{
+	emit(p, LD(ARG_HI(start)));
+	emit(p, ST(START_HI));
+	emit(p, LD(ARG_LO(length)));
+	emit(p, TAX);
+	emit(p, LD(ARG_LO(start)));
+	emit(p, ST(START_LO));
+	emit(p, ADD_X);
+	emit(p, ST(END_LO));
+	emit(p, JGE_X(2, 0)); /* low sum >= addend: no carry */
+	emit(p, LD_IMM(1));
+	emit(p, JA(1));
+	emit(p, LD_IMM(0));
+	emit(p, ST(CARRY));
+	emit(p, LD(ARG_HI(length)));
+	emit(p, TAX);
+	emit(p, LD_MEM(START_HI));
+	emit(p, ADD_X);
+	emit(p, JGE_X(1, 0));
+	jump_to(p, LABEL_TRAP);
+	emit(p, TAX);
+	emit(p, LD_MEM(CARRY));
+	emit(p, ADD_X);
+	emit(p, JGE_X(1, 0)); /* carry into a high word of all ones */
+	jump_to(p, LABEL_TRAP);
+	emit(p, ST(END_HI));
+}
+
+/* Traps when START..END overlaps span: START < span.end && END >
+ * span.start, each a comparison of high words, then of low words. */
+static void check_span(struct program *p, const struct flexos__span *span)
+{
+	uint32_t end_hi = (uint32_t)(span->end >> 32), end_lo = (uint32_t)span->end;
+	uint32_t start_hi = (uint32_t)(span->start >> 32);
+	uint32_t start_lo = (uint32_t)span->start;
+
+	emit(p, LD_MEM(START_HI));           /* 0 */
+	emit(p, JUMP(BPF_JGT, end_hi, 9, 0)); /* 1: above: next span */
+	emit(p, JUMP(BPF_JEQ, end_hi, 0, 2)); /* 2: below: test the end */
+	emit(p, LD_MEM(START_LO));           /* 3 */
+	emit(p, JUMP(BPF_JGE, end_lo, 6, 0)); /* 4: at or after its end */
+	emit(p, LD_MEM(END_HI));             /* 5 */
+	emit(p, JUMP(BPF_JGT, start_hi, 3, 0)); /* 6: overlap */
+	emit(p, JUMP(BPF_JEQ, start_hi, 0, 3)); /* 7: ends before it */
+	emit(p, LD_MEM(END_LO));             /* 8 */
+	emit(p, JUMP(BPF_JGT, start_lo, 0, 1)); /* 9 */
+	emit(p, RET(SECCOMP_RET_TRAP));      /* 10 */
+}
+
+/* if (instruction pointer == the runtime's site) allow */
+static void allow_runtime_site(struct program *p)
+{
+	uint64_t site = (uintptr_t)flexos__runtime_syscall_return;
+
+	emit(p, LD(DATA_LO(instruction_pointer)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 3));
+	emit(p, LD(DATA_HI(instruction_pointer)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 0, 1));
+	emit(p, RET(SECCOMP_RET_ALLOW));
+}
+
+static void build(struct program *p, const struct flexos__span *spans,
+		  unsigned nspans, bool mediate_altstack)
+{
+	emit(p, LD(DATA_LO(arch)));
+	emit(p, JUMP(BPF_JEQ, AUDIT_ARCH_X86_64, 1, 0));
+	emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+	emit(p, LD(DATA_LO(nr)));
+	emit(p, JUMP(BPF_JSET, __X32_SYSCALL_BIT, 0, 1));
+	emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+	jump_if(p, SYS_mprotect, LABEL_MPROTECT);
+	jump_if(p, SYS_munmap, LABEL_SIMPLE);
+	jump_if(p, SYS_madvise, LABEL_SIMPLE);
+	jump_if(p, SYS_mmap, LABEL_MMAP);
+	jump_if(p, SYS_mremap, LABEL_MREMAP);
+	jump_if(p, SYS_personality, LABEL_PERSONALITY);
+	if (mediate_altstack)
+		jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
+	jump_to(p, LABEL_ALLOW);
+
+	/* A signal stack is where the kernel writes signal frames, with every
+	 * key open (Linux 6.12 and later): only the runtime sets one. */
+	label(p, LABEL_ALTSTACK);
+	emit(p, LD(ARG_LO(0)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 3));
+	emit(p, LD(ARG_HI(0)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 1));
+	jump_to(p, LABEL_ALLOW); /* a query */
+	allow_runtime_site(p);
+	jump_to(p, LABEL_TRAP);
+
+	label(p, LABEL_PERSONALITY);
+	emit(p, LD(ARG_LO(0)));
+	emit(p, JUMP(BPF_JEQ, 0xffffffff, 0, 1));
+	jump_to(p, LABEL_ALLOW);
+	emit(p, JUMP(BPF_JSET, READ_IMPLIES_EXEC, 0, 1));
+	jump_to(p, LABEL_TRAP);
+	jump_to(p, LABEL_ALLOW);
+
+	label(p, LABEL_MMAP);
+	emit(p, LD(ARG_LO(3)));
+	emit(p, JUMP(BPF_JSET, MAP_FIXED | MAP_FIXED_NOREPLACE, 1, 0));
+	jump_to(p, LABEL_ALLOW);
+	jump_to(p, LABEL_SIMPLE);
+
+	/* mremap: the new range when its place is given, then the old one. */
+	label(p, LABEL_MREMAP);
+	emit(p, LD(ARG_LO(3)));
+	emit(p, JUMP(BPF_JSET, MREMAP_FIXED, 1, 0));
+	jump_to(p, LABEL_SIMPLE);
+	load_range(p, 4, 2); /* the new range: (args[4], args[2]) */
+	for (unsigned i = 0; i < nspans; i++)
+		check_span(p, &spans[i]);
+	jump_to(p, LABEL_SIMPLE);
+
+	label(p, LABEL_MPROTECT);
+	allow_runtime_site(p);
+	label(p, LABEL_SIMPLE);
+	load_range(p, 0, 1);
+	for (unsigned i = 0; i < nspans; i++)
+		check_span(p, &spans[i]);
+	label(p, LABEL_ALLOW);
+	emit(p, RET(SECCOMP_RET_ALLOW));
+	label(p, LABEL_TRAP);
+	emit(p, RET(SECCOMP_RET_TRAP));
+}
+
+void flexos__range_filter_load(const struct flexos__span *spans,
+			       unsigned nspans, bool mediate_altstack)
+{
+	struct program p = { 0 };
+
+	build(&p, spans, nspans, mediate_altstack);
+	for (unsigned i = 0; i < p.nfixups; i++) {
+		const struct fixup *f = &p.fixups[i];
+		if (p.label_at[f->label] <= f->at)
+			flexos__die(FLEXOS_EXIT_SETUP, "the system-call "
+				    "policy's filter jumps backwards");
+		p.code[f->at].k = p.label_at[f->label] - f->at - 1;
+	}
+	if (p.len > BPF_MAXINSNS)
+		flexos__die(FLEXOS_EXIT_SETUP, "the system-call policy needs "
+			    "%u BPF instructions for %u protected spans; the "
+			    "kernel takes %u", p.len, nspans, BPF_MAXINSNS);
+	struct sock_fprog prog = { .len = (unsigned short)p.len,
+				   .filter = p.code };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "the kernel refuses the "
+			    "system-call policy's range filter: %s",
+			    strerror(errno));
+	free(p.code);
+	free(p.fixups);
+}

@@ -1,0 +1,350 @@
+/* The system-call policy of the Linux backends (mpk, proc): protection
+ * keys and processes stop loads and stores, not requests to the kernel.
+ * Installed once start-up is over and before main, in every process of the
+ * image, it keeps every compartment — the default one too — from:
+ *
+ * - changing the protection or the mapping of memory the runtime protects
+ *   (the program and its libraries, the compartments' arenas, the shared
+ *   heap and stacks, the entry table: syscall_filter.c);
+ * - protection keys (pkey_mprotect, pkey_alloc, pkey_free): the runtime
+ *   tags memory at start-up, nobody after;
+ * - new executable memory (W^X), and READ_IMPLIES_EXEC;
+ * - reaching memory past the page tables: process_vm_readv/writev,
+ *   ptrace, /proc/<pid>/mem (landlock.c), pidfd_getfd, process_madvise,
+ *   userfaultfd, io_uring (its workers do not run with the caller's keys);
+ * - the runtime's signals (SIGSEGV, SIGSYS) and seccomp itself: a filter
+ *   of a compartment's own could answer other compartments' calls.
+ *
+ * The rules do not ask who calls: seccomp cannot see PKRU, and a rule the
+ * runtime could pass with a secret would be passed by any compartment that
+ * jumps to the runtime's call.  So the runtime makes no such call after
+ * start-up, but for two it cannot avoid, made from one instruction
+ * (runtime_syscall.S): what a compartment gains by jumping there is what
+ * calling the backends' grant gives it already (docs/threat-model.md).
+ *
+ * A refused call stops the image with a report (exit 86): the policy
+ * refuses only what no program of ours does, so a refusal is an attack or
+ * a port that needs a decision.  io_uring_setup returns EPERM instead:
+ * programs probe it and fall back.  FLEXOS_SYSCALL_POLICY=off runs without
+ * any of it, say for a JIT; =no-landlock without the /proc rule, for
+ * kernels without Landlock. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <link.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_SPANS 256
+
+enum policy_mode { POLICY_UNSET, POLICY_ON, POLICY_NO_LANDLOCK, POLICY_OFF };
+
+/* Why a call is refused, by system call. */
+static const struct refusal {
+	int nr;
+	const char *name, *why;
+} refusals[] = {
+#define MEMORY "it changes memory the runtime protects"
+#define KEYS "protection keys are the runtime's after start-up"
+#define PAST "it reaches memory past the protection keys"
+	{ SCMP_SYS(mprotect), "mprotect", MEMORY },
+	{ SCMP_SYS(mmap), "mmap", MEMORY },
+	{ SCMP_SYS(munmap), "munmap", MEMORY },
+	{ SCMP_SYS(madvise), "madvise", MEMORY },
+	{ SCMP_SYS(mremap), "mremap", MEMORY },
+	{ SCMP_SYS(remap_file_pages), "remap_file_pages", MEMORY },
+	{ SCMP_SYS(process_madvise), "process_madvise", MEMORY },
+	{ SCMP_SYS(shmat), "shmat", MEMORY },
+	{ SCMP_SYS(pkey_mprotect), "pkey_mprotect", KEYS },
+	{ SCMP_SYS(pkey_alloc), "pkey_alloc", KEYS },
+	{ SCMP_SYS(pkey_free), "pkey_free", KEYS },
+	{ SCMP_SYS(process_vm_readv), "process_vm_readv", PAST },
+	{ SCMP_SYS(process_vm_writev), "process_vm_writev", PAST },
+	{ SCMP_SYS(ptrace), "ptrace", PAST },
+	{ SCMP_SYS(userfaultfd), "userfaultfd", PAST },
+	{ SCMP_SYS(pidfd_getfd), "pidfd_getfd",
+	  "it takes another process's descriptors" },
+	{ SCMP_SYS(personality), "personality",
+	  "READ_IMPLIES_EXEC makes readable memory executable" },
+	{ SCMP_SYS(sigaltstack), "sigaltstack",
+	  "the kernel writes signal frames there with every key open; only "
+	  "the runtime sets signal stacks" },
+	{ SCMP_SYS(rt_sigaction), "rt_sigaction",
+	  "SIGSEGV and SIGSYS are the runtime's" },
+	{ SCMP_SYS(seccomp), "seccomp",
+	  "a filter of its own could answer other compartments' calls" },
+	{ SCMP_SYS(prctl), "prctl",
+	  "a seccomp filter or a memory map of its own" },
+#undef MEMORY
+#undef KEYS
+#undef PAST
+};
+
+static enum policy_mode mode;
+
+/* FLEXOS_SYSCALL_POLICY, read once per image (proc's processes inherit
+ * it). */
+bool flexos__syscall_policy_wanted(void)
+{
+	const char *text = getenv("FLEXOS_SYSCALL_POLICY");
+
+	if (mode != POLICY_UNSET)
+		return mode != POLICY_OFF;
+	if (!text || !*text || !strcmp(text, "on"))
+		mode = POLICY_ON;
+	else if (!strcmp(text, "no-landlock"))
+		mode = POLICY_NO_LANDLOCK;
+	else if (!strcmp(text, "off"))
+		mode = POLICY_OFF;
+	else
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_SYSCALL_POLICY='%s' is not a policy: use "
+			    "on, no-landlock or off", text);
+	if (mode == POLICY_OFF)
+		fprintf(stderr, "flexos: FLEXOS_SYSCALL_POLICY=off: system "
+			"calls are not mediated; compartments can reach each "
+			"other through the kernel\n");
+	return mode != POLICY_OFF;
+}
+
+static const struct refusal *refusal_of(int nr)
+{
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (refusals[i].nr == nr)
+			return &refusals[i];
+	return NULL;
+}
+
+static void on_sigsys(int sig, siginfo_t *info, void *context_)
+{
+	const greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
+	const struct refusal *refusal = refusal_of(info->si_syscall);
+	unsigned owner;
+	enum flexos_memory_kind kind;
+	char where[512];
+
+	(void)sig;
+	fflush(stdout);
+	flexos__describe((uintptr_t)regs[REG_RIP], (uintptr_t)regs[REG_RIP],
+			 where, sizeof(where));
+	bool exec = (info->si_syscall == SCMP_SYS(mmap) ||
+		     info->si_syscall == SCMP_SYS(mprotect) ||
+		     info->si_syscall == SCMP_SYS(shmat)) &&
+		    (regs[REG_RDX] & PROT_EXEC);
+
+	fprintf(stderr,
+		"flexos: isolation fault: compartment '%s' made a system call "
+		"the policy refuses: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx)\n"
+		"flexos:   refused: %s\n",
+		flexos__rt.compartments[flexos__self.current].name,
+		refusal ? refusal->name : "?", (long long)regs[REG_RDI],
+		(long long)regs[REG_RSI], (long long)regs[REG_RDX],
+		(long long)regs[REG_R10],
+		exec ? "no new executable memory after start-up (W^X); an "
+		       "image that needs it, a JIT, runs with "
+		       "FLEXOS_SYSCALL_POLICY=off, which mediates nothing"
+		: refusal ? refusal->why : "the policy refuses it");
+	if (flexos__classify((uintptr_t)regs[REG_RDI], &owner, &kind))
+		fprintf(stderr, "flexos:   0x%llx is %s of '%s'\n",
+			(long long)regs[REG_RDI], flexos__memory_kind_name(kind),
+			flexos__rt.compartments[owner].name);
+	fprintf(stderr, "flexos:   at %s\nflexos:   backend %s\n", where,
+		flexos_backend_name());
+	if (!refusal)
+		fprintf(stderr, "flexos:   (system call %d)\n",
+			info->si_syscall);
+	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
+		FLEXOS_EXIT_FAULT);
+	if (flexos__sealed.backend->halt)
+		flexos__sealed.backend->halt();
+	_exit(FLEXOS_EXIT_FAULT);
+}
+
+static void rule(scmp_filter_ctx filter, uint32_t action, int nr,
+		 unsigned ncmp, const struct scmp_arg_cmp *cmp)
+{
+	int err = seccomp_rule_add_array(filter, action, nr, ncmp, cmp);
+
+	if (err < 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "the system-call policy cannot "
+			    "add its rule for system call %d: %s", nr,
+			    strerror(-err));
+}
+
+#define RULE(filter, action, nr, ...)                                         \
+	rule(filter, action, nr,                                              \
+	     sizeof((struct scmp_arg_cmp[]){ __VA_ARGS__ }) /                 \
+		     sizeof(struct scmp_arg_cmp),                             \
+	     (struct scmp_arg_cmp[]){ __VA_ARGS__ })
+
+static void load_seccomp_rules(void)
+{
+	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
+	const uint32_t trap = SCMP_ACT_TRAP;
+	static const int refused[] = {
+		SCMP_SYS(pkey_mprotect),   SCMP_SYS(pkey_alloc),
+		SCMP_SYS(pkey_free),	   SCMP_SYS(process_vm_readv),
+		SCMP_SYS(process_vm_writev), SCMP_SYS(ptrace),
+		SCMP_SYS(pidfd_getfd),	   SCMP_SYS(process_madvise),
+		SCMP_SYS(remap_file_pages), SCMP_SYS(userfaultfd),
+		SCMP_SYS(seccomp),
+	};
+
+	if (!filter || seccomp_attr_set(filter, SCMP_FLTATR_CTL_TSYNC, 1) < 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "libseccomp cannot start a "
+			    "filter for the system-call policy");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		rule(filter, trap, refused[i], 0, NULL);
+	rule(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(io_uring_setup), 0, NULL);
+	RULE(filter, trap, SCMP_SYS(mmap),
+	     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+	RULE(filter, trap, SCMP_SYS(mprotect),
+	     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+	RULE(filter, trap, SCMP_SYS(shmat),
+	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_REMAP, SHM_REMAP));
+	RULE(filter, trap, SCMP_SYS(shmat),
+	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
+	RULE(filter, trap, SCMP_SYS(rt_sigaction), SCMP_A0(SCMP_CMP_EQ, SIGSYS),
+	     SCMP_A1(SCMP_CMP_NE, 0));
+	RULE(filter, trap, SCMP_SYS(rt_sigaction),
+	     SCMP_A0(SCMP_CMP_EQ, SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0));
+	RULE(filter, trap, SCMP_SYS(prctl),
+	     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+	RULE(filter, trap, SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_SET_MM));
+	/* proc keeps its processes undumpable */
+	RULE(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl),
+	     SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE));
+	int err = seccomp_load(filter);
+	seccomp_release(filter);
+	if (err < 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "the kernel refuses the "
+			    "system-call policy (seccomp: %s); run with "
+			    "FLEXOS_SYSCALL_POLICY=off to go without it",
+			    strerror(-err));
+}
+
+struct spans {
+	struct flexos__span span[MAX_SPANS];
+	unsigned n;
+};
+
+static void add_span(struct spans *s, uintptr_t start, uintptr_t end)
+{
+	if (start >= end)
+		return;
+	if (s->n == MAX_SPANS)
+		flexos__die(FLEXOS_EXIT_SETUP, "the system-call policy protects "
+			    "at most %u spans of memory", MAX_SPANS);
+	s->span[s->n++] = (struct flexos__span){
+		start & ~(uintptr_t)(FLEXOS__PAGE - 1),
+		(end + FLEXOS__PAGE - 1) & ~(uintptr_t)(FLEXOS__PAGE - 1)
+	};
+}
+
+/* Each loaded object, from its first segment to the end of its last: the
+ * gaps between are the loader's reservations. */
+static int add_object(struct dl_phdr_info *info, size_t size, void *s)
+{
+	uintptr_t start = UINTPTR_MAX, end = 0;
+
+	(void)size;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (lo < start)
+			start = lo;
+		if (lo + ph->p_memsz > end)
+			end = lo + ph->p_memsz;
+	}
+	add_span(s, start, end);
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct flexos__span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The guard gaps around arenas are not among them: they are unmapped, and
+ * the kernel places other mappings there. */
+static void collect_spans(struct spans *s)
+{
+	dl_iterate_phdr(add_object, s);
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		uintptr_t arena = (uintptr_t)flexos__rt.compartments[c].arena;
+		if (arena)
+			add_span(s, arena, arena + FLEXOS__ARENA_SIZE);
+	}
+	add_span(s, (uintptr_t)flexos__sealed.shared_heap,
+		 flexos__sealed.shared_end);
+	if (flexos__rt.shared_stacks)
+		add_span(s, (uintptr_t)flexos__rt.shared_stacks,
+			 (uintptr_t)flexos__rt.shared_stacks +
+				 (size_t)FLEXOS_MAX_COMPARTMENTS *
+					 FLEXOS__STACK_SLOTS *
+					 FLEXOS__STACK_SIZE);
+	add_span(s, (uintptr_t)flexos__sealed.entries,
+		 (uintptr_t)flexos__sealed.entries + flexos__sealed.entry_bytes);
+	qsort(s->span, s->n, sizeof(s->span[0]), by_start);
+	unsigned merged = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (merged && s->span[i].start <= s->span[merged - 1].end) {
+			if (s->span[i].end > s->span[merged - 1].end)
+				s->span[merged - 1].end = s->span[i].end;
+			continue;
+		}
+		s->span[merged++] = s->span[i];
+	}
+	s->n = merged;
+}
+
+int flexos__syscall_policy_install(void)
+{
+	struct sigaction action = { .sa_sigaction = on_sigsys,
+				    .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct spans spans = { .n = 0 };
+	void *frame;
+	char where[64];
+
+	if (flexos__learning || !flexos__syscall_policy_wanted())
+		return 0;
+	/* What the image would load or open later, now: glibc loads
+	 * libgcc_s (executable memory) to unwind in pthread_exit and
+	 * backtrace, libdw reads /proc/<pid>/maps for fault reports.  Kept
+	 * loaded for good. */
+	dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
+	backtrace(&frame, 1);
+	flexos__describe((uintptr_t)&flexos_image, (uintptr_t)&flexos_image,
+			 where, sizeof(where));
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGSYS, &action, NULL) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSYS "
+			    "handler: %s", strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+			    strerror(errno));
+	if (mode != POLICY_NO_LANDLOCK)
+		flexos__landlock_own_memory();
+	collect_spans(&spans);
+	/* The range filter first: the rules refuse seccomp itself. */
+	flexos__range_filter_load(spans.span, spans.n,
+				  flexos__sealed.pkru_gate);
+	load_seccomp_rules();
+	return 0;
+}

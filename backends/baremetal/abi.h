@@ -24,6 +24,14 @@
  * `name` (a string of at most 255 bytes), [range[0], range[1]); returns 0,
  * or -ENOENT.  The sharing policy's share-heap FUNCTION. */
 #define FLEXOS_BAREMETAL_SYS_FUNCTION 1003
+/* start(sealed, entries, entries_size): start-up is over; from now on the
+ * kernel enforces its system-call policy (docs/baremetal.md).  The caller
+ * is the default compartment: the key its PKRU lets it write besides key
+ * 0 is that compartment's, and only it may later switch the runtime's
+ * sealed page (the page at `sealed`) between read-only and read-write.
+ * The table of entry points [entries, entries + entries_size) is fixed
+ * like the program image.  Once: -EPERM after. */
+#define FLEXOS_BAREMETAL_SYS_START 1004
 
 /* Why a page fault could not be served. */
 #define FLEXOS_BAREMETAL_FAULT_UNMAPPED 1 /* no mapping there */
@@ -31,15 +39,29 @@
 #define FLEXOS_BAREMETAL_FAULT_ACCESS 3   /* mapping forbids the access */
 #define FLEXOS_BAREMETAL_FAULT_PKEY 4     /* the protection key forbids it */
 #define FLEXOS_BAREMETAL_FAULT_OTHER 5    /* not a page fault */
+#define FLEXOS_BAREMETAL_FAULT_POLICY 6   /* a system call the policy refuses */
+
+/* Which rule of the system-call policy a call broke. */
+#define FLEXOS_BAREMETAL_POLICY_OTHERS 1 /* memory of a key the caller
+					  * may not write */
+#define FLEXOS_BAREMETAL_POLICY_FIXED 2  /* the program image or the
+					  * runtime's sealed memory */
+#define FLEXOS_BAREMETAL_POLICY_EXEC 3   /* executable memory */
+#define FLEXOS_BAREMETAL_POLICY_KEY 4    /* a key the caller may not write */
 
 struct flexos_baremetal_fault {
 	uint64_t vector; /* x86 exception vector, 14 for a page fault */
-	uint64_t error;  /* the CPU's error code */
+	uint64_t error;  /* the CPU's error code (both 0 for reason POLICY) */
 	uint64_t reason; /* FLEXOS_BAREMETAL_FAULT_* */
 	uint64_t address;
 	uint64_t ip, sp, bp;
 	uint64_t pkru;
-	uint64_t page_key; /* protection key of the page, for reason PKEY */
+	uint64_t page_key; /* protection key of the page, for reason PKEY;
+			    * for POLICY, of the page at `address` or the key
+			    * asked for */
+	/* For reason POLICY: the rule broken (FLEXOS_BAREMETAL_POLICY_*),
+	 * the call's Linux number and its first four arguments. */
+	uint64_t rule, call, args[4];
 };
 
 /* Time stamps in nanoseconds since the kernel's first instruction. */

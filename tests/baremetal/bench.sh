@@ -35,7 +35,8 @@ timed() {
 
 runner=$1
 samples=${2:-200}
-timed bench main "$runner" "$samples"
+# The floors write PKRU outside the runtime's gate (bench.c).
+FLEXOS_KERNEL_ARGS=flexos.wrpkru=bench_floors timed bench main "$runner" "$samples"
 if [ $# -gt 2 ]; then
 	shift 2
 	example=$(basename "$1" -run)

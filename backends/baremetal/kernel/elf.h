@@ -42,5 +42,6 @@ struct elf_sym {
 #define SHT_SYMTAB 2
 #define STT_OBJECT 1
 #define STT_FUNC 2
+#define STB_GLOBAL 1
 
 #endif

@@ -18,12 +18,14 @@
 #define PAGE_UP(x) PAGE_DOWN((uint64_t)(x) + PAGE_SIZE - 1)
 
 /* Exit statuses of the machine besides the program's own (docs/baremetal.md). */
+#define EXIT_FAULT 86          /* FLEXOS_EXIT_FAULT: an isolation fault */
 #define EXIT_SETUP 87          /* FLEXOS_EXIT_SETUP: cannot start the image */
 #define EXIT_DEADLOCK 88       /* every thread waits, none can be woken */
 #define EXIT_KERNEL_TRAP 96    /* + vector: exception in the kernel itself */
 #define EXIT_SIGNAL 128        /* + Linux signal number, as a shell shows it */
 
 /* Linux error numbers, returned negated by system calls. */
+#define EPERM 1
 #define ENOENT 2
 #define EBADF 9
 #define EAGAIN 11
@@ -136,6 +138,8 @@ void paging_init(void);
 int vm_map(uint64_t va, uint64_t len, int prot, int key, bool populate);
 int vm_protect(uint64_t va, uint64_t len, int prot, int key);
 int vm_unmap(uint64_t va, uint64_t len);
+/* Whether a page is mapped at va, and with which protection and key. */
+bool vm_page(uint64_t va, int *prot, int *key);
 /* Makes the access possible if the mapping allows it (fills a page on
  * demand); else returns the FLEXOS_BAREMETAL_FAULT_* reason. */
 int vm_fault(uint64_t va, bool write, uint64_t *key);
@@ -159,11 +163,32 @@ __attribute__((noreturn)) void trap_return(struct trap_frame *frame);
 extern uint64_t kernel_stack_top;
 extern uint64_t user_fault_handler, user_fault_stack;
 const char *symbol_of(uint64_t address, char *out, size_t size);
+/* Resumes the program in the fault handler the runtime registered, with
+ * `info` (its registers filled in from `f`); false when there is none or
+ * it is busy. */
+bool trap_to_user_handler(struct trap_frame *f,
+			  struct flexos_baremetal_fault *info);
 
 /* syscall.c */
+#define NKEYS 16
 void syscall_init(void);
 void syscall_dispatch(struct trap_frame *frame);
 extern bool syscall_trace; /* kernel option flexos.trace */
+extern uint16_t keys_used; /* protection keys handed out; key 0 always */
+
+/* policy.c: what a compartment may ask of the kernel once start-up is
+ * over.  The checks return 0 when the call may go on; else its result,
+ * the image having been stopped (the frame resumes in the runtime's fault
+ * handler with the report of the refused call). */
+int64_t policy_start(uint64_t sealed, uint64_t entries, uint64_t entries_size);
+bool policy_started(void);
+/* mmap (a fresh mapping: an empty range), mmap MAP_FIXED, munmap and
+ * madvise (prot 0): the call replaces or drops [va, va + len). */
+int64_t policy_replace(struct trap_frame *f, uint64_t va, uint64_t len,
+		       int prot);
+/* mprotect (key -1) and pkey_mprotect. */
+int64_t policy_protect(struct trap_frame *f, uint64_t va, uint64_t len,
+		       int prot, int key);
 
 /* sched.c: the program's threads on the one CPU, round robin.  A thread
  * that does not run keeps its registers, FS base, PKRU and FPU/SSE state
@@ -220,7 +245,8 @@ struct program {
 	const char *name;  /* the module's command line, first word */
 	const uint8_t *elf;
 	uint64_t size;
-	uint64_t entry, brk;
+	uint64_t entry;
+	uint64_t start, brk; /* its segments lie in [start, brk) */
 	uint64_t phdr, phnum;
 };
 void loader_load(struct program *program);
@@ -228,6 +254,9 @@ uint64_t loader_stack(const struct program *program, const char *args,
 		      const char *env);
 bool loader_symbol(uint64_t address, const char **name, uint64_t *offset);
 bool loader_function(const char *name, uint64_t *start, uint64_t *end);
+/* Kernel option flexos.wrpkru=NAME: the program's global function NAME
+ * may write PKRU too (the benchmark's floor). */
+extern char loader_pkru_writer[64];
 extern struct program the_program;
 
 /* files.c: read-only files, the modules after the program. */

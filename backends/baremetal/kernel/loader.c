@@ -2,7 +2,10 @@
  * the first multiboot module and checked before anything of it is trusted.
  * Its segments get key 0 (the runtime gives compartments their keys when
  * it starts); its symbol table, when not stripped, names addresses in
- * fault reports. */
+ * fault reports and the runtime's code that may write PKRU.  Its code is
+ * the only executable memory there ever is (policy.c): no page of it may
+ * be writable, and no instruction in it may write PKRU but the runtime's,
+ * whichever byte a jump lands on. */
 #include "elf.h"
 #include "kernel.h"
 
@@ -27,6 +30,19 @@ static const struct elf_sym *symbols;
 static uint64_t nsymbols;
 static const char *names;
 static uint64_t names_size;
+char loader_pkru_writer[64];
+
+/* The runtime's functions that write PKRU: the gate and the first switch
+ * (arch/x86_64/pkru_gate.S), and the backend's switch for the C path
+ * (backends/baremetal/user/backend.c).  Global symbols only: a second
+ * function of that name would not link. */
+static const char *const pkru_writers[] = {
+	"flexos__pkru_gate",
+	"flexos__pkru_first",
+	"flexos_baremetal__set_pkru",
+	loader_pkru_writer,
+};
+#define WRITERS (sizeof(pkru_writers) / sizeof(pkru_writers[0]))
 
 static bool inside(const struct program *p, uint64_t offset, uint64_t len)
 {
@@ -78,6 +94,62 @@ bool loader_symbol(uint64_t address, const char **name, uint64_t *offset)
 	return false;
 }
 
+/* Whether the instruction at va is the runtime's to write PKRU with. */
+static bool pkru_writer(uint64_t va)
+{
+	for (uint64_t i = 0; i < nsymbols; i++) {
+		const struct elf_sym *s = &symbols[i];
+		if ((s->info & 0xf) != STT_FUNC || s->info >> 4 != STB_GLOBAL ||
+		    !s->shndx || va < s->value || va - s->value >= s->size ||
+		    s->name >= names_size)
+			continue;
+		for (size_t w = 0; w < WRITERS; w++)
+			if (pkru_writers[w][0] &&
+			    !strcmp(names + s->name, pkru_writers[w]))
+				return true;
+	}
+	return false;
+}
+
+/* The instruction at b, if it writes PKRU: WRPKRU (0f 01 ef), or XRSTOR
+ * (0f ae /5 with a memory operand), which loads PKRU too where XSAVE
+ * manages it.  XRSTORS runs in ring 0 only. */
+static const char *pkru_write(const uint8_t *b, uint64_t left)
+{
+	if (left < 3 || b[0] != 0x0f)
+		return NULL;
+	if (b[1] == 0x01 && b[2] == 0xef)
+		return "WRPKRU";
+	if (b[1] == 0xae && (b[2] >> 3 & 7) == 5 && b[2] >> 6 != 3)
+		return "XRSTOR";
+	return NULL;
+}
+
+/* Refuses code that is writable, or that writes PKRU outside the
+ * runtime's functions for it, at any byte: a jump may land inside an
+ * instruction. */
+static void check_code(const struct program *p, const struct elf_phdr *ph)
+{
+	const uint8_t *code = p->elf + ph->offset;
+	char where[128];
+	int prot, key;
+
+	for (uint64_t va = PAGE_DOWN(ph->vaddr); va < ph->vaddr + ph->memsz;
+	     va += PAGE_SIZE)
+		if (vm_page(va, &prot, &key) && (prot & PROT_W))
+			panic_setup("program '%s': the page at 0x%lx is both "
+				    "writable and executable", p->name, va);
+	for (uint64_t i = 0; i < ph->filesz; i++) {
+		const char *insn = pkru_write(code + i, ph->filesz - i);
+		uint64_t va = ph->vaddr + i;
+		if (insn && !pkru_writer(va))
+			panic_setup("program '%s': %s at 0x%lx (%s), outside "
+				    "the runtime's gate: a compartment could "
+				    "open every key with it", p->name, insn,
+				    va, symbol_of(va, where, sizeof(where)));
+	}
+}
+
 bool loader_function(const char *name, uint64_t *start, uint64_t *end)
 {
 	for (uint64_t i = 0; i < nsymbols; i++) {
@@ -95,7 +167,7 @@ bool loader_function(const char *name, uint64_t *start, uint64_t *end)
 void loader_load(struct program *p)
 {
 	const struct elf_header *h = (const void *)p->elf;
-	uint64_t pages = STACK_SIZE / PAGE_SIZE / 64, end = 0;
+	uint64_t pages = STACK_SIZE / PAGE_SIZE / 64, start = USER_END, end = 0;
 
 	if (p->size < sizeof(*h) || memcmp(h->ident, "\177ELF", 4))
 		corrupt(p, "not an ELF file");
@@ -141,15 +213,21 @@ void loader_load(struct program *p)
 		if (vm_map(ph[i].vaddr, ph[i].memsz, prot, 0, true) < 0)
 			panic_setup("out of memory loading program '%s'", p->name);
 		vm_write(ph[i].vaddr, p->elf + ph[i].offset, ph[i].filesz);
+		if (ph[i].vaddr < start)
+			start = ph[i].vaddr;
 		if (ph[i].vaddr + ph[i].memsz > end)
 			end = ph[i].vaddr + ph[i].memsz;
 		if (ph[i].offset == 0)
 			p->phdr = ph[i].vaddr + h->phoff;
 	}
+	find_symbols(p);
+	for (unsigned i = 0; i < h->phnum; i++)
+		if (ph[i].type == PT_LOAD && (ph[i].flags & PF_X))
+			check_code(p, &ph[i]);
 	p->entry = h->entry;
 	p->phnum = h->phnum;
+	p->start = PAGE_DOWN(start);
 	p->brk = PAGE_UP(end);
-	find_symbols(p);
 }
 
 /* Room on the stack, from the top down. */

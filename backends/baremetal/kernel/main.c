@@ -48,6 +48,10 @@ static void parse_cmdline(void)
 				syscall_trace = true;
 			else if (!strncmp(word, "flexos.times", len))
 				report_times = true;
+			else if (len > 14 &&
+				 len - 14 < sizeof(loader_pkru_writer) &&
+				 !strncmp(word, "flexos.wrpkru=", 14))
+				memcpy(loader_pkru_writer, word + 14, len - 14);
 			else if (!strncmp(word, "flexos.crash", len))
 				__asm__ volatile("ud2"); /* tests the kernel's report */
 			continue;

@@ -190,6 +190,18 @@ int vm_fault(uint64_t va, bool write, uint64_t *key)
 	return 0;
 }
 
+bool vm_page(uint64_t va, int *prot, int *key)
+{
+	uint64_t *e = user_range(va, 1) ? walk(va, false) : NULL;
+
+	if (!e || !(*e & SW_MAPPED))
+		return false;
+	*prot = (*e & SW_R ? PROT_R : 0) | (*e & SW_W ? PROT_W : 0) |
+		(*e & SW_X ? PROT_X : 0);
+	*key = (int)((*e & PTE_KEY) >> PTE_KEY_SHIFT);
+	return true;
+}
+
 bool vm_user_ok(uint64_t va, uint64_t len, bool write)
 {
 	uint64_t key;

@@ -12,11 +12,10 @@
 #define MMAP_BASE 0x4000000000ul
 #define MMAP_END 0x7000000000ul
 #define MSR_FS_BASE 0xc0000100
-#define NKEYS 16
 
 bool syscall_trace;
 static uint64_t brk_start, brk_end, mmap_next = MMAP_BASE;
-static uint16_t keys_used = 1; /* key 0: everybody's */
+uint16_t keys_used = 1; /* key 0: everybody's */
 
 struct iovec {
 	uint64_t base, len;
@@ -54,21 +53,35 @@ static int64_t transfer_vector(uint64_t fd, uint64_t iov, uint64_t count,
 	return total;
 }
 
-static int64_t do_mmap(uint64_t addr, uint64_t len, uint64_t prot,
-		       uint64_t flags)
+static int64_t do_mmap(struct trap_frame *f, uint64_t addr, uint64_t len,
+		       uint64_t prot, uint64_t flags)
 {
+	int page_prot, key;
+
 	len = PAGE_UP(len);
 	if (!len || !(flags & MAP_ANONYMOUS))
 		return len ? -ENOSYS : -EINVAL; /* no files to map */
 	if (!(flags & MAP_FIXED)) {
-		if (len > MMAP_END - mmap_next)
-			return -ENOMEM;
+		int64_t refused = policy_replace(f, 0, 0, (int)prot & 7);
+		if (refused)
+			return refused;
+		/* Past any page a MAP_FIXED call put there: a new mapping
+		 * must not inherit another's key or contents. */
 		addr = mmap_next;
+		for (uint64_t p = addr; p < addr + len && p < MMAP_END;
+		     p += PAGE_SIZE)
+			if (vm_page(p, &page_prot, &key))
+				addr = p + PAGE_SIZE;
+		if (len > MMAP_END - addr)
+			return -ENOMEM;
 		/* An unmapped page between mappings, as on Linux by chance. */
-		mmap_next += len + PAGE_SIZE;
+		mmap_next = addr + len + PAGE_SIZE;
 	} else if (addr % PAGE_SIZE) {
 		return -EINVAL;
 	} else {
+		int64_t refused = policy_replace(f, addr, len, (int)prot & 7);
+		if (refused)
+			return refused;
 		vm_unmap(addr, len);
 	}
 	int err = vm_map(addr, len, (int)prot & 7, 0, false);
@@ -89,6 +102,8 @@ static int64_t do_brk(uint64_t addr)
 
 static int64_t pkey_alloc(uint64_t flags, uint64_t rights)
 {
+	if (policy_started())
+		return -EPERM; /* keys are handed out at start-up */
 	if (flags || rights > 3)
 		return -EINVAL;
 	for (int key = 1; key < NKEYS; key++) {
@@ -102,12 +117,39 @@ static int64_t pkey_alloc(uint64_t flags, uint64_t rights)
 	return -ENOSPC;
 }
 
-static int64_t do_pkey_mprotect(uint64_t addr, uint64_t len, uint64_t prot,
-				int64_t key)
+static int64_t do_mprotect(struct trap_frame *f, uint64_t addr, uint64_t len,
+			   uint64_t prot, int64_t key)
 {
 	if (key != -1 && (key < 0 || key >= NKEYS || !(keys_used & (1u << key))))
 		return -EINVAL;
+	int64_t refused = policy_protect(f, addr, len, (int)prot & 7, (int)key);
+	if (refused)
+		return refused;
 	return vm_protect(addr, PAGE_UP(len), (int)prot & 7, (int)key);
+}
+
+static int64_t pkey_free(uint64_t key)
+{
+	if (policy_started())
+		return -EPERM; /* a compartment's key stays its own */
+	if (key == 0 || key >= NKEYS || !(keys_used & (1u << key)))
+		return -EINVAL;
+	keys_used &= (uint16_t)~(1u << key);
+	return 0;
+}
+
+/* madvise changes nothing here, but MADV_DONTNEED empties pages on Linux:
+ * held to the caller's own memory like munmap. */
+static int64_t madvise(struct trap_frame *f, uint64_t addr, uint64_t len)
+{
+	return policy_replace(f, addr, len, 0);
+}
+
+static int64_t munmap(struct trap_frame *f, uint64_t addr, uint64_t len)
+{
+	int64_t refused = policy_replace(f, addr, PAGE_UP(len), 0);
+
+	return refused ? refused : vm_unmap(addr, PAGE_UP(len));
 }
 
 static int64_t zero_user(uint64_t p, uint64_t n)
@@ -247,11 +289,11 @@ static int64_t dispatch(struct trap_frame *f)
 	case 8:
 		return files_seek(a, (int64_t)b, c);
 	case 9:
-		return do_mmap(a, b, c, d);
+		return do_mmap(f, a, b, c, d);
 	case 10:
-		return vm_protect(a, PAGE_UP(b), (int)c & 7, -1);
+		return do_mprotect(f, a, b, c, -1);
 	case 11:
-		return vm_unmap(a, PAGE_UP(b));
+		return munmap(f, a, b);
 	case 12:
 		return do_brk(a);
 	case 13: /* rt_sigaction: accepted, never delivered (the runtime
@@ -264,7 +306,8 @@ static int64_t dispatch(struct trap_frame *f)
 	case 24:
 		sched_yield();
 		return 0;
-	case 28: /* madvise */
+	case 28:
+		return madvise(f, a, b);
 	case 72: /* fcntl */
 	case 131: /* sigaltstack */
 		return 0;
@@ -309,14 +352,11 @@ static int64_t dispatch(struct trap_frame *f)
 	case 318:
 		return getrandom(a, b);
 	case 329:
-		return do_pkey_mprotect(a, b, c, (int64_t)d);
+		return do_mprotect(f, a, b, c, (int64_t)d);
 	case 330:
 		return pkey_alloc(a, b);
-	case 331: /* pkey_free */
-		if (a == 0 || a >= NKEYS || !(keys_used & (1u << a)))
-			return -EINVAL;
-		keys_used &= (uint16_t)~(1u << a);
-		return 0;
+	case 331:
+		return pkey_free(a);
 	case FLEXOS_BAREMETAL_SYS_FAULT_HANDLER:
 		if (user_fault_handler)
 			return -EINVAL;
@@ -329,6 +369,8 @@ static int64_t dispatch(struct trap_frame *f)
 		return boot_times(a);
 	case FLEXOS_BAREMETAL_SYS_FUNCTION:
 		return function(a, b);
+	case FLEXOS_BAREMETAL_SYS_START:
+		return policy_start(a, b, c);
 	default:
 		return -ENOSYS;
 	}

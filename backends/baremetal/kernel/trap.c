@@ -173,22 +173,22 @@ static const char *reason_text(int reason)
 }
 
 /* Resumes the program in its fault handler, on the handler's stack, with
- * the report at the top of that stack.  False when it cannot. */
-static bool to_user_handler(struct trap_frame *f, int reason, uint64_t address,
-			    uint64_t key)
+ * `info` (completed with the frame's registers) at the top of that stack.
+ * False when it cannot. */
+bool trap_to_user_handler(struct trap_frame *f,
+			  struct flexos_baremetal_fault *info)
 {
-	struct flexos_baremetal_fault info = {
-		.vector = f->vector, .error = f->error, .reason = (uint64_t)reason,
-		.address = address, .ip = f->rip, .sp = f->rsp, .bp = f->rbp,
-		.pkru = flexos__rdpkru(), .page_key = key,
-	};
-	uint64_t sp = (user_fault_stack - sizeof(info)) & ~15ul;
+	uint64_t sp = (user_fault_stack - sizeof(*info)) & ~15ul;
 
 	if (!user_fault_handler || in_user_handler ||
-	    !vm_user_ok(sp - 8, sizeof(info) + 8, true))
+	    !vm_user_ok(sp - 8, sizeof(*info) + 8, true))
 		return false;
+	info->ip = f->rip;
+	info->sp = f->rsp;
+	info->bp = f->rbp;
+	info->pkru = flexos__rdpkru();
 	in_user_handler = true;
-	memcpy((void *)vm_frame_of(sp), &info, sizeof(info));
+	memcpy((void *)vm_frame_of(sp), info, sizeof(*info));
 	f->rip = user_fault_handler;
 	f->rsp = sp - 8; /* as if called: a (null) return address */
 	f->rdi = sp;
@@ -223,7 +223,11 @@ static void user_fault(struct trap_frame *f)
 		if (reason == FLEXOS_BAREMETAL_FAULT_PKEY)
 			vm_fault(address, write, &key); /* the page's key */
 	}
-	if (to_user_handler(f, reason, address, key))
+	struct flexos_baremetal_fault info = {
+		.vector = f->vector, .error = f->error,
+		.reason = (uint64_t)reason, .address = address, .page_key = key,
+	};
+	if (trap_to_user_handler(f, &info))
 		return;
 	int sig = signal_of(f->vector);
 	kprintf("flexos: %s (vector %lu, error 0x%lx) in the program at %s\n",

@@ -9,14 +9,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../abi.h"
+#include "baremetal.h"
 #include "internal.h"
 #include "pkru.h"
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
 
 /* Writes PKRU unless it already holds `value`: under TCG each write
- * flushes QEMU's TLB. */
-static void set_pkru(uint32_t value)
+ * flushes QEMU's TLB.  The kernel boots only images whose WRPKRUs lie in
+ * the gate or here, so this is never inlined. */
+__attribute__((noinline)) void flexos_baremetal__set_pkru(uint32_t value)
 {
 	if (flexos__rdpkru() != value)
 		flexos__wrpkru(value);
@@ -63,19 +66,40 @@ static int bm_assign(unsigned compartment, void *start, size_t len)
 	return 0;
 }
 
+/* Start-up is over, and the main thread is in the default compartment:
+ * from now on the kernel holds every compartment to its system-call
+ * policy, the sealed page and the table of entry points included. */
+static int bm_start(void)
+{
+	if (syscall(FLEXOS_BAREMETAL_SYS_START, &flexos__sealed,
+		    flexos__sealed.entries, flexos__sealed.entry_bytes) != 0)
+		return -errno;
+	return 0;
+}
+
 static void bm_grant(unsigned compartment)
 {
-	set_pkru(flexos__rdpkru() & ~PKRU_KEY_BITS(keys[compartment]));
+	flexos_baremetal__set_pkru(flexos__rdpkru() &
+				   ~PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void bm_revoke(unsigned compartment)
 {
-	set_pkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
+	flexos_baremetal__set_pkru(flexos__rdpkru() |
+				   PKRU_KEY_BITS(keys[compartment]));
 }
 
 static void bm_grant_all(void)
 {
-	set_pkru(0);
+	flexos_baremetal__set_pkru(0);
+}
+
+int flexos_baremetal__compartment_of_key(unsigned key)
+{
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (keys[c] == (int)key)
+			return (int)c;
+	return -1;
 }
 
 const struct flexos_backend flexos_backend_baremetal = {
@@ -83,6 +107,7 @@ const struct flexos_backend flexos_backend_baremetal = {
 	.flags = FLEXOS_BACKEND_PRIVATE_MEMORY,
 	.init = bm_init,
 	.assign = bm_assign,
+	.start = bm_start,
 	.grant = bm_grant,
 	.revoke = bm_revoke,
 	.thread_start = flexos__pkru_thread_start,

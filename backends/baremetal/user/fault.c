@@ -5,8 +5,9 @@
  * what kind, where; then come the gates crossed on the way.  Addresses are
  * named from the program's symbol table, which the kernel reads from the
  * image (no source lines: there is no debug-info reader in the image).
- * An isolation fault stops the image with FLEXOS_EXIT_FAULT; any other
- * fault with 128 + the signal Linux would have sent. */
+ * An isolation fault, or a system call the kernel's policy refuses,
+ * stops the image with FLEXOS_EXIT_FAULT; any other fault with 128 + the
+ * signal Linux would have sent. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "../abi.h"
+#include "baremetal.h"
 #include "gate_frame.h"
 #include "internal.h"
 
@@ -62,6 +64,122 @@ static void print_gates(void)
 	}
 }
 
+/* The refused call as its C call would read. */
+static void describe_call(const struct flexos_baremetal_fault *f, char *out,
+			  size_t size)
+{
+	const uint64_t *a = f->args;
+	char text[48];
+
+	snprintf(text, sizeof(text), "%s%s%s",
+		 a[2] & PROT_READ ? "|PROT_READ" : "",
+		 a[2] & PROT_WRITE ? "|PROT_WRITE" : "",
+		 a[2] & PROT_EXEC ? "|PROT_EXEC" : "");
+	const char *prot = text[0] ? text + 1 : "PROT_NONE";
+
+	switch (f->call) {
+	case SYS_mmap:
+		snprintf(out, size, "mmap(0x%lx, %lu, %s, 0x%lx)", a[0], a[1],
+			 prot, a[3]);
+		break;
+	case SYS_mprotect:
+		snprintf(out, size, "mprotect(0x%lx, %lu, %s)", a[0], a[1],
+			 prot);
+		break;
+	case SYS_pkey_mprotect:
+		snprintf(out, size, "pkey_mprotect(0x%lx, %lu, %s, %ld)", a[0],
+			 a[1], prot, (long)a[3]);
+		break;
+	case SYS_munmap:
+		snprintf(out, size, "munmap(0x%lx, %lu)", a[0], a[1]);
+		break;
+	case SYS_madvise:
+		snprintf(out, size, "madvise(0x%lx, %lu, %lu)", a[0], a[1],
+			 a[2]);
+		break;
+	default:
+		snprintf(out, size, "system call %lu", (unsigned long)f->call);
+	}
+}
+
+/* "on memory private to compartment 'x'" and the like: what the refused
+ * call asked for, by the rule it broke. */
+static void describe_target(const struct flexos_baremetal_fault *f,
+			    const struct flexos_fault *fault, bool owned,
+			    char *out, size_t size)
+{
+	int keyed = flexos_baremetal__compartment_of_key((unsigned)f->page_key);
+	const char *keyed_name =
+		keyed < 0 ? "?" : flexos__rt.compartments[keyed].name;
+
+	switch (f->rule) {
+	case FLEXOS_BAREMETAL_POLICY_OTHERS:
+		snprintf(out, size, " on memory private to compartment '%s'",
+			 owned ? flexos__rt.compartments[fault->owner].name
+			       : keyed_name);
+		break;
+	case FLEXOS_BAREMETAL_POLICY_FIXED:
+		snprintf(out, size, " on %s, fixed at start-up",
+			 flexos__sealed_contains(fault->address)
+				 ? "the runtime's sealed state"
+				 : "the program image");
+		break;
+	case FLEXOS_BAREMETAL_POLICY_EXEC:
+		snprintf(out, size, ": executable memory (only the program's "
+			 "code is)");
+		break;
+	default: /* FLEXOS_BAREMETAL_POLICY_KEY */
+		snprintf(out, size,
+			 " with the key of compartment '%s' (key %lu)",
+			 keyed_name, (unsigned long)f->page_key);
+	}
+}
+
+/* The kernel refused a system call: say who asked what, on whose memory,
+ * and stop as for an isolation fault. */
+__attribute__((noreturn)) static void
+on_refused_call(const struct flexos_baremetal_fault *f)
+{
+	struct flexos_fault fault = {
+		.accessor = flexos__self.current,
+		.address = f->address,
+		.ip = f->ip,
+		.write = true,
+	};
+	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
+	char call[160], target[128], where[256];
+
+	flexos__sealed.backend->grant_all();
+	fflush(stdout);
+	describe_call(f, call, sizeof(call));
+	describe_target(f, &fault, owned, target, sizeof(target));
+	fprintf(stderr, "flexos: compartment '%s' made a system call the "
+		"policy refuses: %s%s\n",
+		flexos__rt.compartments[fault.accessor].name, call, target);
+	if (f->rule != FLEXOS_BAREMETAL_POLICY_EXEC &&
+	    f->rule != FLEXOS_BAREMETAL_POLICY_KEY) {
+		fprintf(stderr, "flexos:   address 0x%lx",
+			(unsigned long)fault.address);
+		if (owned)
+			fprintf(stderr, ": %s of '%s'",
+				flexos__memory_kind_name(fault.kind),
+				flexos__rt.compartments[fault.owner].name);
+		if (flexos__describe_address(fault.address, where,
+					     sizeof(where)))
+			fprintf(stderr, " (%s)", where);
+		fputc('\n', stderr);
+	}
+	flexos__describe_address(fault.ip, where, sizeof(where));
+	fprintf(stderr, "flexos:   at %s (ip 0x%lx)\nflexos:   backend %s\n",
+		where, (unsigned long)fault.ip, flexos_backend_name());
+	print_gates();
+	if (flexos__sealed.hooks.fault)
+		flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);
+	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
+		FLEXOS_EXIT_FAULT);
+	_exit(FLEXOS_EXIT_FAULT);
+}
+
 __attribute__((noreturn)) static void
 on_fault(const struct flexos_baremetal_fault *f)
 {
@@ -79,6 +197,8 @@ on_fault(const struct flexos_baremetal_fault *f)
 	const char *crash = NULL; /* a page fault: a segmentation fault */
 	int status;
 
+	if (f->reason == FLEXOS_BAREMETAL_FAULT_POLICY)
+		on_refused_call(f);
 	flexos__sealed.backend->grant_all();
 	fflush(stdout);
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&

@@ -205,7 +205,11 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 	flexos__stack_slot_release();
 	unmap_all_but(c);
 	flexos_proc__load_entries();
+	if (flexos_proc__strict)
+		flexos_proc__sandbox_network();
 	flexos__syscall_policy_install();
+	if (flexos_proc__strict)
+		flexos_proc__sandbox_files();
 	flexos_proc__dispatch();
 }
 
@@ -218,6 +222,7 @@ static int proc_start(void)
 	if (err < 0)
 		return err;
 	flexos__syscall_policy_wanted(); /* says "off" once, not per process */
+	flexos_proc__sandbox_choose();
 	fflush(NULL); /* or buffered output would be written once per process */
 	control->pids[0] = parent;
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {

@@ -70,6 +70,15 @@ struct proc_control {
 };
 
 extern struct proc_control *flexos_proc__control;
+/* The sandbox of compartment processes (proc_sandbox.c):
+ * FLEXOS_PROC_SANDBOX=strict takes the network (before the system-call
+ * policy) and the file system (after it) from compartment processes; every
+ * process of the image is undumpable. */
+extern bool flexos_proc__strict;
+void flexos_proc__sandbox_choose(void);
+void flexos_proc__sandbox_network(void);
+void flexos_proc__sandbox_files(void);
+
 /* FLEXOS_PROC_ON_CRASH=error: a gate to a dead compartment returns an
  * error instead of stopping the image. */
 extern bool flexos_proc__errors_on_crash;

@@ -88,4 +88,7 @@ enum kernel_route {
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */
 long peer_kernel_attack(int route, char *host_page, int host_pid);
+/* Opens path, makes an IP socket: bit 0 the file opened, bit 1 the socket,
+ * bit 2 its process is dumpable. */
+int peer_reach_outside(const char *path);
 #endif

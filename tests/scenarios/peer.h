@@ -91,4 +91,7 @@ long peer_kernel_attack(int route, char *host_page, int host_pid);
 /* Opens path, makes an IP socket: bit 0 the file opened, bit 1 the socket,
  * bit 2 its process is dumpable. */
 int peer_reach_outside(const char *path);
+/* Returns from a signal of its own with every key open in the frame's
+ * saved PKRU, then returns key[0]. */
+int peer_forge_signal_frame(const char *key);
 #endif

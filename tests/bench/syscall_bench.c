@@ -1,0 +1,123 @@
+/* The image whose system calls syscall_bench_run.c times: an mpk image, so
+ * that the system-call policy is installed before main, as in any image of
+ * a Linux backend.  The runner starts it twice, once as it is and once with
+ * FLEXOS_SYSCALL_POLICY=off (the floor); it cannot start the floor from an
+ * image itself, as seccomp filters and Landlock domains are inherited
+ * across fork and execve and never removed.
+ *
+ *   syscall_bench          returns at once: the runner times its start-up
+ *   syscall_bench worker   times batches of system calls on command: it
+ *                          reads commands (struct syscall_bench_command)
+ *                          on fd 0 and answers each batch's nanoseconds
+ *                          (uint64_t) on fd 1, after a struct
+ *                          syscall_bench_hello */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "syscall_bench.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void fail(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void write_all(int fd, const void *data, size_t len)
+{
+	if (write(fd, data, len) != (ssize_t)len)
+		fail("syscall_bench: write to the runner");
+}
+
+/* The raw call: a C library could answer getpid from a cache. */
+static uint64_t time_getpid(unsigned n)
+{
+	for (unsigned i = 0; i < n / 10; i++) /* warm, untimed */
+		syscall(SYS_getpid);
+	uint64_t start = now_ns();
+	for (unsigned i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	return now_ns() - start;
+}
+
+/* Only the reads are timed: the pipe is filled with n pages beforehand,
+ * which is why it is made large (see main). */
+static uint64_t time_read(const int pipe_fd[2], unsigned n)
+{
+	static char page[SYSCALL_BENCH_READ];
+
+	for (unsigned i = 0; i < n; i++)
+		write_all(pipe_fd[1], page, sizeof(page));
+	uint64_t start = now_ns();
+	for (unsigned i = 0; i < n; i++)
+		if (read(pipe_fd[0], page, sizeof(page)) != (ssize_t)sizeof(page))
+			fail("syscall_bench: read from the pipe");
+	return now_ns() - start;
+}
+
+/* Seccomp_filters of /proc/self/status: the runner checks that the floor
+ * really runs without the policy's filters. */
+static int seccomp_filters(void)
+{
+	FILE *status = fopen("/proc/self/status", "r");
+	char line[256];
+	int filters = -1;
+
+	if (!status)
+		return -1;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "Seccomp_filters: %d", &filters) == 1)
+			break;
+	fclose(status);
+	return filters;
+}
+
+int main(int argc, char **argv)
+{
+	struct syscall_bench_hello hello;
+	struct syscall_bench_command command;
+	int pipe_fd[2];
+
+	if (argc < 2)
+		return 0;
+	if (strcmp(argv[1], "worker") != 0) {
+		fprintf(stderr, "usage: %s [worker]\n", argv[0]);
+		return 2;
+	}
+	if (pipe(pipe_fd) != 0)
+		fail("syscall_bench: pipe");
+	/* As many pages as a read batch, so that the reads never wait for
+	 * a writer; the default 64 KiB holds 16. */
+	fcntl(pipe_fd[1], F_SETPIPE_SZ, SYSCALL_BENCH_READ_BATCH *
+					       SYSCALL_BENCH_READ);
+	hello.seccomp_filters = seccomp_filters();
+	hello.max_reads = (unsigned)fcntl(pipe_fd[1], F_GETPIPE_SZ) /
+			  SYSCALL_BENCH_READ;
+	write_all(1, &hello, sizeof(hello));
+	while (read(0, &command, sizeof(command)) == (ssize_t)sizeof(command)) {
+		uint64_t ns;
+
+		if (command.kind == SYSCALL_BENCH_GETPID)
+			ns = time_getpid(command.n);
+		else if (command.n <= hello.max_reads)
+			ns = time_read(pipe_fd, command.n);
+		else
+			break;
+		write_all(1, &ns, sizeof(ns));
+	}
+	return 0;
+}

@@ -4,7 +4,9 @@
  * (and root opens any), so the policy uses Landlock: files may be opened
  * for reading or writing beneath every entry of / but /proc, and in /proc
  * beneath every entry that is not a process — plus a few files of our own
- * process that the C library and libdw read (maps, status, ...). */
+ * process that the C library and libdw read (maps, status, ...).  In /dev,
+ * all but the devices that reach memory past the keys: userfaultfd (its
+ * ioctls fill pages whatever their key), and root's mem, kmem and port. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
@@ -29,11 +31,29 @@ static void allow(int ruleset, const char *path)
 
 	if (beneath.parent_fd < 0)
 		return; /* gone, or a dangling link: nothing to open there */
+	/* EBADFD: a link to no file system's object (/dev/stderr to a pipe),
+	 * which needs no rule. */
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
-		    &beneath, 0) != 0)
+		    &beneath, 0) != 0 && errno != EBADFD)
 		flexos__die(FLEXOS_EXIT_SETUP, "Landlock refuses a rule for "
 			    "%s: %s", path, strerror(errno));
 	close(beneath.parent_fd);
+}
+
+static bool reaches_memory(const char *name)
+{
+	static const char *const devices[] = { "userfaultfd", "mem", "kmem",
+					       "port" };
+
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (!strcmp(name, devices[i]))
+			return true;
+	return false;
+}
+
+static bool is_proc_or_dev(const char *name)
+{
+	return !strcmp(name, "proc") || !strcmp(name, "dev");
 }
 
 static bool is_process(const char *name)
@@ -46,8 +66,9 @@ static bool is_process(const char *name)
 	return true;
 }
 
-/* Every entry of `dir` but "." and "..", and in /proc but processes. */
-static void allow_entries(int ruleset, const char *dir, bool proc)
+/* Every entry of `dir` but "." and "..", and those `skip` names. */
+static void allow_entries(int ruleset, const char *dir,
+			  bool (*skip)(const char *name))
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -59,7 +80,7 @@ static void allow_entries(int ruleset, const char *dir, bool proc)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (proc ? is_process(e->d_name) : !strcmp(e->d_name, "proc"))
+		if (skip(e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s%s", dir, e->d_name);
 		allow(ruleset, path);
@@ -84,8 +105,9 @@ void flexos__landlock_own_memory(void)
 			    "compartments from /proc/<pid>/mem; run with "
 			    "FLEXOS_SYSCALL_POLICY=no-landlock to go without "
 			    "that rule", strerror(errno));
-	allow_entries(ruleset, "/", false);
-	allow_entries(ruleset, "/proc/", true);
+	allow_entries(ruleset, "/", is_proc_or_dev);
+	allow_entries(ruleset, "/proc/", is_process);
+	allow_entries(ruleset, "/dev/", reaches_memory);
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		snprintf(path, sizeof(path), "/proc/%d/%s", (int)getpid(),
 			 own[i]);

@@ -1,7 +1,7 @@
 /* The rules of the system-call policy that libseccomp cannot express,
  * as a second seccomp filter in classic BPF:
  *
- * - a memory-management call (mprotect, munmap, madvise, mmap with
+ * - a memory-management call (mprotect, munmap, madvise, mseal, mmap with
  *   MAP_FIXED, mremap) may not touch a protected span: whether
  *   [start, start + length) overlaps one relates two arguments, and
  *   libseccomp compares each argument with a constant only;
@@ -33,6 +33,9 @@
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef SYS_mseal
+#define SYS_mseal 462 /* Linux 6.10; older kernels answer ENOSYS */
 #endif
 #ifndef MREMAP_FIXED
 #define MREMAP_FIXED 2
@@ -183,6 +186,7 @@ static void build(struct program *p, const struct flexos__span *spans,
 	jump_if(p, SYS_mprotect, LABEL_MPROTECT);
 	jump_if(p, SYS_munmap, LABEL_SIMPLE);
 	jump_if(p, SYS_madvise, LABEL_SIMPLE);
+	jump_if(p, SYS_mseal, LABEL_SIMPLE);
 	jump_if(p, SYS_mmap, LABEL_MMAP);
 	jump_if(p, SYS_mremap, LABEL_MREMAP);
 	jump_if(p, SYS_personality, LABEL_PERSONALITY);
@@ -215,8 +219,15 @@ static void build(struct program *p, const struct flexos__span *spans,
 	jump_to(p, LABEL_ALLOW);
 	jump_to(p, LABEL_SIMPLE);
 
-	/* mremap: the new range when its place is given, then the old one. */
+	/* mremap: the new range when its place is given, then the old one.
+	 * An old size of 0 duplicates a shared mapping, whatever it
+	 * overlaps. */
 	label(p, LABEL_MREMAP);
+	emit(p, LD(ARG_LO(1)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 3));
+	emit(p, LD(ARG_HI(1)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 1));
+	jump_to(p, LABEL_TRAP);
 	emit(p, LD(ARG_LO(3)));
 	emit(p, JUMP(BPF_JSET, MREMAP_FIXED, 1, 0));
 	jump_to(p, LABEL_SIMPLE);

@@ -31,7 +31,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <execinfo.h>
 #include <link.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -64,6 +63,7 @@ static const struct refusal {
 	{ SCMP_SYS(munmap), "munmap", MEMORY },
 	{ SCMP_SYS(madvise), "madvise", MEMORY },
 	{ SCMP_SYS(mremap), "mremap", MEMORY },
+	{ 462, "mseal", MEMORY },
 	{ SCMP_SYS(remap_file_pages), "remap_file_pages", MEMORY },
 	{ SCMP_SYS(process_madvise), "process_madvise", MEMORY },
 	{ SCMP_SYS(shmat), "shmat", MEMORY },
@@ -76,6 +76,14 @@ static const struct refusal {
 	{ SCMP_SYS(userfaultfd), "userfaultfd", PAST },
 	{ SCMP_SYS(pidfd_getfd), "pidfd_getfd",
 	  "it takes another process's descriptors" },
+	{ SCMP_SYS(perf_event_open), "perf_event_open",
+	  "its samples copy other compartments' stacks and registers" },
+	{ SCMP_SYS(bpf), "bpf", "its programs read memory past the keys" },
+	{ SCMP_SYS(init_module), "init_module", "it changes the kernel" },
+	{ SCMP_SYS(finit_module), "finit_module", "it changes the kernel" },
+	{ SCMP_SYS(kexec_load), "kexec_load", "it changes the kernel" },
+	{ SCMP_SYS(kexec_file_load), "kexec_file_load",
+	  "it changes the kernel" },
 	{ SCMP_SYS(personality), "personality",
 	  "READ_IMPLIES_EXEC makes readable memory executable" },
 	{ SCMP_SYS(sigaltstack), "sigaltstack",
@@ -189,6 +197,8 @@ static void rule(scmp_filter_ctx filter, uint32_t action, int nr,
 		     sizeof(struct scmp_arg_cmp),                             \
 	     (struct scmp_arg_cmp[]){ __VA_ARGS__ })
 
+#define INT_A0(value) SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, (value))
+
 static void load_seccomp_rules(void)
 {
 	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
@@ -199,7 +209,10 @@ static void load_seccomp_rules(void)
 		SCMP_SYS(process_vm_writev), SCMP_SYS(ptrace),
 		SCMP_SYS(pidfd_getfd),	   SCMP_SYS(process_madvise),
 		SCMP_SYS(remap_file_pages), SCMP_SYS(userfaultfd),
-		SCMP_SYS(seccomp),
+		SCMP_SYS(seccomp),	   SCMP_SYS(perf_event_open),
+		SCMP_SYS(bpf),		   SCMP_SYS(init_module),
+		SCMP_SYS(finit_module),	   SCMP_SYS(kexec_load),
+		SCMP_SYS(kexec_file_load),
 	};
 
 	if (!filter || seccomp_attr_set(filter, SCMP_FLTATR_CTL_TSYNC, 1) < 0)
@@ -216,16 +229,20 @@ static void load_seccomp_rules(void)
 	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_REMAP, SHM_REMAP));
 	RULE(filter, trap, SCMP_SYS(shmat),
 	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
-	RULE(filter, trap, SCMP_SYS(rt_sigaction), SCMP_A0(SCMP_CMP_EQ, SIGSYS),
-	     SCMP_A1(SCMP_CMP_NE, 0));
+	/* The kernel reads these arguments as int: compare the low 32 bits
+	 * alone (SCMP_A0_32 only narrows the constant), or SIGSEGV | 1 << 32
+	 * passes for another signal. */
 	RULE(filter, trap, SCMP_SYS(rt_sigaction),
-	     SCMP_A0(SCMP_CMP_EQ, SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0));
+	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0));
+	RULE(filter, trap, SCMP_SYS(rt_sigaction),
+	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0));
 	RULE(filter, trap, SCMP_SYS(prctl),
-	     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
-	RULE(filter, trap, SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_SET_MM));
+	     INT_A0(PR_SET_SECCOMP));
+	RULE(filter, trap, SCMP_SYS(prctl),
+	     INT_A0(PR_SET_MM));
 	/* proc keeps its processes undumpable */
 	RULE(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl),
-	     SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE));
+	     INT_A0(PR_SET_DUMPABLE));
 	int err = seccomp_load(filter);
 	seccomp_release(filter);
 	if (err < 0)
@@ -319,19 +336,12 @@ int flexos__syscall_policy_install(void)
 	struct sigaction action = { .sa_sigaction = on_sigsys,
 				    .sa_flags = SA_SIGINFO | SA_ONSTACK };
 	struct spans spans = { .n = 0 };
-	void *frame;
-	char where[64];
 
 	if (flexos__learning || !flexos__syscall_policy_wanted())
 		return 0;
-	/* What the image would load or open later, now: glibc loads
-	 * libgcc_s (executable memory) to unwind in pthread_exit and
-	 * backtrace, libdw reads /proc/<pid>/maps for fault reports.  Kept
-	 * loaded for good. */
+	/* What glibc would load later, now: libgcc_s (executable memory),
+	 * to unwind in pthread_exit and backtrace.  Kept loaded for good. */
 	dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
-	backtrace(&frame, 1);
-	flexos__describe((uintptr_t)&flexos_image, (uintptr_t)&flexos_image,
-			 where, sizeof(where));
 	sigemptyset(&action.sa_mask);
 	if (sigaction(SIGSYS, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSYS "

@@ -73,6 +73,12 @@ void flexos_proc__sandbox_files(void)
 	int ruleset = abi < 1 ? -1
 			      : (int)syscall(SYS_landlock_create_ruleset,
 					     &attr, sizeof(attr), 0);
+	char where[64];
+
+	/* Fault reports name symbols through libdw, which opens the
+	 * program's file and /proc/<pid>/maps: while it still can. */
+	flexos__describe((uintptr_t)&flexos_image, (uintptr_t)&flexos_image,
+			 where, sizeof(where));
 
 	if (ruleset < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)

@@ -84,6 +84,9 @@ enum kernel_route {
 	ROUTE_PTRACE,         /* PTRACE_ATTACH, then POKEDATA */
 	ROUTE_EXEC_MEMORY,    /* run code written at run time */
 	ROUTE_RUNTIME_SIGNAL, /* replace the runtime's SIGSEGV handler */
+	ROUTE_SIGNAL_HIGH,    /* the same, SIGSEGV | 1 << 32 */
+	ROUTE_PERF,           /* perf_event_open: samples of other stacks */
+	ROUTE_UFFD_DEVICE,    /* /dev/userfaultfd: fills pages past keys */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */

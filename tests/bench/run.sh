@@ -1,12 +1,13 @@
 #!/bin/sh
-# run.sh FCALL_BENCH MPK_BENCH PROC_BENCH: runs the bench image of each
-# backend (mpk emulated with mprotect, and on hardware keys where the CPU
-# has PKU) and prints their rows as one table, then their notes and the
-# verdict against the targets.  Exits non-zero only when a program fails;
-# missed targets are reported.
+# run.sh FCALL_BENCH MPK_BENCH PROC_BENCH [SYSCALL_BENCH_RUN SYSCALL_BENCH]:
+# runs the bench image of each backend (mpk emulated with mprotect, and on
+# hardware keys where the CPU has PKU) and prints their rows as one table,
+# then their notes and the verdict against the targets; then, when given,
+# the table of the system-call policy's cost (syscalls.sh).  Exits non-zero
+# only when a program fails; missed targets are reported.
 set -eu
-if [ $# -ne 3 ]; then
-	echo "usage: run.sh FCALL_BENCH MPK_BENCH PROC_BENCH" >&2
+if [ $# -ne 3 ] && [ $# -ne 5 ]; then
+	echo "usage: run.sh FCALL_BENCH MPK_BENCH PROC_BENCH [SYSCALL_BENCH_RUN SYSCALL_BENCH]" >&2
 	exit 2
 fi
 fcall=$("$1")
@@ -28,4 +29,8 @@ if printf '%s\n' "$all" | grep -q ' FAIL'; then
 	echo "# targets: MISSED ($targets)"
 else
 	echo "# targets: met ($targets)"
+fi
+if [ $# -eq 5 ]; then
+	echo
+	"$(dirname "$0")/syscalls.sh" "$4" "$5"
 fi

@@ -97,4 +97,7 @@ int peer_reach_outside(const char *path);
 /* Returns from a signal of its own with every key open in the frame's
  * saved PKRU, then returns key[0]. */
 int peer_forge_signal_frame(const char *key);
+/* Arms a timer whose signal runs a handler of the peer's that prints
+ * host_page, on whatever thread it interrupts: 0, or -errno. */
+int peer_arm_signal(char *host_page);
 #endif

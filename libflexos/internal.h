@@ -341,8 +341,14 @@ bool flexos__syscall_policy_wanted(void);
 struct flexos__span {
 	uintptr_t start, end;
 };
-void flexos__range_filter_load(const struct flexos__span *spans,
-			       unsigned nspans, bool mediate_altstack);
+struct flexos__range_rules {
+	const struct flexos__span *protected; /* nobody remaps these */
+	unsigned nprotected;
+	const struct flexos__span *switched; /* the runtime's mprotect, each */
+	unsigned nswitched;		     /* exactly */
+	bool mediate_altstack;		     /* sigaltstack: the runtime's */
+};
+void flexos__range_filter_load(const struct flexos__range_rules *rules);
 /* Files of /proc that reach memory past its keys (landlock.c). */
 void flexos__landlock_own_memory(void);
 /* The runtime's own mprotect and sigaltstack (runtime_syscall.S). */

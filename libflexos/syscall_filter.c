@@ -7,7 +7,10 @@
  *   libseccomp compares each argument with a constant only;
  * - the runtime's own mprotect and sigaltstack (arch/x86_64/
  *   runtime_syscall.S) are told apart by the instruction's address, which
- *   libseccomp cannot see;
+ *   libseccomp cannot see; from there, mprotect may change exactly the
+ *   ranges the runtime switches (a compartment's static data or arena,
+ *   the sealed page), so that a jump to that instruction gains no more
+ *   than calling the backend's grant;
  * - personality() may not turn on READ_IMPLIES_EXEC (every readable
  *   mapping executable), but may be queried with 0xffffffff: two tests of
  *   one argument.
@@ -174,9 +177,28 @@ static void allow_runtime_site(struct program *p)
 	emit(p, RET(SECCOMP_RET_ALLOW));
 }
 
-static void build(struct program *p, const struct flexos__span *spans,
-		  unsigned nspans, bool mediate_altstack)
+/* if (args[0], args[1]) == (span->start, its length) allow */
+static void allow_exactly(struct program *p, const struct flexos__span *span)
 {
+	uint64_t len = span->end - span->start;
+
+	emit(p, LD(ARG_LO(0)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)span->start, 0, 7));
+	emit(p, LD(ARG_HI(0)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)(span->start >> 32), 0, 5));
+	emit(p, LD(ARG_LO(1)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)len, 0, 3));
+	emit(p, LD(ARG_HI(1)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)(len >> 32), 0, 1));
+	emit(p, RET(SECCOMP_RET_ALLOW));
+}
+
+static void build(struct program *p, const struct flexos__range_rules *rules)
+{
+	const struct flexos__span *spans = rules->protected;
+	unsigned nspans = rules->nprotected;
+	uint64_t site = (uintptr_t)flexos__runtime_syscall_return;
+
 	emit(p, LD(DATA_LO(arch)));
 	emit(p, JUMP(BPF_JEQ, AUDIT_ARCH_X86_64, 1, 0));
 	emit(p, RET(SECCOMP_RET_KILL_PROCESS));
@@ -190,7 +212,7 @@ static void build(struct program *p, const struct flexos__span *spans,
 	jump_if(p, SYS_mmap, LABEL_MMAP);
 	jump_if(p, SYS_mremap, LABEL_MREMAP);
 	jump_if(p, SYS_personality, LABEL_PERSONALITY);
-	if (mediate_altstack)
+	if (rules->mediate_altstack)
 		jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
 	jump_to(p, LABEL_ALLOW);
 
@@ -237,7 +259,15 @@ static void build(struct program *p, const struct flexos__span *spans,
 	jump_to(p, LABEL_SIMPLE);
 
 	label(p, LABEL_MPROTECT);
-	allow_runtime_site(p);
+	emit(p, LD(DATA_LO(instruction_pointer)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 2));
+	emit(p, LD(DATA_HI(instruction_pointer)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 1, 0));
+	jump_to(p, LABEL_SIMPLE); /* not the runtime's */
+	for (unsigned i = 0; i < rules->nswitched; i++)
+		allow_exactly(p, &rules->switched[i]);
+	jump_to(p, LABEL_TRAP);
+
 	label(p, LABEL_SIMPLE);
 	load_range(p, 0, 1);
 	for (unsigned i = 0; i < nspans; i++)
@@ -248,12 +278,11 @@ static void build(struct program *p, const struct flexos__span *spans,
 	emit(p, RET(SECCOMP_RET_TRAP));
 }
 
-void flexos__range_filter_load(const struct flexos__span *spans,
-			       unsigned nspans, bool mediate_altstack)
+void flexos__range_filter_load(const struct flexos__range_rules *rules)
 {
 	struct program p = { 0 };
 
-	build(&p, spans, nspans, mediate_altstack);
+	build(&p, rules);
 	for (unsigned i = 0; i < p.nfixups; i++) {
 		const struct fixup *f = &p.fixups[i];
 		if (p.label_at[f->label] <= f->at)
@@ -264,7 +293,8 @@ void flexos__range_filter_load(const struct flexos__span *spans,
 	if (p.len > BPF_MAXINSNS)
 		flexos__die(FLEXOS_EXIT_SETUP, "the system-call policy needs "
 			    "%u BPF instructions for %u protected spans; the "
-			    "kernel takes %u", p.len, nspans, BPF_MAXINSNS);
+			    "kernel takes %u", p.len, rules->nprotected,
+			    BPF_MAXINSNS);
 	struct sock_fprog prog = { .len = (unsigned short)p.len,
 				   .filter = p.code };
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,

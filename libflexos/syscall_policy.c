@@ -47,6 +47,9 @@
 #include "internal.h"
 
 #define MAX_SPANS 256
+_Static_assert(FLEXOS_MAX_COMPARTMENTS * (FLEXOS__STATIC_RANGES + 1) + 1 <=
+		       MAX_SPANS,
+	       "every range the runtime switches fits");
 
 enum policy_mode { POLICY_UNSET, POLICY_ON, POLICY_NO_LANDLOCK, POLICY_OFF };
 
@@ -298,6 +301,31 @@ static int by_start(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* What the runtime's own mprotect switches: each compartment's static
+ * data and arena (emulated keys), the sealed page (hooks). */
+static void collect_switched(struct spans *s)
+{
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		const struct flexos__compartment *comp =
+			&flexos__rt.compartments[c];
+		for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++)
+			if (comp->static_data[i].end > comp->static_data[i].start)
+				s->span[s->n++] = (struct flexos__span){
+					(uintptr_t)comp->static_data[i].start,
+					(uintptr_t)comp->static_data[i].end
+				};
+		if (comp->arena)
+			s->span[s->n++] = (struct flexos__span){
+				(uintptr_t)comp->arena,
+				(uintptr_t)comp->arena + FLEXOS__ARENA_SIZE
+			};
+	}
+	s->span[s->n++] = (struct flexos__span){
+		(uintptr_t)&flexos__sealed,
+		(uintptr_t)&flexos__sealed + sizeof(flexos__sealed)
+	};
+}
+
 /* The guard gaps around arenas are not among them: they are unmapped, and
  * the kernel places other mappings there. */
 static void collect_spans(struct spans *s)
@@ -335,7 +363,7 @@ int flexos__syscall_policy_install(void)
 {
 	struct sigaction action = { .sa_sigaction = on_sigsys,
 				    .sa_flags = SA_SIGINFO | SA_ONSTACK };
-	struct spans spans = { .n = 0 };
+	struct spans spans = { .n = 0 }, switched = { .n = 0 };
 
 	if (flexos__learning || !flexos__syscall_policy_wanted())
 		return 0;
@@ -352,9 +380,15 @@ int flexos__syscall_policy_install(void)
 	if (mode != POLICY_NO_LANDLOCK)
 		flexos__landlock_own_memory();
 	collect_spans(&spans);
+	collect_switched(&switched);
 	/* The range filter first: the rules refuse seccomp itself. */
-	flexos__range_filter_load(spans.span, spans.n,
-				  flexos__sealed.pkru_gate);
+	flexos__range_filter_load(&(struct flexos__range_rules){
+		.protected = spans.span,
+		.nprotected = spans.n,
+		.switched = switched.span,
+		.nswitched = switched.n,
+		.mediate_altstack = flexos__sealed.pkru_gate,
+	});
 	load_seccomp_rules();
 	return 0;
 }

@@ -174,12 +174,18 @@ static void *monitor(void *arg)
 }
 
 /* main returned or exit was called: every compartment process exits too;
- * those that do not within a second are killed. */
+ * those that do not within a second are killed.  One that ended with a
+ * failure of its own meanwhile (a fault report takes time) ends the image
+ * with its status, as it would have a moment earlier: an image whose
+ * compartment faulted never exits 0. */
 static void shut_down(void)
 {
 	struct proc_control *control = flexos_proc__control;
 	struct timespec tick = { 0, 1000000 };
+	bool was_alive[FLEXOS_MAX_COMPARTMENTS];
 
+	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
+		was_alive[c] = !atomic_load(&control->dead[c]);
 	atomic_store(&control->shutdown, 1);
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
 		atomic_fetch_add(&control->doorbell[c], 1);
@@ -187,6 +193,18 @@ static void shut_down(void)
 	}
 	for (int i = 0; i < 1000 && atomic_load(&monitors_running); i++)
 		nanosleep(&tick, NULL);
+	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
+		uint32_t dead = atomic_load(&control->dead[c]);
+		if (was_alive[c] && dead > 1) { /* status + 1, not 0 */
+			fflush(NULL);
+			fprintf(stderr, "flexos: compartment '%s' (process %d) "
+				"ended with status %u as the image ended\n"
+				"flexos: stopping the image (exit status %u)\n",
+				flexos__rt.compartments[c].name,
+				control->pids[c], dead - 1, dead - 1);
+			stop_image((int)dead - 1);
+		}
+	}
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
 		if (!atomic_load(&control->dead[c]))
 			kill(control->pids[c], SIGKILL);

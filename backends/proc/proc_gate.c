@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proc.h"
 
@@ -154,10 +155,20 @@ static void serve(struct proc_channel *ch)
 	flexos_proc__post(ch, from);
 }
 
-/* The gate's results when the callee is gone and FLEXOS_PROC_ON_CRASH=error:
- * -1 in the integer registers (also (void *)-1), NaN in the vector ones. */
-static void crashed(struct flexos__gate_frame *frame)
+/* The callee is gone.  By default (FLEXOS_PROC_ON_CRASH=stop) the image
+ * stops with its status: the monitor (proc.c) is saying so, and until it
+ * has the caller must not run on as if the call had happened (it would
+ * finish, and exit 0, first).  With FLEXOS_PROC_ON_CRASH=error, the gate's
+ * results: -1 in the integer registers (also (void *)-1), NaN in the
+ * vector ones. */
+static void crashed(struct flexos__gate_frame *frame, unsigned dest)
 {
+	if (!flexos_proc__errors_on_crash) {
+		struct timespec tick = { 0, 1000000 };
+		for (int i = 0; i < 10000; i++)
+			nanosleep(&tick, NULL);
+		_exit((int)atomic_load(&flexos_proc__control->dead[dest]) - 1);
+	}
 	frame->ret_rax = frame->ret_rdx = UINT64_MAX;
 	memset(frame->ret_xmm0, 0xff, sizeof(frame->ret_xmm0));
 	memset(frame->ret_xmm1, 0xff, sizeof(frame->ret_xmm1));
@@ -171,7 +182,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	struct proc_channel *ch = channel_of_thread();
 
 	if (atomic_load(&flexos_proc__control->dead[dest])) {
-		crashed(frame);
+		crashed(frame, dest);
 		return;
 	}
 	ensure_server(ch, dest);
@@ -189,7 +200,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	flexos_proc__post(ch, dest);
 	for (;;) {
 		if (!flexos_proc__wait(ch, me, dest)) {
-			crashed(frame);
+			crashed(frame, dest);
 			return;
 		}
 		const struct proc_mailbox *box = &ch->box[me];

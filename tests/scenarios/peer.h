@@ -87,6 +87,7 @@ enum kernel_route {
 	ROUTE_SIGNAL_HIGH,    /* the same, SIGSEGV | 1 << 32 */
 	ROUTE_PERF,           /* perf_event_open: samples of other stacks */
 	ROUTE_UFFD_DEVICE,    /* /dev/userfaultfd: fills pages past keys */
+	ROUTE_RUNTIME_SITE,   /* mprotect from the runtime's own instruction */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */

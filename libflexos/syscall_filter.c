@@ -113,6 +113,16 @@ static void jump_if(struct program *p, unsigned k, unsigned name)
 	jump_to(p, name);
 }
 
+/* if (args[arg] == 0) goto name */
+static void jump_if_zero(struct program *p, unsigned arg, unsigned name)
+{
+	emit(p, LD(ARG_LO(arg)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 3));
+	emit(p, LD(ARG_HI(arg)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 1));
+	jump_to(p, name);
+}
+
 /* Loads (start, length) from two arguments: the range START..END, or a
  * trap when the end wraps around. */
 static void load_range(struct program *p, unsigned start, unsigned length)
@@ -219,11 +229,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	/* A signal stack is where the kernel writes signal frames, with every
 	 * key open (Linux 6.12 and later): only the runtime sets one. */
 	label(p, LABEL_ALTSTACK);
-	emit(p, LD(ARG_LO(0)));
-	emit(p, JUMP(BPF_JEQ, 0, 0, 3));
-	emit(p, LD(ARG_HI(0)));
-	emit(p, JUMP(BPF_JEQ, 0, 0, 1));
-	jump_to(p, LABEL_ALLOW); /* a query */
+	jump_if_zero(p, 0, LABEL_ALLOW); /* a query */
 	allow_runtime_site(p);
 	jump_to(p, LABEL_TRAP);
 
@@ -245,11 +251,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	 * An old size of 0 duplicates a shared mapping, whatever it
 	 * overlaps. */
 	label(p, LABEL_MREMAP);
-	emit(p, LD(ARG_LO(1)));
-	emit(p, JUMP(BPF_JEQ, 0, 0, 3));
-	emit(p, LD(ARG_HI(1)));
-	emit(p, JUMP(BPF_JEQ, 0, 0, 1));
-	jump_to(p, LABEL_TRAP);
+	jump_if_zero(p, 1, LABEL_TRAP);
 	emit(p, LD(ARG_LO(3)));
 	emit(p, JUMP(BPF_JSET, MREMAP_FIXED, 1, 0));
 	jump_to(p, LABEL_SIMPLE);

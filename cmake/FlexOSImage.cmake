@@ -228,9 +228,14 @@ function(flexos_image target)
       foreach(lib IN LISTS libs_${comp})
         list(APPEND files "$<TARGET_FILE_NAME:${lib}>:*" "*/$<TARGET_FILE_NAME:${lib}>:*")
       endforeach()
+      # Every .data section but .data.rel.ro*: tables of pointers that are
+      # const in C stay in RELRO, read-only once relocated and readable by
+      # every compartment (ld's patterns have no "but": the classes spell
+      # it out).
       _flexos_output_section(data_sections .flexos.data.${comp_name}
         flexos__data_start_${comp_name} flexos__data_end_${comp_name}
-        ".data .data.*" ${files})
+        ".data .data.[!r]* .data.r[!e]* .data.re[!l]* .data.rel .data.rel.[!r]* .data.rel.r[!o]*"
+        ${files})
       _flexos_output_section(bss_sections .flexos.bss.${comp_name}
         flexos__bss_start_${comp_name} flexos__bss_end_${comp_name}
         ".bss .bss.* COMMON" ${files})

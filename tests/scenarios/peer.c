@@ -66,6 +66,14 @@ void peer_write(int *p, int value)
 	*p = value;
 }
 
+/* A const table of pointers: .data.rel.ro, read-only once relocated. */
+static const struct peer_ops peer_ops = { peer_read, "peer-ops" };
+
+const struct peer_ops *peer_const_table(void)
+{
+	return &peer_ops;
+}
+
 int *peer_static_object(void)
 {
 	return &peer_private;

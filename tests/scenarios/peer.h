@@ -36,6 +36,12 @@ int peer_read(const int *p);
 void peer_write(int *p, int value);
 /* Memory that belongs to the peer. */
 int *peer_static_object(void);
+struct peer_ops {
+	int (*read)(const int *p);
+	const char *name;
+};
+/* A const table of pointers of the peer's: readable by everybody. */
+const struct peer_ops *peer_const_table(void);
 int *peer_heap_object(void);
 char *peer_strdup(const char *s);
 /* A block from the peer's code by allocator `how` (malloc, calloc, realloc,

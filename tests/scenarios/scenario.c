@@ -332,6 +332,12 @@ int main(int argc, char **argv)
 		printf("peer wrote static: %d\n", secret);
 		return 0;
 	}
+	if (!strcmp(name, "host-reads-peer-const-table")) {
+		const struct peer_ops *ops = flexos_gate(peer, peer_const_table);
+		printf("host read the peer's const table: %s, %s\n",
+		       ops->name, ops->read == peer_read ? "peer_read" : "?");
+		return 0;
+	}
 	if (!strcmp(name, "host-reads-peer-static")) {
 		peer_owned = flexos_gate(peer, peer_static_object);
 		printf("host read peer static: %d\n", *peer_owned);

@@ -162,6 +162,9 @@ static void *monitor(void *arg)
 		fprintf(stderr, "flexos: compartment '%s' (process %d) %s\n",
 			flexos__rt.compartments[c].name, control->pids[c], how);
 		if (!flexos_proc__errors_on_crash) {
+			/* One compartment cannot end the image alone: its 0
+			 * would pass an aborted call for success. */
+			code = code ? code : 1;
 			fprintf(stderr, "flexos: stopping the image (exit "
 				"status %d)\n", code);
 			atomic_store(&control->shutdown, 1);

@@ -53,8 +53,10 @@ struct proc_channel {
 	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
 	_Atomic uint32_t in_use;
 	/* The rest of a call: %rax (%al counts vector arguments of variadic
-	 * functions), the vector registers, the stack arguments. */
+	 * functions), the vector registers, the stack arguments.  errno
+	 * travels both ways, as it stays in one thread on other backends. */
 	_Alignas(64) uint64_t rax;
+	int32_t error;
 	_Alignas(16) uint64_t xmm[16];
 	char stack_args[GATE_STACK_ARGS];
 };

@@ -145,7 +145,9 @@ static void serve(struct proc_channel *ch)
 		memcpy(frame.xmm, ch->xmm, sizeof(frame.xmm));
 		memcpy(stack_args, ch->stack_args, sizeof(stack_args));
 	}
+	errno = ch->error;
 	flexos__invoke(&frame, stack_args);
+	ch->error = errno;
 	back->kind = PROC_RETURN;
 	back->from = (uint16_t)me;
 	back->ret.rax = frame.ret_rax;
@@ -193,6 +195,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	/* Written always, read only by entry points that need them: when
 	 * they are not read, these lines stay in our cache. */
 	ch->rax = frame->gpr[6];
+	ch->error = errno;
 	memcpy(ch->xmm, frame->xmm, sizeof(ch->xmm));
 	memcpy(ch->stack_args, stack_args, sizeof(ch->stack_args));
 	if (flexos__sealed.hooks.domain_switch)
@@ -210,6 +213,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		}
 		frame->ret_rax = box->ret.rax;
 		frame->ret_rdx = box->ret.rdx;
+		errno = ch->error;
 		memcpy(frame->ret_xmm0, box->ret.xmm0, sizeof(frame->ret_xmm0));
 		memcpy(frame->ret_xmm1, box->ret.xmm1, sizeof(frame->ret_xmm1));
 		break;

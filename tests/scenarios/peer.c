@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -72,6 +73,19 @@ static const struct peer_ops peer_ops = { peer_read, "peer-ops" };
 const struct peer_ops *peer_const_table(void)
 {
 	return &peer_ops;
+}
+
+void peer_exit(int status)
+{
+	_exit(status);
+}
+
+int peer_swap_errno(int value)
+{
+	int seen = errno;
+
+	errno = value;
+	return seen;
 }
 
 int *peer_static_object(void)

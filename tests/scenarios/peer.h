@@ -36,6 +36,10 @@ int peer_read(const int *p);
 void peer_write(int *p, int value);
 /* Memory that belongs to the peer. */
 int *peer_static_object(void);
+/* Ends its process (the whole image but on proc) with `status`. */
+void peer_exit(int status);
+/* Returns the errno it found, and leaves `value` in errno. */
+int peer_swap_errno(int value);
 struct peer_ops {
 	int (*read)(const int *p);
 	const char *name;

@@ -332,6 +332,20 @@ int main(int argc, char **argv)
 		printf("peer wrote static: %d\n", secret);
 		return 0;
 	}
+	if (!strcmp(name, "callee-exits")) {
+		flexos_gate(peer, peer_exit, 0);
+		printf("the gate returned\n");
+		return 0;
+	}
+	if (!strcmp(name, "errno")) {
+		errno = EINTR;
+		int seen = flexos_gate(peer, peer_swap_errno, EDOM);
+		int now = errno;
+		printf("the callee saw errno %s, the caller sees %s\n",
+		       seen == EINTR ? "EINTR" : strerror(seen),
+		       now == EDOM ? "EDOM" : strerror(now));
+		return 0;
+	}
 	if (!strcmp(name, "host-reads-peer-const-table")) {
 		const struct peer_ops *ops = flexos_gate(peer, peer_const_table);
 		printf("host read the peer's const table: %s, %s\n",

@@ -190,10 +190,11 @@ void flexos__init(void)
 	setup_shared_heap();
 	flexos__policy_load();
 	if (flexos__policy_shared_stacks) {
+		/* MAP_SHARED: proc's processes write the same stacks. */
 		flexos__rt.shared_stacks = map_guarded(
 			(size_t)FLEXOS_MAX_COMPARTMENTS * FLEXOS__STACK_SLOTS *
 				FLEXOS__STACK_SIZE,
-			MAP_PRIVATE);
+			MAP_SHARED);
 		if (!flexos__rt.shared_stacks)
 			flexos__die(FLEXOS_EXIT_SETUP, "cannot reserve shared "
 				    "stacks: %s", strerror(errno));

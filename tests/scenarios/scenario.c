@@ -332,6 +332,12 @@ int main(int argc, char **argv)
 		printf("peer wrote static: %d\n", secret);
 		return 0;
 	}
+	if (!strcmp(name, "write-stack")) {
+		int out = 0;
+		flexos_gate(peer, peer_write, &out, 42);
+		printf("peer wrote the host's stack: %d\n", out);
+		return 0;
+	}
 	if (!strcmp(name, "callee-exits")) {
 		flexos_gate(peer, peer_exit, 0);
 		printf("the gate returned\n");

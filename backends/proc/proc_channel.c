@@ -1,7 +1,13 @@
 /* Passing the turn of a channel between processes: spin briefly (a reply
  * from a busy peer on another core takes well under a microsecond), then
  * sleep on a futex in the shared mapping (a wake-up of an idle CPU costs
- * tens of microseconds, see DESIGN's measurements). */
+ * tens of microseconds, see DESIGN's measurements).
+ *
+ * Spinning pays only while the peer runs on another core.  When the cores
+ * are taken by other work, the peer waits for the very time slice the
+ * spinner burns, so each thread adapts its spin, as glibc's adaptive
+ * mutexes do: a spin that ends in sleep halves the next one, a spin that
+ * finds the turn doubles it again. */
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -10,6 +16,9 @@
 #include "proc.h"
 
 #define SPINS 20000
+#define MIN_SPINS 64
+
+static __thread int spins = SPINS;
 
 void flexos_proc__futex_wait(_Atomic uint32_t *word, uint32_t seen)
 {
@@ -46,12 +55,17 @@ static bool peer_dead(unsigned peer)
 
 bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer)
 {
-	for (int i = 0; i < SPINS; i++) {
+	for (int i = 0; i < spins; i++) {
 		if (atomic_load_explicit(&ch->box[me].turn,
-					 memory_order_acquire))
+					 memory_order_acquire)) {
+			if (spins < SPINS)
+				spins *= 2;
 			goto mine;
+		}
 		__builtin_ia32_pause();
 	}
+	if (spins > MIN_SPINS)
+		spins /= 2;
 	atomic_store(&ch->asleep[me], 1);
 	while (!atomic_load(&ch->box[me].turn)) {
 		if (peer_dead(peer)) {

@@ -70,7 +70,21 @@ static bool share_site(const char *path, unsigned number, char *site)
 	return true;
 }
 
-static void parse(const char *path, unsigned number, char *line)
+/* share-data is applied when the image is linked, from its own policy
+ * (SHARING_POLICY); another file given at run time cannot move data. */
+static void data_not_moved(const char *path, unsigned number,
+			   const char *symbol)
+{
+	fprintf(stderr, "flexos: warning: policy %s:%u: share-data %s: data "
+		"is placed when the image is linked, from its SHARING_POLICY "
+		"(%s%s); FLEXOS_POLICY cannot move it: rebuild with this "
+		"policy\n", path, number, symbol,
+		flexos__rt.image->policy ? "its own is " : "it has none",
+		flexos__rt.image->policy ? flexos__rt.image->policy : "");
+}
+
+static void parse(const char *path, unsigned number, char *line,
+		  bool linked)
 {
 	char *directive = strtok(line, " \t\r\n");
 	char *word;
@@ -97,7 +111,9 @@ static void parse(const char *path, unsigned number, char *line)
 			else
 				stale(path, number, word);
 		} else if (strcmp(directive, "share-data")) {
-			goto malformed; /* share-data: placed at link time */
+			goto malformed;
+		} else if (!linked) {
+			data_not_moved(path, number, word);
 		}
 	}
 	return;
@@ -111,12 +127,13 @@ malformed:
 void flexos__policy_load(void)
 {
 	const char *path = getenv("FLEXOS_POLICY");
+	const char *own = flexos__rt.image->policy;
 	char line[1024];
 	unsigned number = 0;
 	FILE *file;
 
 	if (!path || !*path)
-		path = flexos__rt.image->policy;
+		path = own;
 	if (!path || !*path)
 		return;
 	file = fopen(path, "r");
@@ -124,7 +141,7 @@ void flexos__policy_load(void)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot read the sharing policy "
 			    "'%s': %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), file))
-		parse(path, ++number, line);
+		parse(path, ++number, line, own && !strcmp(path, own));
 	fclose(file);
 }
 

@@ -329,8 +329,19 @@ function(flexos_image target)
     get_target_property(imported ${part} IMPORTED)
     if(NOT imported)
       target_include_directories(${part} PRIVATE ${dir}/include)
-      target_link_libraries(${part} PRIVATE ${runtime})
       target_compile_definitions(${part} PRIVATE FLEXOS_BACKEND_${BACKEND}=1)
+      if(part STREQUAL target OR backend STREQUAL "baremetal")
+        target_link_libraries(${part} PRIVATE ${runtime})
+      else()
+        # What compiling against the runtime needs, not the runtime
+        # itself: a static library's link dependencies follow it into
+        # every program that links it (a unit test, a plain build), where
+        # the runtime's main wrapper has no main to wrap.
+        foreach(usage INCLUDE_DIRECTORIES COMPILE_DEFINITIONS COMPILE_OPTIONS)
+          set_property(TARGET ${part} APPEND PROPERTY ${usage}
+            "$<TARGET_PROPERTY:${runtime},INTERFACE_${usage}>")
+        endforeach()
+      endif()
     endif()
   endforeach()
   set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend})

@@ -119,26 +119,28 @@
  * backend checks the same list.  register_args says whether that site
  * passes only general-purpose register arguments (a callback may be called
  * with anything: 0).
- * `fn` must name a function of the image: the block-scope redeclaration
- * tells the compiler it is not in a shared object, so a position-
- * independent executable may name it in the stub. */
+ * The record is a C object, so the compiler emits its relocations as
+ * position-independent code needs them, with gcc or clang; the stub
+ * names it as a memory operand. */
 #define flexos_callback(lib, fn) FLEXOS__STUB(lib, fn, 0)
 #define FLEXOS__STUB(lib, fn, register_args)                                  \
 	__extension__({                                                       \
-		extern __typeof__(fn) fn                                      \
-			__attribute__((visibility("hidden")));                \
+		static struct { /* struct flexos__entry_record */            \
+			const void *flexos__fn, *flexos__lib;                 \
+			unsigned long flexos__in_registers, flexos__reserved; \
+		} flexos__record __attribute__((section("flexos_entries"),   \
+						aligned(32), used)) = {       \
+			(const void *)&(fn), &flexos_lib_##lib,               \
+			(register_args), 0                                    \
+		};                                                            \
 		void *flexos__stub;                                           \
 		__asm__("lea 1f(%%rip), %0\n\t"                               \
 			".pushsection .text.flexos_gates,\"ax\",@progbits\n"  \
-			"1:\tlea 2f(%%rip), %%r11\n\t"                         \
+			"1:\tlea %1, %%r11\n\t"                                \
 			"jmp flexos__gate\n\t"                                \
-			".popsection\n\t"                                     \
-			".pushsection flexos_entries,\"aw\",@progbits\n\t"   \
-			".balign 32\n2:\t.quad %c1, %c2, %c3, 0\n\t"          \
 			".popsection"                                         \
 			: "=r"(flexos__stub)                                  \
-			: "i"(&(fn)), "i"(&flexos_lib_##lib),                 \
-			  "i"(register_args));                                \
+			: "m"(flexos__record));                               \
 		(__typeof__(&(fn)))flexos__stub;                              \
 	})
 #define flexos__gate_call(lib, fn, ...)                                       \

@@ -40,6 +40,19 @@ static void print_backtrace(ucontext_t *context)
 	}
 }
 
+/* A report without file:line helps little; say why it has none. */
+static void hint_line_information(uintptr_t ip)
+{
+	struct flexos__where where;
+
+	flexos__where(ip, &where);
+	if (where.symbol && !where.file && flexos__in_executable(ip))
+		fprintf(stderr, "flexos:   (no file:line for %s: its code was "
+			"compiled without -g; build with -g, e.g. "
+			"-DCMAKE_BUILD_TYPE=RelWithDebInfo, or, for a prebuilt "
+			"archive, install its debug symbols)\n", where.symbol);
+}
+
 static void on_segv(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
@@ -69,6 +82,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		.owned = owned,
 		.unowned_detail = sealed ? ": the runtime's sealed state" : NULL,
 	});
+	hint_line_information(fault.ip);
 	print_backtrace(context);
 
 	if (!isolation) {

@@ -297,6 +297,8 @@ void flexos__where(uintptr_t lookup, struct flexos__where *where);
  * address to name (a return address minus one), `address` the one shown. */
 void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
 		      size_t size);
+/* Whether `address` is in the executable (not a shared library). */
+bool flexos__in_executable(uintptr_t address);
 /* The same, "??" when nothing is known (and then false). */
 bool flexos__describe_address(uintptr_t address, char *out, size_t size);
 /* The code of function `name` in the image; false if there is none. */

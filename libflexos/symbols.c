@@ -101,6 +101,15 @@ void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
 			 where.file, where.line);
 }
 
+bool flexos__in_executable(uintptr_t address)
+{
+	Dwfl *dwfl = symbols();
+
+	return dwfl && dwfl_addrmodule(dwfl, address) &&
+	       dwfl_addrmodule(dwfl, address) ==
+		       dwfl_addrmodule(dwfl, (uintptr_t)&flexos_image);
+}
+
 bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 {
 	flexos__describe(address, address, out, size);

@@ -280,12 +280,52 @@ static void write_json(struct out *out)
 	emit(out, "\n], \"complete\": %s}\n", overflowed ? "false" : "true");
 }
 
+/* Learning is cumulative: the policy a run finds at <prefix>.policy (an
+ * earlier run's, of another mode of the program) is kept, and what this
+ * run learns is added.  Its directives, one a line. */
+static char earlier[64 << 10];
+
+static void read_earlier_policy(void)
+{
+	char path[4096], line[1024];
+	size_t used = 0;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s.policy", report_prefix);
+	file = fopen(path, "r");
+	if (!file)
+		return; /* the first run */
+	while (fgets(line, sizeof(line), file)) {
+		size_t n = strcspn(line, "\r\n");
+		if (!n || line[0] == '#')
+			continue;
+		if (used + n + 2 > sizeof(earlier))
+			flexos__die(FLEXOS_EXIT_SETUP, "learning mode: %s is "
+				    "larger than %zu bytes", path,
+				    sizeof(earlier));
+		memcpy(earlier + used, line, n);
+		used += n;
+		earlier[used++] = '\n';
+	}
+	fclose(file);
+}
+
+static bool learned_before(const char *directive)
+{
+	size_t n = strlen(directive);
+
+	for (const char *l = earlier; *l; l = strchr(l, '\n') + 1)
+		if (!strncmp(l, directive, n) && l[n] == '\n')
+			return true;
+	return false;
+}
+
 static void write_policy(struct out *out)
 {
-	emit(out, "# Sharing policy learned from a run of image '%s'.\n",
-	     flexos__rt.image->name);
+	emit(out, "# Sharing policy learned from runs of image '%s'.\n%s",
+	     flexos__rt.image->name, earlier);
 	for (unsigned i = 0; i < nobjects; i++) {
-		bool seen = false;
+		bool seen = learned_before(objects[i].policy);
 		if (!objects[i].policy[0])
 			continue;
 		for (unsigned j = 0; j < i && !seen; j++)
@@ -426,6 +466,7 @@ void flexos__learn_init(void)
 		return;
 	report_prefix = prefix;
 	flexos__learning = true;
+	read_earlier_policy();
 	sigemptyset(&action.sa_mask);
 	if (sigaction(SIGTRAP, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: cannot install "

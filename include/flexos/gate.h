@@ -36,7 +36,10 @@
 	n
 #define FLEXOS__CAT(a, b) FLEXOS__CAT_(a, b)
 #define FLEXOS__CAT_(a, b) a##b
-#define FLEXOS__SIZE(x) ((sizeof(x) + 7) / 8 * 8)
+/* The type of an argument as the call passes it: an array decays to a
+ * pointer. */
+#define FLEXOS__PASSED(x) __typeof__((void)0, (x))
+#define FLEXOS__SIZE(x) ((sizeof(FLEXOS__PASSED(x)) + 7) / 8 * 8)
 #define FLEXOS__SIZES_0() 0
 #define FLEXOS__SIZES_1(a) FLEXOS__SIZE(a)
 #define FLEXOS__SIZES_2(a, ...) FLEXOS__SIZE(a) + FLEXOS__SIZES_1(__VA_ARGS__)
@@ -62,8 +65,8 @@
  * are at most six: such a call needs no vector or stack arguments.  The
  * proc backend then moves one cache line per direction. */
 #define FLEXOS__INT_ARG(x)                                                    \
-	(sizeof(x) <= 8 && __builtin_classify_type(x) >= 1 &&                 \
-	 __builtin_classify_type(x) <= 5)
+	(sizeof(FLEXOS__PASSED(x)) <= 8 &&                                    \
+	 __builtin_classify_type(x) >= 1 && __builtin_classify_type(x) <= 5)
 #define FLEXOS__INTS_0() 1
 #define FLEXOS__INTS_1(a) FLEXOS__INT_ARG(a)
 #define FLEXOS__INTS_2(a, ...) FLEXOS__INT_ARG(a) && FLEXOS__INTS_1(__VA_ARGS__)

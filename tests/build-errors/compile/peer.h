@@ -23,4 +23,5 @@ struct bytes24 peer_give24(void);              /* through caller memory */
 double peer_give_double(void);
 long double peer_give_long_double(void);
 int peer_callback(int (*cb)(int), int x);
+long peer_take_buffer(char *buffer);           /* handed an array */
 #endif

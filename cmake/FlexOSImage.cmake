@@ -234,7 +234,7 @@ function(flexos_image target)
       # it out).
       _flexos_output_section(data_sections .flexos.data.${comp_name}
         flexos__data_start_${comp_name} flexos__data_end_${comp_name}
-        ".data .data.[!r]* .data.r[!e]* .data.re[!l]* .data.rel .data.rel.[!r]* .data.rel.r[!o]*"
+        ".data .data.[!r]* .data.r .data.r[!e]* .data.re .data.re[!l]* .data.rel .data.rel[!.]* .data.rel.[!r]* .data.rel.r .data.rel.r[!o]* .data.rel.ro[!.]*"
         ${files})
       _flexos_output_section(bss_sections .flexos.bss.${comp_name}
         flexos__bss_start_${comp_name} flexos__bss_end_${comp_name}

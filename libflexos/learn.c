@@ -322,8 +322,10 @@ static bool learned_before(const char *directive)
 
 static void write_policy(struct out *out)
 {
-	emit(out, "# Sharing policy learned from runs of image '%s'.\n%s",
-	     flexos__rt.image->name, earlier);
+	emit(out, "# Sharing policy learned from runs of image '%s'.\n",
+	     flexos__rt.image->name);
+	for (const char *l = earlier; *l; l = strchr(l, '\n') + 1)
+		emit(out, "%.*s\n", (int)(strchr(l, '\n') - l), l);
 	for (unsigned i = 0; i < nobjects; i++) {
 		bool seen = learned_before(objects[i].policy);
 		if (!objects[i].policy[0])

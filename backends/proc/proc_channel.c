@@ -58,14 +58,12 @@ bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer)
 	for (int i = 0; i < spins; i++) {
 		if (atomic_load_explicit(&ch->box[me].turn,
 					 memory_order_acquire)) {
-			if (spins < SPINS)
-				spins *= 2;
+			spins = spins * 2 < SPINS ? spins * 2 : SPINS;
 			goto mine;
 		}
 		__builtin_ia32_pause();
 	}
-	if (spins > MIN_SPINS)
-		spins /= 2;
+	spins = spins / 2 > MIN_SPINS ? spins / 2 : MIN_SPINS;
 	atomic_store(&ch->asleep[me], 1);
 	while (!atomic_load(&ch->box[me].turn)) {
 		if (peer_dead(peer)) {

@@ -160,16 +160,21 @@ static void serve(struct proc_channel *ch)
 /* The callee is gone.  By default (FLEXOS_PROC_ON_CRASH=stop) the image
  * stops with its status: the monitor (proc.c) is saying so, and until it
  * has the caller must not run on as if the call had happened (it would
- * finish, and exit 0, first).  With FLEXOS_PROC_ON_CRASH=error, the gate's
- * results: -1 in the integer registers (also (void *)-1), NaN in the
- * vector ones. */
+ * finish, and exit 0, first).  With FLEXOS_PROC_ON_CRASH=error, or once
+ * the image ends, the gate's results: -1 in the integer registers (also
+ * (void *)-1), NaN in the vector ones. */
 static void crashed(struct flexos__gate_frame *frame, unsigned dest)
 {
-	if (!flexos_proc__errors_on_crash) {
+	struct proc_control *control = flexos_proc__control;
+
+	/* Once the image ends (a destructor's gate), no monitor will stop
+	 * it: the gate fails instead. */
+	if (!flexos_proc__errors_on_crash && !atomic_load(&control->shutdown)) {
 		struct timespec tick = { 0, 1000000 };
 		for (int i = 0; i < 10000; i++)
 			nanosleep(&tick, NULL);
-		_exit((int)atomic_load(&flexos_proc__control->dead[dest]) - 1);
+		int code = (int)atomic_load(&control->dead[dest]) - 1;
+		_exit(code > 0 ? code : 1);
 	}
 	frame->ret_rax = frame->ret_rdx = UINT64_MAX;
 	memset(frame->ret_xmm0, 0xff, sizeof(frame->ret_xmm0));
@@ -249,8 +254,13 @@ void flexos_proc__dispatch(void)
 
 	for (;;) {
 		uint32_t seen = atomic_load(&control->doorbell[me]);
-		if (atomic_load(&control->shutdown))
-			exit(0);
+		if (atomic_load(&control->shutdown)) {
+			/* Not exit: the program's destructors and atexit
+			 * handlers are the default compartment's, and touch
+			 * memory this process does not have. */
+			fflush(NULL);
+			_exit(0);
+		}
 		for (unsigned k = 0; k < PROC_CHANNELS; k++) {
 			struct proc_channel *ch = &control->channels[k];
 			uint32_t requested = SERVER_REQUESTED;

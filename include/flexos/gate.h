@@ -124,7 +124,12 @@
  * with anything: 0).
  * The record is a C object, so the compiler emits its relocations as
  * position-independent code needs them, with gcc or clang; the stub
- * names it as a memory operand. */
+ * names it as a memory operand, which the small code model makes
+ * RIP-relative (larger models may compute it in registers the stub does
+ * not have). */
+#if defined(__code_model_medium__) || defined(__code_model_large__)
+#error "flexos gates need the small code model (-mcmodel=small, the default)"
+#endif
 #define flexos_callback(lib, fn) FLEXOS__STUB(lib, fn, 0)
 #define FLEXOS__STUB(lib, fn, register_args)                                  \
 	__extension__({                                                       \

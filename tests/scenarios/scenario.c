@@ -297,6 +297,18 @@ static int hooks(void)
 	return 0;
 }
 
+/* A destructor of the program's, with a gate when the scenario asks: it is
+ * the default compartment's, and runs once, in the default process (proc's
+ * compartment processes end without it: they do not have this static). */
+static bool gate_in_destructor;
+
+__attribute__((destructor)) static void destructor(void)
+{
+	if (gate_in_destructor)
+		printf("destructor gate: %ld\n",
+		       flexos_gate(peer, peer_sum6, 1, 2, 3, 4, 5, 6));
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "";
@@ -383,6 +395,11 @@ int main(int argc, char **argv)
 		peer_reads(on_heap, "heap");
 		fflush(stdout);
 		return *(volatile int *)NULL;
+	}
+	if (!strcmp(name, "gate-in-destructor")) {
+		gate_in_destructor = true;
+		printf("main returns 3\n");
+		return 3;
 	}
 	if (!strcmp(name, "shared"))
 		return shared();

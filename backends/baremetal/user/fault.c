@@ -147,31 +147,24 @@ on_refused_call(const struct flexos_baremetal_fault *f)
 		.write = true,
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
-	char call[160], target[128], where[256];
+	char call[160], target[128], refusal[400], ip[32];
 
 	flexos__sealed.backend->grant_all();
 	fflush(stdout);
 	describe_call(f, call, sizeof(call));
 	describe_target(f, &fault, owned, target, sizeof(target));
-	fprintf(stderr, "flexos: compartment '%s' made a system call the "
-		"policy refuses: %s%s\n",
-		flexos__rt.compartments[fault.accessor].name, call, target);
-	if (f->rule != FLEXOS_BAREMETAL_POLICY_EXEC &&
-	    f->rule != FLEXOS_BAREMETAL_POLICY_KEY) {
-		fprintf(stderr, "flexos:   address 0x%lx",
-			(unsigned long)fault.address);
-		if (owned)
-			fprintf(stderr, ": %s of '%s'",
-				flexos__memory_kind_name(fault.kind),
-				flexos__rt.compartments[fault.owner].name);
-		if (flexos__describe_address(fault.address, where,
-					     sizeof(where)))
-			fprintf(stderr, " (%s)", where);
-		fputc('\n', stderr);
-	}
-	flexos__describe_address(fault.ip, where, sizeof(where));
-	fprintf(stderr, "flexos:   at %s (ip 0x%lx)\nflexos:   backend %s\n",
-		where, (unsigned long)fault.ip, flexos_backend_name());
+	snprintf(refusal, sizeof(refusal), "compartment '%s' made a system "
+		 "call the policy refuses: %s%s",
+		 flexos__rt.compartments[fault.accessor].name, call, target);
+	snprintf(ip, sizeof(ip), " (ip 0x%lx)", (unsigned long)fault.ip);
+	flexos__report_fault_heading(&(struct flexos__fault_heading){
+		.fault = &fault,
+		.owned = owned,
+		.no_address = f->rule == FLEXOS_BAREMETAL_POLICY_EXEC ||
+			      f->rule == FLEXOS_BAREMETAL_POLICY_KEY,
+		.crash = refusal,
+		.ip_detail = ip,
+	});
 	print_gates();
 	if (flexos__sealed.hooks.fault)
 		flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);

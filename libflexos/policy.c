@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -83,6 +84,15 @@ static void data_not_moved(const char *path, unsigned number,
 		flexos__rt.image->policy ? flexos__rt.image->policy : "");
 }
 
+/* Whether two paths name one file, however spelled. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return !strcmp(a, b) || (!stat(a, &x) && !stat(b, &y) &&
+				 x.st_dev == y.st_dev && x.st_ino == y.st_ino);
+}
+
 static void parse(const char *path, unsigned number, char *line,
 		  bool linked)
 {
@@ -141,7 +151,7 @@ void flexos__policy_load(void)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot read the sharing policy "
 			    "'%s': %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), file))
-		parse(path, ++number, line, own && !strcmp(path, own));
+		parse(path, ++number, line, own && same_file(path, own));
 	fclose(file);
 }
 

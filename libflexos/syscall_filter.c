@@ -175,16 +175,16 @@ static void check_span(struct program *p, const struct flexos__span *span)
 	emit(p, RET(SECCOMP_RET_TRAP));      /* 10 */
 }
 
-/* if (instruction pointer == the runtime's site) allow */
-static void allow_runtime_site(struct program *p)
+/* if (instruction pointer != the runtime's site) goto name */
+static void jump_unless_runtime_site(struct program *p, unsigned name)
 {
 	uint64_t site = (uintptr_t)flexos__runtime_syscall_return;
 
 	emit(p, LD(DATA_LO(instruction_pointer)));
-	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 3));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 2));
 	emit(p, LD(DATA_HI(instruction_pointer)));
-	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 0, 1));
-	emit(p, RET(SECCOMP_RET_ALLOW));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 1, 0));
+	jump_to(p, name);
 }
 
 /* if (args[0], args[1]) == (span->start, its length) allow */
@@ -207,7 +207,6 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 {
 	const struct flexos__span *spans = rules->protected;
 	unsigned nspans = rules->nprotected;
-	uint64_t site = (uintptr_t)flexos__runtime_syscall_return;
 
 	emit(p, LD(DATA_LO(arch)));
 	emit(p, JUMP(BPF_JEQ, AUDIT_ARCH_X86_64, 1, 0));
@@ -230,8 +229,8 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	 * key open (Linux 6.12 and later): only the runtime sets one. */
 	label(p, LABEL_ALTSTACK);
 	jump_if_zero(p, 0, LABEL_ALLOW); /* a query */
-	allow_runtime_site(p);
-	jump_to(p, LABEL_TRAP);
+	jump_unless_runtime_site(p, LABEL_TRAP);
+	jump_to(p, LABEL_ALLOW);
 
 	label(p, LABEL_PERSONALITY);
 	emit(p, LD(ARG_LO(0)));
@@ -261,11 +260,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_to(p, LABEL_SIMPLE);
 
 	label(p, LABEL_MPROTECT);
-	emit(p, LD(DATA_LO(instruction_pointer)));
-	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 2));
-	emit(p, LD(DATA_HI(instruction_pointer)));
-	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 1, 0));
-	jump_to(p, LABEL_SIMPLE); /* not the runtime's */
+	jump_unless_runtime_site(p, LABEL_SIMPLE);
 	for (unsigned i = 0; i < rules->nswitched; i++)
 		allow_exactly(p, &rules->switched[i]);
 	jump_to(p, LABEL_TRAP);

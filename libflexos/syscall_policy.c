@@ -53,51 +53,54 @@ _Static_assert(FLEXOS_MAX_COMPARTMENTS * (FLEXOS__STATIC_RANGES + 1) + 1 <=
 
 enum policy_mode { POLICY_UNSET, POLICY_ON, POLICY_NO_LANDLOCK, POLICY_OFF };
 
-/* Why a call is refused, by system call. */
+/* Why a call is refused, by system call; `always`: whatever its
+ * arguments (the others by the rules of load_seccomp_rules or of
+ * syscall_filter.c). */
 static const struct refusal {
 	int nr;
 	const char *name, *why;
+	bool always;
 } refusals[] = {
 #define MEMORY "it changes memory the runtime protects"
 #define KEYS "protection keys are the runtime's after start-up"
 #define PAST "it reaches memory past the protection keys"
-	{ SCMP_SYS(mprotect), "mprotect", MEMORY },
-	{ SCMP_SYS(mmap), "mmap", MEMORY },
-	{ SCMP_SYS(munmap), "munmap", MEMORY },
-	{ SCMP_SYS(madvise), "madvise", MEMORY },
-	{ SCMP_SYS(mremap), "mremap", MEMORY },
-	{ 462, "mseal", MEMORY },
-	{ SCMP_SYS(remap_file_pages), "remap_file_pages", MEMORY },
-	{ SCMP_SYS(process_madvise), "process_madvise", MEMORY },
-	{ SCMP_SYS(shmat), "shmat", MEMORY },
-	{ SCMP_SYS(pkey_mprotect), "pkey_mprotect", KEYS },
-	{ SCMP_SYS(pkey_alloc), "pkey_alloc", KEYS },
-	{ SCMP_SYS(pkey_free), "pkey_free", KEYS },
-	{ SCMP_SYS(process_vm_readv), "process_vm_readv", PAST },
-	{ SCMP_SYS(process_vm_writev), "process_vm_writev", PAST },
-	{ SCMP_SYS(ptrace), "ptrace", PAST },
-	{ SCMP_SYS(userfaultfd), "userfaultfd", PAST },
+	{ SCMP_SYS(mprotect), "mprotect", MEMORY, false },
+	{ SCMP_SYS(mmap), "mmap", MEMORY, false },
+	{ SCMP_SYS(munmap), "munmap", MEMORY, false },
+	{ SCMP_SYS(madvise), "madvise", MEMORY, false },
+	{ SCMP_SYS(mremap), "mremap", MEMORY, false },
+	{ 462, "mseal", MEMORY, false },
+	{ SCMP_SYS(remap_file_pages), "remap_file_pages", MEMORY, true },
+	{ SCMP_SYS(process_madvise), "process_madvise", MEMORY, true },
+	{ SCMP_SYS(shmat), "shmat", MEMORY, false },
+	{ SCMP_SYS(pkey_mprotect), "pkey_mprotect", KEYS, true },
+	{ SCMP_SYS(pkey_alloc), "pkey_alloc", KEYS, true },
+	{ SCMP_SYS(pkey_free), "pkey_free", KEYS, true },
+	{ SCMP_SYS(process_vm_readv), "process_vm_readv", PAST, true },
+	{ SCMP_SYS(process_vm_writev), "process_vm_writev", PAST, true },
+	{ SCMP_SYS(ptrace), "ptrace", PAST, true },
+	{ SCMP_SYS(userfaultfd), "userfaultfd", PAST, true },
 	{ SCMP_SYS(pidfd_getfd), "pidfd_getfd",
-	  "it takes another process's descriptors" },
+	  "it takes another process's descriptors", true },
 	{ SCMP_SYS(perf_event_open), "perf_event_open",
-	  "its samples copy other compartments' stacks and registers" },
-	{ SCMP_SYS(bpf), "bpf", "its programs read memory past the keys" },
-	{ SCMP_SYS(init_module), "init_module", "it changes the kernel" },
-	{ SCMP_SYS(finit_module), "finit_module", "it changes the kernel" },
-	{ SCMP_SYS(kexec_load), "kexec_load", "it changes the kernel" },
+	  "its samples copy other compartments' stacks and registers", true },
+	{ SCMP_SYS(bpf), "bpf", "its programs read memory past the keys", true },
+	{ SCMP_SYS(init_module), "init_module", "it changes the kernel", true },
+	{ SCMP_SYS(finit_module), "finit_module", "it changes the kernel", true },
+	{ SCMP_SYS(kexec_load), "kexec_load", "it changes the kernel", true },
 	{ SCMP_SYS(kexec_file_load), "kexec_file_load",
-	  "it changes the kernel" },
+	  "it changes the kernel", true },
 	{ SCMP_SYS(personality), "personality",
-	  "READ_IMPLIES_EXEC makes readable memory executable" },
+	  "READ_IMPLIES_EXEC makes readable memory executable", false },
 	{ SCMP_SYS(sigaltstack), "sigaltstack",
 	  "the kernel writes signal frames there with every key open; only "
-	  "the runtime sets signal stacks" },
+	  "the runtime sets signal stacks", false },
 	{ SCMP_SYS(rt_sigaction), "rt_sigaction",
-	  "SIGSEGV and SIGSYS are the runtime's" },
+	  "SIGSEGV and SIGSYS are the runtime's", false },
 	{ SCMP_SYS(seccomp), "seccomp",
-	  "a filter of its own could answer other compartments' calls" },
+	  "a filter of its own could answer other compartments' calls", true },
 	{ SCMP_SYS(prctl), "prctl",
-	  "a seccomp filter or a memory map of its own" },
+	  "a seccomp filter or a memory map of its own", false },
 #undef MEMORY
 #undef KEYS
 #undef PAST
@@ -206,23 +209,13 @@ static void load_seccomp_rules(void)
 {
 	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
 	const uint32_t trap = SCMP_ACT_TRAP;
-	static const int refused[] = {
-		SCMP_SYS(pkey_mprotect),   SCMP_SYS(pkey_alloc),
-		SCMP_SYS(pkey_free),	   SCMP_SYS(process_vm_readv),
-		SCMP_SYS(process_vm_writev), SCMP_SYS(ptrace),
-		SCMP_SYS(pidfd_getfd),	   SCMP_SYS(process_madvise),
-		SCMP_SYS(remap_file_pages), SCMP_SYS(userfaultfd),
-		SCMP_SYS(seccomp),	   SCMP_SYS(perf_event_open),
-		SCMP_SYS(bpf),		   SCMP_SYS(init_module),
-		SCMP_SYS(finit_module),	   SCMP_SYS(kexec_load),
-		SCMP_SYS(kexec_file_load),
-	};
 
 	if (!filter || seccomp_attr_set(filter, SCMP_FLTATR_CTL_TSYNC, 1) < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "libseccomp cannot start a "
 			    "filter for the system-call policy");
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		rule(filter, trap, refused[i], 0, NULL);
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (refusals[i].always)
+			rule(filter, trap, refusals[i].nr, 0, NULL);
 	rule(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(io_uring_setup), 0, NULL);
 	RULE(filter, trap, SCMP_SYS(mmap),
 	     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
@@ -309,21 +302,14 @@ static void collect_switched(struct spans *s)
 		const struct flexos__compartment *comp =
 			&flexos__rt.compartments[c];
 		for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++)
-			if (comp->static_data[i].end > comp->static_data[i].start)
-				s->span[s->n++] = (struct flexos__span){
-					(uintptr_t)comp->static_data[i].start,
-					(uintptr_t)comp->static_data[i].end
-				};
+			add_span(s, (uintptr_t)comp->static_data[i].start,
+				 (uintptr_t)comp->static_data[i].end);
 		if (comp->arena)
-			s->span[s->n++] = (struct flexos__span){
-				(uintptr_t)comp->arena,
-				(uintptr_t)comp->arena + FLEXOS__ARENA_SIZE
-			};
+			add_span(s, (uintptr_t)comp->arena,
+				 (uintptr_t)comp->arena + FLEXOS__ARENA_SIZE);
 	}
-	s->span[s->n++] = (struct flexos__span){
-		(uintptr_t)&flexos__sealed,
-		(uintptr_t)&flexos__sealed + sizeof(flexos__sealed)
-	};
+	add_span(s, (uintptr_t)&flexos__sealed,
+		 (uintptr_t)&flexos__sealed + sizeof(flexos__sealed));
 }
 
 /* The guard gaps around arenas are not among them: they are unmapped, and

@@ -145,37 +145,40 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 {
 	const greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
 	const struct refusal *refusal = refusal_of(info->si_syscall);
-	unsigned owner;
-	enum flexos_memory_kind kind;
-	char where[512];
-
-	(void)sig;
-	fflush(stdout);
-	flexos__describe((uintptr_t)regs[REG_RIP], (uintptr_t)regs[REG_RIP],
-			 where, sizeof(where));
 	bool exec = (info->si_syscall == SCMP_SYS(mmap) ||
 		     info->si_syscall == SCMP_SYS(mprotect) ||
 		     info->si_syscall == SCMP_SYS(shmat)) &&
 		    (regs[REG_RDX] & PROT_EXEC);
+	struct flexos_fault fault = {
+		.accessor = flexos__self.current,
+		.address = (uintptr_t)regs[REG_RDI],
+		.ip = (uintptr_t)regs[REG_RIP],
+	};
+	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
+	char refused[512];
 
-	fprintf(stderr,
-		"flexos: isolation fault: compartment '%s' made a system call "
-		"the policy refuses: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx)\n"
-		"flexos:   refused: %s\n",
-		flexos__rt.compartments[flexos__self.current].name,
-		refusal ? refusal->name : "?", (long long)regs[REG_RDI],
-		(long long)regs[REG_RSI], (long long)regs[REG_RDX],
-		(long long)regs[REG_R10],
-		exec ? "no new executable memory after start-up (W^X); an "
-		       "image that needs it, a JIT, runs with "
-		       "FLEXOS_SYSCALL_POLICY=off, which mediates nothing"
-		: refusal ? refusal->why : "the policy refuses it");
-	if (flexos__classify((uintptr_t)regs[REG_RDI], &owner, &kind))
-		fprintf(stderr, "flexos:   0x%llx is %s of '%s'\n",
-			(long long)regs[REG_RDI], flexos__memory_kind_name(kind),
-			flexos__rt.compartments[owner].name);
-	fprintf(stderr, "flexos:   at %s\nflexos:   backend %s\n", where,
-		flexos_backend_name());
+	(void)sig;
+	fflush(stdout);
+	snprintf(refused, sizeof(refused),
+		 "isolation fault: compartment '%s' made a system call the "
+		 "policy refuses: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx)\n"
+		 "flexos:   refused: %s",
+		 flexos__rt.compartments[fault.accessor].name,
+		 refusal ? refusal->name : "?", (long long)regs[REG_RDI],
+		 (long long)regs[REG_RSI], (long long)regs[REG_RDX],
+		 (long long)regs[REG_R10],
+		 exec ? "no new executable memory after start-up (W^X); an "
+			"image that needs it, a JIT, runs with "
+			"FLEXOS_SYSCALL_POLICY=off, which mediates nothing"
+		 : refusal ? refusal->why : "the policy refuses it");
+	/* The first argument is an address when it names memory anybody
+	 * owns. */
+	flexos__report_fault_heading(&(struct flexos__fault_heading){
+		.fault = &fault,
+		.owned = owned,
+		.no_address = !owned,
+		.crash = refused,
+	});
 	if (!refusal)
 		fprintf(stderr, "flexos:   (system call %d)\n",
 			info->si_syscall);

@@ -4,9 +4,11 @@
  *   WRPKRU           0F 01 EF
  *   XRSTOR/XRSTOR64  [REX] 0F AE /5 with a memory operand (mod != 3;
  *                    0F AE E8..EF with mod 3 is LFENCE) */
+#include <stdbool.h>
 #include <string.h>
 
 #include "gen.h"
+#include "pkru_write.h"
 
 static void found(struct gen_state *st, long oi, unsigned sec, uint64_t off,
 		  const char *what)
@@ -31,18 +33,17 @@ void gen_scan(struct gen_state *st)
 			if (!b || !(s->flags & SHF_EXECINSTR) || s->size < 3)
 				continue;
 			for (uint64_t at = 0; at + 2 < s->size; at++) {
-				if (b[at] != 0x0f)
+				const char *what =
+					flexos_arch__pkru_write(b + at,
+								s->size - at);
+				bool rex_w = at && (b[at - 1] & 0xf8) == 0x48;
+
+				if (!what)
 					continue;
-				if (b[at + 1] == 0x01 && b[at + 2] == 0xef)
-					found(st, (long)i, k, at, "WRPKRU");
-				else if (b[at + 1] == 0xae &&
-					 (b[at + 2] >> 3 & 7) == 5 &&
-					 b[at + 2] >> 6 != 3)
-					found(st, (long)i, k,
-					      at && (b[at - 1] & 0xf8) == 0x48
-						      ? at - 1 : at,
-					      at && (b[at - 1] & 0xf8) == 0x48
-						      ? "XRSTOR64" : "XRSTOR");
+				if (what[0] == 'X' && rex_w)
+					found(st, (long)i, k, at - 1, "XRSTOR64");
+				else
+					found(st, (long)i, k, at, what);
 			}
 		}
 	}

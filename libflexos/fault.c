@@ -53,7 +53,7 @@ static void hint_line_information(uintptr_t ip)
 			"archive, install its debug symbols)\n", where.symbol);
 }
 
-static void on_segv(int sig, siginfo_t *info, void *context_)
+void flexos__fault_report(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
 	const struct flexos_backend *backend = flexos__sealed.backend;
@@ -103,8 +103,11 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 
 void flexos__fault_install(void)
 {
+	/* With hardware keys the handler runs with only key 0 open: the
+	 * entry that opens the others is a checked WRPKRU (pkru_gate.S). */
 	struct sigaction action = {
-		.sa_sigaction = on_segv,
+		.sa_sigaction = flexos__sealed.pkru_gate ? flexos__pkru_on_segv
+							 : flexos__fault_report,
 		.sa_flags = SA_SIGINFO | SA_ONSTACK,
 	};
 

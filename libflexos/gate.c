@@ -1,7 +1,6 @@
 /* The C half of a gate (see arch/x86_64/gate.S for the order of events):
- * every gate of a backend that does not switch with WRPKRU (emulated keys),
- * and the gates pkru_gate.S leaves to it (a domain_switch hook, a caller
- * on no stack slot of its compartment).
+ * every gate of a backend that does not switch with WRPKRU (emulated keys,
+ * proc); those that do (pkru_gate.S) never come here.
  *
  * A gate opens the destination before it closes the caller, in both
  * directions, so that the arguments and results can be copied between the
@@ -11,7 +10,7 @@
  * compartment and frame come from the thread's record (flexos__self), the
  * caller's callee-saved registers from its own stack, which the callee
  * cannot reach.  The slot records (struct flexos__slot_record) are kept as
- * pkru_gate.S keeps them, so that both paths can nest. */
+ * pkru_gate.S keeps them. */
 #include <string.h>
 
 #include "gate_frame.h"
@@ -36,6 +35,12 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	struct flexos__thread *self = &flexos__self;
 	unsigned src = flexos__current(), dest = (unsigned)frame->dest;
 
+	/* The hardware-key gate has no C path: only a jump gets here. */
+	if (flexos__sealed.pkru_gate)
+		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: compartment "
+			    "'%s' jumped into the gate's C path, which backend "
+			    "%s does not take", flexos__rt.compartments[src].name,
+			    flexos_backend_name());
 	frame->src = src;
 	if (flexos__sealed.backend->call) {
 		flexos__sealed.backend->call(frame, stack_args);

@@ -182,7 +182,8 @@ void flexos__init(void)
 	flexos__sealed.gate_direct = !flexos__rt.isolating && !backend->call;
 	if (flexos__rt.isolating &&
 	    (!backend->assign ||
-	     (!backend->call && (!backend->grant || !backend->revoke))))
+	     (!backend->call && !flexos__sealed.pkru_gate &&
+	      (!backend->grant || !backend->revoke))))
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "backend '%s' keeps private memory but cannot "
 			    "assign, grant or revoke it", backend->name);

@@ -199,6 +199,17 @@ void flexos__pkru_thread_start(unsigned compartment);
  * (arch/x86_64/pkru_gate.S): called once the page is sealed, it stops the
  * image. */
 void flexos__pkru_first(uint32_t pkru);
+/* What pkru_gate.S calls (pkru_gate.c): where a caller off its stack
+ * slot waits (the top of its room, 16-byte aligned, and the slot record
+ * that says the caller does not run there), and the reports of a gate
+ * from no compartment and of a failed check. */
+struct flexos__off_slot {
+	char *top;
+	struct flexos__slot_record *record;
+};
+struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller);
+void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
+void flexos__pkru_gate_violation(uint32_t pkru) __attribute__((noreturn));
 /* Runs write(context) on the sealed page, made writable for it
  * (entries.c). */
 void flexos__sealed_write(void (*write)(void *), void *context);
@@ -332,6 +343,9 @@ struct flexos__fault_heading {
 };
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 void flexos__fault_install(void);
+/* The SIGSEGV handler, and the entry pkru_gate.S puts before it. */
+void flexos__fault_report(int sig, siginfo_t *info, void *context);
+void flexos__pkru_on_segv(int sig, siginfo_t *info, void *context);
 void flexos__fault_thread_init(void);
 
 /* The system-call policy of the Linux backends (syscall_policy.c): the

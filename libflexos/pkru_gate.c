@@ -1,5 +1,6 @@
-/* What arch/x86_64/pkru_gate.S needs from C: the stack it stops the image
- * on when one of its checks fails, and the report. */
+/* What arch/x86_64/pkru_gate.S needs from C: where a caller off its stack
+ * slot waits for a gate, the stack it stops the image on when one of its
+ * checks fails, and the reports. */
 #include <stdio.h>
 
 #include "gate_frame.h"
@@ -21,6 +22,8 @@ _Static_assert(FLEXOS__STACK_SHIFT == GATE_STACK_SHIFT, "");
 _Static_assert(FLEXOS__STACK_SLOTS == GATE_STACK_SLOTS, "");
 _Static_assert(offsetof(struct flexos_hooks, domain_switch) ==
 		       GATE_HOOKS_DOMAIN_SWITCH, "");
+_Static_assert(offsetof(struct flexos_hooks, context) == GATE_HOOKS_CONTEXT,
+	       "");
 
 void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
 			   uint32_t closed)
@@ -38,6 +41,46 @@ void flexos__pkru_thread_start(unsigned compartment)
 {
 	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
 		flexos__pkru_first(flexos__sealed.pkru[compartment]);
+}
+
+/* The gate of a caller that runs on no stack slot of its own waits on the
+ * thread's slot of the caller's compartment instead, in memory only the
+ * caller can write: below the frame the caller already waits in there, or
+ * at the top.  Runs with the caller's rights, before any switch.  A caller
+ * that runs on that slot too (a signal handler that interrupted it there)
+ * has no room we know of: its stack pointer on the slot is the kernel's
+ * secret. */
+struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
+{
+	struct flexos__slot_record *record;
+	char *top;
+
+	if (!flexos__self.has_slot)
+		flexos__stack_slot_take();
+	record = flexos__slot_record(caller);
+	if (record->busy)
+		flexos__die(FLEXOS_EXIT_FAULT, "compartment '%s' made a gate "
+			    "off its stack while it runs on this thread's "
+			    "stack (a signal handler that interrupted it?): "
+			    "backend %s keeps the gate's frame on that stack "
+			    "and finds no room there",
+			    flexos__rt.compartments[caller].name,
+			    flexos_backend_name());
+	top = record->top ? record->top : flexos__slot_top(caller);
+	return (struct flexos__off_slot){ (char *)((uintptr_t)top & ~(uintptr_t)15),
+				  record };
+}
+
+/* A gate from a thread whose PKRU is no compartment's: on Linux, a signal
+ * handler (it runs with only key 0 open), or a compartment that jumped to
+ * the gate after writing PKRU some other way. */
+void flexos__pkru_gate_no_caller(uint32_t pkru)
+{
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "isolation fault: a gate from code that runs with no "
+		    "compartment's rights (PKRU 0x%08x; a signal handler runs "
+		    "with only key 0 open)\nflexos:   backend %s",
+		    pkru, flexos_backend_name());
 }
 
 /* A check after a WRPKRU failed: code jumped into the middle of the gate,

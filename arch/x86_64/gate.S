@@ -29,11 +29,7 @@ flexos__gate:
 	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
 	jne	0f
 	/* The C path: every gate of a backend that does not switch with
-	 * WRPKRU, and those pkru_gate.S leaves to it (%r10: the entry). */
-	.globl	flexos__gate_slow
-	.hidden	flexos__gate_slow
-flexos__gate_slow:
-	/* Reached by a jump too: %r10 must be a sealed entry. */
+	 * WRPKRU (%r10: the entry).  A jump here must not skip the check. */
 	GATE_CHECK_ENTRY %r10, %r11, %r11b, .Lnot_an_entry
 	movq	GATE_ENTRY_FN(%r10), %r11
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d

@@ -31,6 +31,7 @@
  * in libflexos/pkru_gate.c. */
 #define GATE_THREAD_CURRENT 0
 #define GATE_HOOKS_DOMAIN_SWITCH 16
+#define GATE_HOOKS_CONTEXT 32
 /* struct flexos__sealed and the entries it points at (libflexos/internal.h),
  * checked in libflexos/entries.c: a record of section flexos_entries is
  * GATE_RECORD_SIZE bytes, its sealed copy half that. */

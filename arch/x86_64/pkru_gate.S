@@ -42,9 +42,12 @@
  * declared entry point, or resume a frame that waits for a gate to return,
  * with the rights of that entry's or that frame's compartment.
  *
- * The slow path (.Lslow: a domain_switch hook, or a caller on no stack
- * slot of its compartment, such as a signal handler or a constructor
- * before main) is gate.S's C path, which keeps the same records. */
+ * No C path: a domain_switch hook is called from here, with the caller's
+ * rights, before the switch in and after the switch back; a caller on no
+ * stack slot of its compartment (a constructor, a destructor, a thread
+ * the runtime did not start) is moved onto its slot first (.Loff_slot).
+ * These, flexos__pkru_first below and the fault report's entry
+ * (pkru_segv.S) are the only WRPKRUs of the runtime. */
 #include "gate_frame.h"
 
 #define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
@@ -95,18 +98,20 @@ flexos__pkru_gate:
 	incl	%r14d
 	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %r14
 	jb	1b
-	jmp	.Lslow
+	movl	%eax, %edi
+	call	flexos__pkru_gate_no_caller
 2:	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
 	cmpl	%ecx, %r14d
 	je	.Lsame
-	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
-	jne	.Lslow
 	/* The thread's slot: where the caller's stack lies. */
 	movq	%rsp, %rdx
 	subq	GATE_SEALED_STACKS(%r15,%r14,8), %rdx
 	shrq	$GATE_STACK_SHIFT, %rdx
 	cmpq	$GATE_STACK_SLOTS, %rdx
-	jae	.Lslow
+	jae	.Loff_slot
+	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	jne	.Lhook_in
+.Lhooked_in:
 	/* The frame (the fields fault reports read) and the caller's record:
 	 * waiting in this frame. */
 	movq	%r14, GATE_SRC(%rsp)
@@ -129,29 +134,27 @@ flexos__pkru_gate:
 	movups	16+96(%rbp), %xmm14
 	movups	16+112(%rbp), %xmm15
 3:	movl	GATE_SEALED_PKRU(%r15,%rcx,4), %eax
-	shlq	$32, %r14			/* the caller, and the slot */
-	orq	%rdx, %r14
+	movq	%rdx, %r15			/* the slot */
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	WRPKRU					/* callee only */
 	/* Check: %r10 is a sealed entry and %eax its compartment's PKRU. */
 	GATE_CHECK_ENTRY %r10, %rcx, %cl, .Lviolation
-	leaq	flexos__sealed(%rip), %r11
-	movl	GATE_ENTRY_COMPARTMENT(%r10), %r15d
-	cmpl	GATE_SEALED_PKRU(%r11,%r15,4), %eax
+	leaq	flexos__sealed(%rip), %rdx
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %r11d
+	cmpl	GATE_SEALED_PKRU(%rdx,%r11,4), %eax
 	jne	.Lviolation
-	movl	%r14d, %ecx			/* the slot */
-	cmpl	$GATE_STACK_SLOTS, %ecx
+	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
 	/* The callee's record: nobody runs its code on this slot (else the
 	 * frames would overlap); now we do, below the frame it waits in. */
-	SLOT_RECORD %rdx, %r15, %rcx, %r11
-	movl	$1, %ecx
-	xchgq	%rcx, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
-	testq	%rcx, %rcx
+	SLOT_RECORD %rcx, %r11, %r15, %rdx
+	movl	$1, %eax
+	xchgq	%rax, GATE_RECORD_BUSY(%rcx)	/* atomic: two threads race */
+	testq	%rax, %rax
 	jnz	.Lviolation
-	movq	GATE_RECORD_TOP(%rdx), %rax
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	movq	GATE_RECORD_TOP(%rcx), %rax
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rcx), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	leaq	-GATE_STACK_ARGS(%rax), %rsp
@@ -165,14 +168,11 @@ flexos__pkru_gate:
 	movaps	%xmm13, 80(%rsp)
 	movaps	%xmm14, 96(%rsp)
 	movaps	%xmm15, 112(%rsp)
-4:	movq	GATE_ENTRY_FN(%r10), %r11
-	ARGUMENTS_BACK
-	movq	%r14, %rbx
-	shrq	$32, %rbx			/* the caller */
-	movl	%r14d, %r14d			/* the slot */
-	call	*%r11
-	/* Back, with the callee's rights and registers: %rbx (the caller),
-	 * %r14 (the slot) and %r15 (the callee) are hints, which only the
+4:	ARGUMENTS_BACK
+	movq	%r11, %rbx			/* the callee */
+	call	*GATE_ENTRY_FN(%r10)
+	/* Back, with the callee's rights and registers: %rbx (the callee),
+	 * %r14 (the caller) and %r15 (the slot) are hints, which only the
 	 * checks after the WRPKRU below bind.  Until then the gate writes
 	 * only where the callee could write itself; the bounds checked here
 	 * turn forged values into a report rather than a crash.  Results in
@@ -180,28 +180,28 @@ flexos__pkru_gate:
 	movq	%rax, %r12
 	movq	%rdx, %r13
 	leaq	flexos__sealed(%rip), %r11
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r15
-	jae	.Lviolation
 	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
 	jae	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %r14
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r14
 	jae	.Lviolation
-	SLOT_RECORD %rax, %r15, %r14, %r11
+	cmpq	$GATE_STACK_SLOTS, %r15
+	jae	.Lviolation
+	SLOT_RECORD %rax, %rbx, %r15, %r11
 	movq	$0, GATE_RECORD_BUSY(%rax)	/* the callee: not running */
-	movl	GATE_SEALED_PKRU(%r11,%rbx,4), %eax
+	movl	GATE_SEALED_PKRU(%r11,%r14,4), %eax
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	WRPKRU					/* caller only */
 	/* Check: %eax is the PKRU of the compartment whose record we resume,
 	 * which must wait in a frame and run nothing on this slot. */
 	leaq	flexos__sealed(%rip), %r11
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r14
 	jae	.Lviolation
-	cmpl	GATE_SEALED_PKRU(%r11,%rbx,4), %eax
+	cmpl	GATE_SEALED_PKRU(%r11,%r14,4), %eax
 	jne	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %r14
+	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
-	SLOT_RECORD %rdx, %rbx, %r14, %r11
+	SLOT_RECORD %rdx, %r14, %r15, %r11
 	movq	GATE_RECORD_TOP(%rdx), %rax
 	testq	%rax, %rax			/* no frame waits */
 	jz	.Lviolation
@@ -212,7 +212,10 @@ flexos__pkru_gate:
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, GATE_RECORD_TOP(%rdx)
-	movl	%ebx, CURRENT
+	movl	%r14d, CURRENT
+	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	jne	.Lhook_out
+.Lreturn:
 	movq	%r12, %rax
 	movq	%r13, %rdx
 	/* Everything below comes from the caller's own stack. */
@@ -225,14 +228,82 @@ flexos__pkru_gate:
 	ARGUMENTS_BACK
 	GATE_POP_CALLER
 	jmp	*%r11
-.Lslow:
-	/* Gates this path does not take: gate.S's C path, as if called
-	 * there. */
+.Lhook_in:
+	/* A domain_switch hook, called with the caller's rights before the
+	 * switch: the argument registers wait in the frame (%rax %rcx %rdx
+	 * in %r12 %rbx %r13 already), %r10, %r11 and the slot in its
+	 * fields. */
 	.cfi_restore_state
+	.cfi_remember_state
+	GATE_SAVE_ARGS 0, %rsp
+	movq	%r10, GATE_DEST(%rsp)
+	movq	%r11, GATE_FN(%rsp)
+	movq	%rdx, GATE_SAVED_SP(%rsp)	/* the slot */
+	movl	%r14d, %edi
+	movl	%ecx, %esi
+	movq	flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_CONTEXT(%rip), %rdx
+	call	*flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	GATE_LOAD_ARGS 0, %rsp
+	movq	GATE_DEST(%rsp), %r10
+	movq	GATE_FN(%rsp), %r11
+	movq	GATE_SAVED_SP(%rsp), %rdx
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
+	jmp	.Lhooked_in
+.Lhook_out:
+	/* The hook again, with the caller's rights after the switch back:
+	 * %r12 %r13 hold %rax %rdx. */
+	movaps	%xmm0, GATE_RET_XMM0(%rsp)
+	movaps	%xmm1, GATE_RET_XMM1(%rsp)
+	movl	GATE_DEST(%rsp), %edi
+	movl	%r14d, %esi
+	movq	flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_CONTEXT(%rip), %rdx
+	call	*flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
+	movaps	GATE_RET_XMM0(%rsp), %xmm0
+	movaps	GATE_RET_XMM1(%rsp), %xmm1
+	jmp	.Lreturn
+.Loff_slot:
+	/* The caller runs on no stack slot of its own (a constructor or a
+	 * destructor on the main thread's first stack, a thread the runtime
+	 * did not start): its frame must not wait there, in memory every
+	 * compartment can write.  Move the call onto the caller's slot, with
+	 * the caller's rights (pkru_gate.c says where), and enter the gate
+	 * again from there; .Loff_slot_back returns to the first stack.  On
+	 * the slot, from its top down: where the caller's stack pointer goes
+	 * back to, its return address, the slot record, padding, a copy of
+	 * the stack arguments, and .Loff_slot_back as return address. */
+	.cfi_restore_state
+	GATE_SAVE_ARGS 0, %rsp
+	movq	%r10, GATE_DEST(%rsp)
+	movq	%r11, GATE_FN(%rsp)
+	movl	%r14d, %edi
+	call	flexos__pkru_gate_off_slot	/* %rax: the top, %rdx: record */
+	movq	%rax, %rsp
+	leaq	16(%rbp), %rcx
+	pushq	%rcx
+	pushq	8(%rbp)
+	pushq	%rdx
+	subq	$8 + GATE_STACK_ARGS, %rsp
+	leaq	16(%rbp), %rsi
+	movq	%rsp, %rdi
+	movl	$GATE_STACK_ARGS / 8, %ecx
+	rep movsq
+	leaq	.Loff_slot_back(%rip), %rcx
+	pushq	%rcx
+	GATE_LOAD_ARGS -(40 + GATE_FRAME_SPACE), %rbp
 	ARGUMENTS_BACK
-	GATE_POP_CALLER
-	jmp	flexos__gate_slow
+	movq	-(40 + GATE_FRAME_SPACE) + GATE_DEST(%rbp), %r10
+	movq	-(40 + GATE_FRAME_SPACE) + GATE_FN(%rbp), %r11
+	movq	-8(%rbp), %rbx
+	movq	-16(%rbp), %r12
+	movq	-24(%rbp), %r13
+	movq	-32(%rbp), %r14
+	movq	-40(%rbp), %r15
+	movq	0(%rbp), %rbp
+	jmp	flexos__pkru_gate
 .Lviolation:
+	.globl	flexos__pkru_gate_violation_stop
+	.hidden	flexos__pkru_gate_violation_stop
+flexos__pkru_gate_violation_stop:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the
 	 * runtime's. */
@@ -245,6 +316,21 @@ flexos__pkru_gate:
 	call	flexos__pkru_gate_violation
 	.cfi_endproc
 	.size	flexos__pkru_gate, .-flexos__pkru_gate
+
+/* Where an off-slot gate returns, on the caller's slot with its rights:
+ * the record says again that the caller does not run on the slot, and
+ * the stack pointer and return address, from the caller's own memory,
+ * take it back to its first stack. */
+	.type	flexos__pkru_gate_off_slot_back, @function
+flexos__pkru_gate_off_slot_back:
+.Loff_slot_back:
+	addq	$8 + GATE_STACK_ARGS, %rsp
+	popq	%rcx
+	movq	$0, GATE_RECORD_BUSY(%rcx)
+	popq	%rcx
+	popq	%rsp
+	jmp	*%rcx
+	.size	flexos__pkru_gate_off_slot_back, .-flexos__pkru_gate_off_slot_back
 
 /* void flexos__pkru_first(uint32_t pkru): the main thread's first switch,
  * while start-up runs alone; other threads inherit their creator's PKRU.

@@ -1,7 +1,8 @@
 /* mpk on hardware protection keys: one key per compartment, memory tagged
- * with pkey_mprotect, and a switch is one WRPKRU of the calling thread.
- * Key 0 stays open to everybody: the TCB, the shared region, the C
- * library's memory. */
+ * with pkey_mprotect, and a switch is one WRPKRU of the calling thread,
+ * in the gate (arch/x86_64/pkru_gate.S) and nowhere else in C: no grant or
+ * revoke a compartment could call.  Key 0 stays open to everybody: the
+ * TCB, the shared region, the C library's memory. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -65,21 +66,6 @@ static int hw_assign(unsigned compartment, void *start, size_t len)
 	return 0;
 }
 
-static void hw_grant(unsigned compartment)
-{
-	flexos__wrpkru(flexos__rdpkru() & ~PKRU_KEY_BITS(keys[compartment]));
-}
-
-static void hw_revoke(unsigned compartment)
-{
-	flexos__wrpkru(flexos__rdpkru() | PKRU_KEY_BITS(keys[compartment]));
-}
-
-static void hw_grant_all(void)
-{
-	flexos__wrpkru(0);
-}
-
 static bool hw_is_isolation_fault(const siginfo_t *info)
 {
 	return info->si_code == SEGV_PKUERR;
@@ -90,10 +76,7 @@ const struct flexos_backend flexos_mpk__hw = {
 	.flags = FLEXOS_BACKEND_PRIVATE_MEMORY,
 	.init = hw_init,
 	.assign = hw_assign,
-	.grant = hw_grant,
-	.revoke = hw_revoke,
 	.start = flexos__syscall_policy_install,
 	.thread_start = flexos__pkru_thread_start,
-	.grant_all = hw_grant_all,
 	.is_isolation_fault = hw_is_isolation_fault,
 };

@@ -81,6 +81,7 @@ int peer_jump_into_gate(const char *host_key);
 /* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
  * compartment, then returns key[0]. */
 int peer_call_backend(const char *key, int op);
+int peer_jump_into_fault_report(const char *host_key);
 
 /* Routes around private memory through the kernel. */
 enum kernel_route {

@@ -8,6 +8,7 @@
  * whichever byte a jump lands on. */
 #include "elf.h"
 #include "kernel.h"
+#include "pkru_write.h"
 
 #define STACK_TOP 0x7ff0000000ul
 #define STACK_SIZE (8ul << 20)
@@ -33,13 +34,11 @@ static uint64_t names_size;
 char loader_pkru_writer[64];
 
 /* The runtime's functions that write PKRU: the gate and the first switch
- * (arch/x86_64/pkru_gate.S), and the backend's switch for the C path
- * (backends/baremetal/user/backend.c).  Global symbols only: a second
- * function of that name would not link. */
+ * (arch/x86_64/pkru_gate.S).  Global symbols only: a second function of
+ * that name would not link. */
 static const char *const pkru_writers[] = {
 	"flexos__pkru_gate",
 	"flexos__pkru_first",
-	"flexos_baremetal__set_pkru",
 	loader_pkru_writer,
 };
 #define WRITERS (sizeof(pkru_writers) / sizeof(pkru_writers[0]))
@@ -111,20 +110,6 @@ static bool pkru_writer(uint64_t va)
 	return false;
 }
 
-/* The instruction at b, if it writes PKRU: WRPKRU (0f 01 ef), or XRSTOR
- * (0f ae /5 with a memory operand), which loads PKRU too where XSAVE
- * manages it.  XRSTORS runs in ring 0 only. */
-static const char *pkru_write(const uint8_t *b, uint64_t left)
-{
-	if (left < 3 || b[0] != 0x0f)
-		return NULL;
-	if (b[1] == 0x01 && b[2] == 0xef)
-		return "WRPKRU";
-	if (b[1] == 0xae && (b[2] >> 3 & 7) == 5 && b[2] >> 6 != 3)
-		return "XRSTOR";
-	return NULL;
-}
-
 /* Refuses code that is writable, or that writes PKRU outside the
  * runtime's functions for it, at any byte: a jump may land inside an
  * instruction. */
@@ -140,7 +125,8 @@ static void check_code(const struct program *p, const struct elf_phdr *ph)
 			panic_setup("program '%s': the page at 0x%lx is both "
 				    "writable and executable", p->name, va);
 	for (uint64_t i = 0; i < ph->filesz; i++) {
-		const char *insn = pkru_write(code + i, ph->filesz - i);
+		const char *insn = flexos_arch__pkru_write(code + i,
+							   ph->filesz - i);
 		uint64_t va = ph->vaddr + i;
 		if (insn && !pkru_writer(va))
 			panic_setup("program '%s': %s at 0x%lx (%s), outside "

@@ -187,6 +187,10 @@ bool trap_to_user_handler(struct trap_frame *f,
 	info->sp = f->rsp;
 	info->bp = f->rbp;
 	info->pkru = flexos__rdpkru();
+	/* The report reads every compartment's stacks and heaps: the kernel
+	 * opens every key for it, since it alone knows the fault is real
+	 * (no WRPKRU of the program's could tell). */
+	flexos__wrpkru(0);
 	in_user_handler = true;
 	memcpy((void *)vm_frame_of(sp), info, sizeof(*info));
 	f->rip = user_fault_handler;

@@ -1,8 +1,9 @@
 /* baremetal: compartments as protection-key domains, with the keys in the
  * page tables of our own kernel (backends/baremetal/kernel).  The program
  * asks the kernel for keys and for tagged memory with the Linux calls
- * pkey_alloc and pkey_mprotect, and switches with WRPKRU, as mpk/hw does
- * on Linux; the kernel keeps itself out of reach (supervisor pages). */
+ * pkey_alloc and pkey_mprotect, and switches with WRPKRU in the gate only,
+ * as mpk/hw does on Linux; the kernel keeps itself out of reach
+ * (supervisor pages), and opens every key for the fault report itself. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/mman.h>
@@ -15,15 +16,6 @@
 #include "pkru.h"
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
-
-/* Writes PKRU unless it already holds `value`: under TCG each write
- * flushes QEMU's TLB.  The kernel boots only images whose WRPKRUs lie in
- * the gate or here, so this is never inlined. */
-__attribute__((noinline)) void flexos_baremetal__set_pkru(uint32_t value)
-{
-	if (flexos__rdpkru() != value)
-		flexos__wrpkru(value);
-}
 
 static int bm_init(unsigned ncompartments,
 		   const struct flexos_backend **variant)
@@ -77,23 +69,6 @@ static int bm_start(void)
 	return 0;
 }
 
-static void bm_grant(unsigned compartment)
-{
-	flexos_baremetal__set_pkru(flexos__rdpkru() &
-				   ~PKRU_KEY_BITS(keys[compartment]));
-}
-
-static void bm_revoke(unsigned compartment)
-{
-	flexos_baremetal__set_pkru(flexos__rdpkru() |
-				   PKRU_KEY_BITS(keys[compartment]));
-}
-
-static void bm_grant_all(void)
-{
-	flexos_baremetal__set_pkru(0);
-}
-
 int flexos_baremetal__compartment_of_key(unsigned key)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
@@ -108,8 +83,5 @@ const struct flexos_backend flexos_backend_baremetal = {
 	.init = bm_init,
 	.assign = bm_assign,
 	.start = bm_start,
-	.grant = bm_grant,
-	.revoke = bm_revoke,
 	.thread_start = flexos__pkru_thread_start,
-	.grant_all = bm_grant_all,
 };

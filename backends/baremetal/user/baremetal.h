@@ -6,7 +6,6 @@
 
 /* The only function of the runtime besides the gate that writes PKRU:
  * global, so that the kernel can find it by name (loader.c). */
-void flexos_baremetal__set_pkru(uint32_t value);
 /* The compartment protection key `key` belongs to, or -1. */
 int flexos_baremetal__compartment_of_key(unsigned key);
 

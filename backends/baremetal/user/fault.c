@@ -149,7 +149,6 @@ on_refused_call(const struct flexos_baremetal_fault *f)
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
 	char call[160], target[128], refusal[400], ip[32];
 
-	flexos__sealed.backend->grant_all();
 	fflush(stdout);
 	describe_call(f, call, sizeof(call));
 	describe_target(f, &fault, owned, target, sizeof(target));
@@ -192,7 +191,6 @@ on_fault(const struct flexos_baremetal_fault *f)
 
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_POLICY)
 		on_refused_call(f);
-	flexos__sealed.backend->grant_all();
 	fflush(stdout);
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
 	    fault.kind == FLEXOS_MEMORY_STACK) {

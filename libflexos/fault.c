@@ -101,6 +101,32 @@ void flexos__fault_report(int sig, siginfo_t *info, void *context_)
 	_exit(FLEXOS_EXIT_FAULT);
 }
 
+/* A jump to a PKRU writer that start-up disarmed (pkru_sites.c) runs UD2:
+ * an attack, reported as one.  Any other SIGILL keeps its default
+ * action: it happens again with SIGILL blocked. */
+static void on_sigill(int sig, siginfo_t *info, void *context_)
+{
+	ucontext_t *context = context_;
+	uintptr_t ip = (uintptr_t)info->si_addr;
+	const char *what, *object;
+	unsigned hint = flexos__self.current; /* key 0: only a hint */
+
+	(void)sig;
+	if (!flexos__pkru_site_disarmed(ip, &what, &object)) {
+		sigaddset(&context->uc_sigmask, SIGILL);
+		return;
+	}
+	fflush(stdout);
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "isolation fault: compartment '%s' jumped to the %s at "
+		    "0x%lx in %s, which start-up disarmed: it would have "
+		    "opened every protection key\nflexos:   backend %s",
+		    hint < flexos__rt.ncompartments
+			    ? flexos__rt.compartments[hint].name
+			    : "?",
+		    what, (unsigned long)ip, object, flexos_backend_name());
+}
+
 void flexos__fault_install(void)
 {
 	/* With hardware keys the handler runs with only key 0 open: the
@@ -114,6 +140,10 @@ void flexos__fault_install(void)
 	sigemptyset(&action.sa_mask);
 	if (sigaction(SIGSEGV, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSEGV "
+			    "handler: %s", strerror(errno));
+	action.sa_sigaction = on_sigill;
+	if (flexos__sealed.pkru_gate && sigaction(SIGILL, &action, NULL) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGILL "
 			    "handler: %s", strerror(errno));
 }
 

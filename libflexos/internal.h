@@ -199,6 +199,12 @@ void flexos__pkru_thread_start(unsigned compartment);
  * (arch/x86_64/pkru_gate.S): called once the page is sealed, it stops the
  * image. */
 void flexos__pkru_first(uint32_t pkru);
+/* Makes the runtime's checked WRPKRUs the only PKRU writers of the
+ * process, or stops it (pkru_sites.c). */
+void flexos__pkru_sites_disarm(void);
+/* Whether `ip` is a writer it disarmed, and which. */
+bool flexos__pkru_site_disarmed(uintptr_t ip, const char **what,
+				const char **object);
 /* What pkru_gate.S calls (pkru_gate.c): where a caller off its stack
  * slot waits (the top of its room, 16-byte aligned, and the slot record
  * that says the caller does not run there), and the reports of a gate

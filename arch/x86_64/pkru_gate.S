@@ -349,5 +349,10 @@ flexos__pkru_first:
 	ret
 	.cfi_endproc
 	.size	flexos__pkru_first, .-flexos__pkru_first
+	/* Where this file's code ends: the runtime on Linux lets no other
+	 * code write PKRU (libflexos/pkru_sites.c). */
+	.globl	flexos__pkru_gate_code_end
+	.hidden	flexos__pkru_gate_code_end
+flexos__pkru_gate_code_end:
 
 	.section .note.GNU-stack,"",@progbits

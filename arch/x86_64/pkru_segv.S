@@ -34,5 +34,8 @@ flexos__pkru_on_segv:
 	ud2
 	.cfi_endproc
 	.size	flexos__pkru_on_segv, .-flexos__pkru_on_segv
+	.globl	flexos__pkru_on_segv_end
+	.hidden	flexos__pkru_on_segv_end
+flexos__pkru_on_segv_end:
 
 	.section .note.GNU-stack,"",@progbits

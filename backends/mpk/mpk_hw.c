@@ -38,6 +38,7 @@ static int hw_init(unsigned ncompartments,
 	uint32_t all_closed = PKRU_DEFAULT; /* every compartment's key denied */
 
 	(void)variant;
+	flexos__pkru_sites_disarm();
 	for (unsigned c = 0; c < ncompartments; c++) {
 		keys[c] = pkey_alloc(0, 0);
 		if (keys[c] >= 0) {

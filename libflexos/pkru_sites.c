@@ -1,0 +1,190 @@
+/* On Linux with hardware keys, the runtime's checked WRPKRUs
+ * (arch/x86_64/pkru_gate.S, pkru_segv.S) must be the only instructions of
+ * the process that write PKRU: a compartment that jumps to any other one
+ * opens every key.  The C library has one, in glibc's pkey_set, and the
+ * dynamic loader has XRSTORs in its lazy-binding trampolines.
+ *
+ * Start-up looks at every byte of every executable mapping, as ERIM does
+ * (a jump may land inside an instruction), before any compartment runs:
+ *   - in the runtime's checked functions, a writer stays;
+ *   - in glibc's pkey_set, or in the dynamic loader once binding is eager
+ *     (the trampolines then never run), it is overwritten with UD2, so a
+ *     jump there stops the thread with SIGILL;
+ *   - anywhere else, the image does not start (87), naming the place:
+ *     we cannot tell an instruction from bytes inside another one, so we
+ *     rewrite only where we know what the bytes are.
+ * Executable memory mapped later is refused by the system-call policy.
+ *
+ * Binding is eager when LD_BIND_NOW is set: linking the image with
+ * `-z now` binds its own calls only, not those of the libraries it loads,
+ * so an image started without it starts again, once, with it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pkru_write.h"
+
+/* The runtime's writers: the gate and the first switch, then the fault
+ * report's entry; each range ends at a label after its last function. */
+extern const unsigned char flexos__pkru_gate[], flexos__pkru_gate_code_end[];
+extern const unsigned char flexos__pkru_on_segv_end[];
+
+/* What was disarmed, for the report of a jump there (fault.c). */
+#define MAX_DISARMED 16
+static struct {
+	uintptr_t at;
+	const char *what, *object;
+} disarmed[MAX_DISARMED];
+static unsigned ndisarmed;
+
+struct scan {
+	uintptr_t pkey_set, pkey_set_end; /* glibc's, or 0 */
+	uintptr_t loader_base;		  /* AT_BASE */
+};
+
+static bool within(uintptr_t at, const void *start, const void *end)
+{
+	return at >= (uintptr_t)start && at < (uintptr_t)end;
+}
+
+/* Replaces the writer's first two bytes (0f 01, 0f ae) with UD2 (0f 0b):
+ * what follows can no longer be one. */
+static void disarm(uintptr_t at, const char *what, const char *object)
+{
+	uintptr_t page = at & ~(uintptr_t)(FLEXOS__PAGE - 1);
+	size_t len = at + 2 - page > FLEXOS__PAGE ? 2 * FLEXOS__PAGE
+						  : FLEXOS__PAGE;
+
+	if (mprotect((void *)page, len, PROT_READ | PROT_WRITE) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot rewrite the PKRU "
+			    "writer at %s+0x%lx: %s", object,
+			    (unsigned long)at, strerror(errno));
+	((unsigned char *)at)[1] = 0x0b;
+	if (ndisarmed < MAX_DISARMED)
+		disarmed[ndisarmed++] = (typeof(disarmed[0])){ at, what,
+							       object };
+	if (mprotect((void *)page, len, PROT_READ | PROT_EXEC) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot protect the code at "
+			    "%s+0x%lx again: %s", object, (unsigned long)at,
+			    strerror(errno));
+}
+
+static void check_site(const struct scan *scan, const struct dl_phdr_info *o,
+		       uintptr_t at, const char *what)
+{
+	const char *object = o->dlpi_name[0] ? o->dlpi_name : "the image";
+	char where[512];
+
+	if (within(at, flexos__pkru_gate, flexos__pkru_gate_code_end) ||
+	    within(at, flexos__pkru_on_segv, flexos__pkru_on_segv_end))
+		return;
+	if ((scan->pkey_set && at >= scan->pkey_set &&
+	     at < scan->pkey_set_end) ||
+	    o->dlpi_addr == scan->loader_base) {
+		disarm(at, what, object);
+		return;
+	}
+	flexos__describe(at, at, where, sizeof(where));
+	flexos__die(FLEXOS_EXIT_SETUP,
+		    "%s at %s+0x%lx (%s) is outside the runtime's gate: a "
+		    "compartment could jump to it and open every protection "
+		    "key, so the image does not run on hardware keys",
+		    what, object, (unsigned long)(at - o->dlpi_addr),
+		    where[0] ? where : "no symbol");
+}
+
+static int scan_object(struct dl_phdr_info *o, size_t size, void *scan_)
+{
+	(void)size;
+	for (unsigned i = 0; i < o->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &o->dlpi_phdr[i];
+		const unsigned char *code =
+			(const unsigned char *)(o->dlpi_addr + ph->p_vaddr);
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		for (size_t at = 0; at < ph->p_memsz; at++) {
+			const char *what = flexos_arch__pkru_write(
+				code + at, ph->p_memsz - at);
+
+			if (what)
+				check_site(scan_, o, (uintptr_t)(code + at),
+					   what);
+		}
+	}
+	return 0;
+}
+
+/* Starts the image again with LD_BIND_NOW=1, the same arguments and
+ * environment otherwise; returns when binding is eager already. */
+static void bind_now(void)
+{
+	const char *now = getenv("LD_BIND_NOW");
+	char *args = NULL, **argv;
+	size_t len = 0, cap = 0, argc = 0;
+	FILE *cmdline;
+
+	if (now && *now)
+		return;
+	cmdline = fopen("/proc/self/cmdline", "r");
+	if (!cmdline)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot read /proc/self/cmdline "
+			    "to start again with LD_BIND_NOW=1: %s (set "
+			    "LD_BIND_NOW=1 yourself)", strerror(errno));
+	do {
+		if (len == cap && !(args = realloc(args, cap = 2 * cap + 4096)))
+			flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
+				    "/proc/self/cmdline");
+		len += fread(args + len, 1, cap - len, cmdline);
+	} while (len == cap);
+	fclose(cmdline);
+	for (size_t at = 0; at < len; at++)
+		argc += !args[at];
+	argv = calloc(argc + 1, sizeof(*argv));
+	if (!argv)
+		flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
+			    "/proc/self/cmdline");
+	for (size_t at = 0, i = 0; i < argc; at += strlen(args + at) + 1)
+		argv[i++] = args + at;
+	setenv("LD_BIND_NOW", "1", 1);
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	flexos__die(FLEXOS_EXIT_SETUP, "cannot start again with "
+		    "LD_BIND_NOW=1 (%s): set it yourself", strerror(errno));
+}
+
+void flexos__pkru_sites_disarm(void)
+{
+	struct scan scan = { .loader_base = getauxval(AT_BASE) };
+	void *pkey_set = dlsym(RTLD_DEFAULT, "pkey_set");
+	Dl_info info;
+	const ElfW(Sym) *symbol = NULL;
+
+	bind_now();
+	if (pkey_set && dladdr1(pkey_set, &info, (void **)&symbol,
+				RTLD_DL_SYMENT) && symbol) {
+		scan.pkey_set = (uintptr_t)pkey_set;
+		scan.pkey_set_end = scan.pkey_set + symbol->st_size;
+	}
+	dl_iterate_phdr(scan_object, &scan);
+}
+
+bool flexos__pkru_site_disarmed(uintptr_t ip, const char **what,
+				const char **object)
+{
+	for (unsigned i = 0; i < ndisarmed; i++)
+		if (disarmed[i].at == ip) {
+			*what = disarmed[i].what;
+			*object = disarmed[i].object;
+			return true;
+		}
+	return false;
+}

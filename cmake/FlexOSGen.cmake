@@ -12,7 +12,8 @@
 # FLEXOS_GEN_REPORT and FLEXOS_GEN_JSON (paths of the reports).
 #
 # Called by flexos_image() (cmake/FlexOSImage.cmake) with its local
-# variables in scope: compartments, libs_<compartment>, main_name.
+# variables in scope: compartments, libs_<compartment>, main_name,
+# sandbox_conf.
 include_guard(GLOBAL)
 
 function(_flexos_gen_image target dir backend)
@@ -40,6 +41,7 @@ function(_flexos_gen_image target dir backend)
       string(APPEND conf "library ${comp_name} ${name} $<TARGET_FILE:${lib}>\n")
     endforeach()
   endforeach()
+  string(APPEND conf "${sandbox_conf}")
   string(APPEND conf "tcb $<TARGET_OBJECTS:${target}_flexos_image>\n")
   if(gen_PKRU_SCAN)
     string(APPEND conf "pkru-scan ${gen_PKRU_SCAN}\n")

@@ -1,6 +1,7 @@
 # flexos_image(<target>
 #   [BACKEND <fcall|mpk|proc>]
-#   [COMPARTMENT <name> LIBRARIES <library targets...>]...
+#   [COMPARTMENT <name> LIBRARIES <library targets...>
+#                [SANDBOXED_BY <compartments...>]]...
 #   [AUTO_GATES] [PKRU_SCAN off|warn|error]     flexos-gen (docs/gen.md)
 #   [SHARING_POLICY <file>]                     docs/porting.md
 #   [LEARN <report prefix>])                    run in learning mode
@@ -9,6 +10,11 @@
 # every library it links that is not named in a COMPARTMENT form the default
 # compartment (named after <target>); each COMPARTMENT holds the libraries it
 # lists.  Call it after target_link_libraries(<target> ...).
+#
+# Compartments distrust each other by default.  SANDBOXED_BY makes a
+# compartment the sandbox of the compartments it names (the default one is
+# named after <target>): they may read and write its memory (static data,
+# heap, stacks) directly, it never theirs (docs/user-guide.md).
 #
 # The cache variable FLEXOS_BACKEND, when set, overrides BACKEND of every
 # image at configure time.  Gates name libraries by their target names, so
@@ -64,6 +70,61 @@ function(_flexos_output_section out name start end inputs)
   set(${out} "${${out}}${text}" PARENT_SCOPE)
 endfunction()
 
+# Checks the SANDBOXED_BY relation of flexos_image(<target>) (variables
+# trusted_by_<compartment> in the caller's scope; the default compartment
+# may be named <target> or <main_name>) and sets trusted_by_mask_<c>: the
+# bits of the compartments that reach <c>, in the order of <compartments>,
+# and sandbox_conf: the same as flexos-gen directives.  A cycle would give
+# two compartments the same rights.
+macro(_flexos_sandboxes target main_name compartments)
+  set(_all ${compartments})
+  set(sandbox_conf "")
+  foreach(_s IN LISTS _all)
+    set(trusted_by_mask_${_s} 0)
+    set(_reached_${_s} "")
+  endforeach()
+  foreach(_s IN LISTS _all)
+    foreach(_by IN LISTS trusted_by_${_s})
+      if(_by STREQUAL main_name)
+        set(_by ${target})
+      endif()
+      list(FIND _all ${_by} _bit)
+      if(_bit LESS 0)
+        _flexos_fail(${target} "compartment '${_s}' is SANDBOXED_BY "
+                     "'${_by}', which is no compartment of the image (the "
+                     "default one is named '${main_name}')")
+      endif()
+      if(_by STREQUAL _s)
+        _flexos_fail(${target} "compartment '${_s}' is SANDBOXED_BY itself")
+      endif()
+      math(EXPR trusted_by_mask_${_s} "${trusted_by_mask_${_s}} | (1 << ${_bit})")
+      if(_by STREQUAL target)
+        string(APPEND sandbox_conf "sandbox ${_s} ${main_name}\n")
+      else()
+        string(APPEND sandbox_conf "sandbox ${_s} ${_by}\n")
+      endif()
+      list(APPEND _reached_${_by} ${_s})
+    endforeach()
+  endforeach()
+  # A cycle: some compartment reaches itself through the relation.
+  foreach(_start IN LISTS _all)
+    set(_seen "")
+    set(_todo ${_reached_${_start}})
+    while(_todo)
+      list(POP_FRONT _todo _next)
+      if(_next STREQUAL _start)
+        _flexos_fail(${target} "SANDBOXED_BY forms a cycle through "
+                     "compartment '${_start}': a compartment cannot be the "
+                     "sandbox of its own sandbox")
+      endif()
+      if(NOT _next IN_LIST _seen)
+        list(APPEND _seen ${_next})
+        list(APPEND _todo ${_reached_${_next}})
+      endif()
+    endwhile()
+  endforeach()
+endmacro()
+
 function(flexos_image target)
   if(NOT TARGET ${target})
     message(FATAL_ERROR "flexos_image: '${target}' is not a target")
@@ -88,6 +149,12 @@ function(flexos_image target)
         _flexos_fail(${target} "LIBRARIES must follow COMPARTMENT <name>")
       endif()
       set(mode LIBRARIES)
+    elseif(arg STREQUAL "SANDBOXED_BY")
+      if(NOT mode STREQUAL "LIBRARIES")
+        _flexos_fail(${target} "SANDBOXED_BY must follow COMPARTMENT <name> "
+                     "LIBRARIES <libraries...>")
+      endif()
+      set(mode SANDBOXED_BY)
     # flexos-gen options (cmake/FlexOSGen.cmake)
     elseif(arg STREQUAL "AUTO_GATES")
       set(auto_gates ON)
@@ -112,6 +179,8 @@ function(flexos_image target)
       set(current ${arg})
       set(libs_${arg} "")
       set(mode "")
+    elseif(mode STREQUAL "SANDBOXED_BY")
+      list(APPEND trusted_by_${current} ${arg})
     elseif(mode STREQUAL "LIBRARIES")
       if(NOT TARGET ${arg})
         _flexos_fail(${target} "library '${arg}' of compartment '${current}' "
@@ -143,6 +212,7 @@ function(flexos_image target)
   if(mode STREQUAL "BACKEND" OR mode STREQUAL "COMPARTMENT")
     _flexos_fail(${target} "${mode} needs a value")
   endif()
+  _flexos_sandboxes(${target} ${main_name} "${compartments}")
   set(backend_origin "")
   if(FLEXOS_BACKEND)
     set(backend ${FLEXOS_BACKEND})
@@ -212,14 +282,15 @@ function(flexos_image target)
                            "{ ${index}, \"${name}\" };\n")
     endforeach()
     if(backend STREQUAL "fcall")
-      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0 },\n")
+      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0, ${trusted_by_mask_${comp}} },\n")
     else()
       string(APPEND source
         "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
         "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[];\n")
       string(APPEND table "\t{ \"${comp_name}\",\n"
         "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
-        "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name} },\n")
+        "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name},\n"
+        "\t  ${trusted_by_mask_${comp}} },\n")
       # The compartment's input files.
       set(files "")
       if(comp STREQUAL target)

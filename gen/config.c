@@ -92,7 +92,22 @@ static int directive(struct gen_config *cfg, const char *where, char **w,
 		}
 		cfg->comps = gen_xrealloc(cfg->comps, (cfg->ncomps + 1) *
 							      sizeof(*cfg->comps));
-		cfg->comps[cfg->ncomps++].name = gen_xstrdup(w[1]);
+		cfg->comps[cfg->ncomps++] = (struct gen_compartment){
+			.name = gen_xstrdup(w[1]) };
+	} else if (!strcmp(d, "sandbox")) {
+		NEED(3);
+		int sandbox = gen_config_comp(cfg, w[1]);
+		int by = gen_config_comp(cfg, w[2]);
+
+		if (sandbox < 0 || by < 0 || sandbox == by) {
+			gen_error(where, "sandbox '%s' of '%s': %s", w[1], w[2],
+				  sandbox == by && sandbox >= 0
+					  ? "a compartment is not its own "
+					    "sandbox"
+					  : "unknown compartment");
+			return -1;
+		}
+		cfg->comps[sandbox].reached_by |= 1ull << by;
 	} else if (!strcmp(d, "library")) {
 		NEED(3);
 		int comp = gen_config_comp(cfg, w[1]);

@@ -171,6 +171,11 @@ static void data(struct gen_state *st)
 
 		if (e->kind != GEN_DATA)
 			continue;
+		/* A sandbox's data, used by a compartment that reaches it
+		 * (SANDBOXED_BY), stays where it is. */
+		if (st->cfg->comps[e->to_comp].reached_by &
+		    1ull << e->from_comp)
+			continue;
 		struct gen_shared *sh = share(st, e->to,
 					      e->from_comp != e->to_comp
 						      ? GEN_SHARE_CROSS

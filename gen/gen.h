@@ -85,6 +85,9 @@ struct gen_library {
 
 struct gen_compartment {
 	char *name;
+	/* The compartments that reach this one's memory (it is their
+	 * sandbox): their use of its data crosses no boundary. */
+	uint64_t reached_by;
 };
 
 struct gen_config {

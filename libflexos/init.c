@@ -87,6 +87,51 @@ static bool page_range(const char *start, const char *end)
 	       !((uintptr_t)end % FLEXOS__PAGE) && end >= start;
 }
 
+/* Which compartments' memory each compartment reaches: its own and its
+ * sandboxes'.  flexos_image() refuses a relation with a cycle (two
+ * compartments would hold the same rights, and a gate could not tell them
+ * apart); a description written by hand is checked here. */
+static void set_reach(const struct flexos_image_desc *image)
+{
+	unsigned n = image->ncompartments;
+	uint32_t all = (uint32_t)((1ull << n) - 1);
+
+	for (unsigned c = 0; c < n; c++)
+		flexos__sealed.reach[c] = 1u << c;
+	for (unsigned s = 0; s < n; s++) {
+		uint32_t by = image->compartments[s].trusted_by;
+
+		if (by & ~all || by & 1u << s)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s': compartment '%s' is trusted "
+				    "by itself or by no compartment of the "
+				    "image (0x%x)", image->name,
+				    image->compartments[s].name, by);
+		for (unsigned c = 0; c < n; c++)
+			if (by & 1u << c)
+				flexos__sealed.reach[c] |= 1u << s;
+	}
+	for (unsigned a = 0; a < n; a++)
+		for (unsigned b = a + 1; b < n; b++)
+			if (flexos__sealed.reach[a] & 1u << b &&
+			    flexos__sealed.reach[b] & 1u << a)
+				flexos__die(FLEXOS_EXIT_SETUP,
+					    "image '%s': compartments '%s' and "
+					    "'%s' are each other's sandbox",
+					    image->name,
+					    image->compartments[a].name,
+					    image->compartments[b].name);
+}
+
+bool flexos__reached_by_others(unsigned compartment)
+{
+	for (unsigned c = 0; c < flexos__rt.image->ncompartments; c++)
+		if (c != compartment &&
+		    flexos__sealed.reach[c] & 1u << compartment)
+			return true;
+	return false;
+}
+
 static void check_image(const struct flexos_image_desc *image)
 {
 	if (image->ncompartments < 1 ||
@@ -104,6 +149,7 @@ static void check_image(const struct flexos_image_desc *image)
 				    "unaligned static data (link step missing?)",
 				    image->name, c);
 	}
+	set_reach(image);
 }
 
 static void setup_compartment(unsigned c, const struct flexos_compartment_desc *d)
@@ -119,7 +165,12 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 						       d->bss_end };
 	if (!flexos__rt.isolating)
 		return;
-	comp->arena = map_guarded(FLEXOS__ARENA_SIZE, MAP_PRIVATE);
+	/* A sandbox's arena is MAP_SHARED where compartments are processes
+	 * (proc): the processes that reach it map the same pages. */
+	comp->arena = map_guarded(FLEXOS__ARENA_SIZE,
+				  backend->call && flexos__reached_by_others(c)
+					  ? MAP_SHARED
+					  : MAP_PRIVATE);
 	if (!comp->arena)
 		flexos__die(FLEXOS_EXIT_SETUP,
 			    "cannot reserve the arena of compartment '%s': %s",

@@ -169,8 +169,14 @@ struct flexos__sealed {
 	const struct flexos_backend *backend;
 	/* Set as the page is sealed: start-up is over. */
 	bool sealed;
+	/* The compartments whose memory each compartment reaches, bit c for
+	 * compartment c: itself and its sandboxes. */
+	uint32_t reach[FLEXOS_MAX_COMPARTMENTS];
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
+
+/* Whether another compartment reaches this one's memory (init.c). */
+bool flexos__reached_by_others(unsigned compartment);
 
 /* The backend operations the gate path uses; NULL ones do nothing. */
 static inline void flexos__grant(unsigned compartment)

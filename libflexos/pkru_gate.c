@@ -28,8 +28,12 @@ _Static_assert(offsetof(struct flexos_hooks, context) == GATE_HOOKS_CONTEXT,
 void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
 			   uint32_t closed)
 {
-	for (unsigned c = 0; c < ncompartments; c++)
-		flexos__sealed.pkru[c] = closed & ~PKRU_KEY_BITS(keys[c]);
+	for (unsigned c = 0; c < ncompartments; c++) {
+		flexos__sealed.pkru[c] = closed;
+		for (unsigned s = 0; s < ncompartments; s++)
+			if (flexos__sealed.reach[c] & 1u << s)
+				flexos__sealed.pkru[c] &= ~PKRU_KEY_BITS(keys[s]);
+	}
 	flexos__sealed.pkru_closed = closed;
 	flexos__sealed.pkru_gate = true;
 }

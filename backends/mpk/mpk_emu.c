@@ -1,7 +1,8 @@
 /* mpk emulated with mprotect, for CPUs without protection keys.
  *
  * A compartment's memory is readable and writable while at least one
- * thread runs in it, and PROT_NONE otherwise.  Page protection is shared by
+ * thread runs in it or in a compartment it is the sandbox of, and
+ * PROT_NONE otherwise.  Page protection is shared by
  * all threads, so two threads running in different compartments at the
  * same moment can reach each other's memory: docs/threat-model.md. */
 #include <errno.h>
@@ -59,19 +60,24 @@ static int emu_assign(unsigned compartment, void *start, size_t len)
 	return 0;
 }
 
+/* A thread in `compartment` reaches its memory and its sandboxes'. */
 static void emu_grant(unsigned compartment)
 {
 	pthread_mutex_lock(&lock);
-	if (occupants[compartment]++ == 0)
-		protect(compartment, PROT_READ | PROT_WRITE);
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (flexos__sealed.reach[compartment] & 1u << c &&
+		    occupants[c]++ == 0)
+			protect(c, PROT_READ | PROT_WRITE);
 	pthread_mutex_unlock(&lock);
 }
 
 static void emu_revoke(unsigned compartment)
 {
 	pthread_mutex_lock(&lock);
-	if (--occupants[compartment] == 0)
-		protect(compartment, PROT_NONE);
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (flexos__sealed.reach[compartment] & 1u << c &&
+		    --occupants[c] == 0)
+			protect(c, PROT_NONE);
 	pthread_mutex_unlock(&lock);
 }
 

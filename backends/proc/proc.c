@@ -69,13 +69,10 @@ static int proc_assign(unsigned compartment, void *start, size_t len)
 	return 0;
 }
 
-/* FLEXOS_SHARED data is part of the executable's private mapping: give it
- * a shared mapping at the same address, with the same contents. */
-static int share_static_data(void)
+/* Static data is part of the executable's private mapping: give a range
+ * of it a shared mapping at the same address, with the same contents. */
+static int share_range(char *start, size_t len)
 {
-	char *start = flexos__rt.image->shared_start;
-	size_t len = (size_t)(flexos__rt.image->shared_end - start);
-
 	if (!len)
 		return 0;
 	char *copy = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -91,13 +88,35 @@ static int share_static_data(void)
 	return 0;
 }
 
-/* Drops the other compartments' private memory.  The ranges stay reserved
+/* FLEXOS_SHARED data, and the static data of every sandbox (the processes
+ * that reach it see its writes; its arena is MAP_SHARED already). */
+static int share_static_data(void)
+{
+	const struct flexos_image_desc *image = flexos__rt.image;
+	int err = share_range(image->shared_start,
+			      (size_t)(image->shared_end - image->shared_start));
+
+	for (unsigned c = 0; !err && c < flexos__rt.ncompartments; c++)
+		for (unsigned i = 0; !err && i < FLEXOS__STATIC_RANGES; i++) {
+			const struct flexos__range *r =
+				&flexos__rt.compartments[c].static_data[i];
+
+			if (flexos__reached_by_others(c))
+				err = share_range(r->start,
+						  (size_t)(r->end - r->start));
+		}
+	return err;
+}
+
+/* Drops the private memory of the compartments `keep` does not reach.  The ranges stay reserved
  * (fresh PROT_NONE pages, no data): the allocator of this process must not
  * place anything there, or its addresses would pass for theirs. */
 static void unmap_all_but(unsigned keep)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-		for (unsigned i = 0; c != keep && i < nranges[c]; i++)
+		for (unsigned i = 0;
+		     !(flexos__sealed.reach[keep] & 1u << c) && i < nranges[c];
+		     i++)
 			if (mmap(ranges[c][i].start, ranges[c][i].len,
 				 PROT_NONE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |

@@ -8,6 +8,8 @@
 #ifndef FLEXOS_IMAGE_H
 #define FLEXOS_IMAGE_H
 
+#include <stdint.h>
+
 #define FLEXOS_MAX_COMPARTMENTS 16
 
 struct flexos_backend;
@@ -29,6 +31,11 @@ struct flexos_compartment_desc {
 	char *data_end;
 	char *bss_start;
 	char *bss_end;
+	/* The compartments that may read and write this one's memory (its
+	 * static data, heap and stacks), bit c for compartment c: this one
+	 * is their sandbox (flexos_image(... SANDBOXED_BY)); it never
+	 * reaches theirs. */
+	uint32_t trusted_by;
 };
 
 struct flexos_image_desc {

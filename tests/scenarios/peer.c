@@ -57,6 +57,13 @@ int peer_call_back(int (*cb)(int), int x)
 	return cb(x) + 1;
 }
 
+int peer_call_back_with_local(int (*cb)(const int *))
+{
+	volatile int local = 5151;
+
+	return cb((const int *)&local);
+}
+
 int peer_read(const int *p)
 {
 	return *p;

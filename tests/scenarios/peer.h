@@ -30,6 +30,8 @@ int peer_compartment(void);
 
 /* Callbacks: calls cb(x) and returns the result plus one. */
 int peer_call_back(int (*cb)(int), int x);
+/* Calls cb with the address of a local of its own stack. */
+int peer_call_back_with_local(int (*cb)(const int *));
 
 /* Touching memory handed over. */
 int peer_read(const int *p);

@@ -74,6 +74,12 @@ static int back_in_scenario(int x)
 			   flexos_callback(scenario, back_in_scenario), x * 2);
 }
 
+/* Called back by the peer with the address of one of its locals. */
+static int read_peer_local(const int *local)
+{
+	return *local;
+}
+
 static int nested(void)
 {
 	int result;
@@ -373,6 +379,12 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "host-reads-peer-static")) {
 		peer_owned = flexos_gate(peer, peer_static_object);
 		printf("host read peer static: %d\n", *peer_owned);
+		return 0;
+	}
+	if (!strcmp(name, "host-reads-peer-stack")) {
+		printf("host read peer stack: %d\n",
+		       flexos_gate(peer, peer_call_back_with_local,
+				   flexos_callback(scenario, read_peer_local)));
 		return 0;
 	}
 	if (!strcmp(name, "host-reads-peer-heap")) {

@@ -265,6 +265,7 @@ function(flexos_image target)
   # ones in one segment would be written to the file as zeros.
   set(data_sections "")
   set(bss_sections "")
+  set(shared_parts "")
   set(index 0)
   foreach(comp IN LISTS compartments)
     set(members ${libs_${comp}})
@@ -282,15 +283,17 @@ function(flexos_image target)
                            "{ ${index}, \"${name}\" };\n")
     endforeach()
     if(backend STREQUAL "fcall")
-      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0, ${trusted_by_mask_${comp}} },\n")
+      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0, ${trusted_by_mask_${comp}}, 0, 0 },\n")
     else()
       string(APPEND source
         "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
-        "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[];\n")
+        "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[],\n"
+        "\tflexos__shared_start_${comp_name}[], flexos__shared_end_${comp_name}[];\n")
       string(APPEND table "\t{ \"${comp_name}\",\n"
         "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
         "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name},\n"
-        "\t  ${trusted_by_mask_${comp}} },\n")
+        "\t  ${trusted_by_mask_${comp}},\n"
+        "\t  flexos__shared_start_${comp_name}, flexos__shared_end_${comp_name} },\n")
       # The compartment's input files.
       set(files "")
       if(comp STREQUAL target)
@@ -310,6 +313,12 @@ function(flexos_image target)
       _flexos_output_section(bss_sections .flexos.bss.${comp_name}
         flexos__bss_start_${comp_name} flexos__bss_end_${comp_name}
         ".bss .bss.* COMMON" ${files})
+      # Its part of the shared region, for FLEXOS_STATS.
+      string(APPEND shared_parts "    flexos__shared_start_${comp_name} = .;\n")
+      foreach(f IN LISTS files)
+        string(APPEND shared_parts "    ${f}(.flexos.shared .flexos.shared.*)\n")
+      endforeach()
+      string(APPEND shared_parts "    flexos__shared_end_${comp_name} = .;\n")
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
@@ -350,8 +359,10 @@ function(flexos_image target)
   # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
   # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
   # with the initialised data.
-  _flexos_output_section(data_sections .flexos.shared
-    flexos__shared_start flexos__shared_end ".flexos.shared .flexos.shared.*" "*")
+  string(APPEND data_sections "  .flexos.shared ALIGN(4096) :\n  {\n"
+    "    flexos__shared_start = .;\n${shared_parts}"
+    "    *(.flexos.shared .flexos.shared.*)\n"
+    "    . = ALIGN(4096);\n    flexos__shared_end = .;\n  }\n")
   string(CONCAT script "/* ${banner} */\n"
     "SECTIONS\n{\n${data_sections}}\nINSERT AFTER .data;\n"
     "SECTIONS\n{\n${bss_sections}}\nINSERT AFTER .bss;\n")

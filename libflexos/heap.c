@@ -15,10 +15,45 @@
 
 /* Sits right before every pointer handed out. */
 struct header {
-	uint32_t size_class;
+	uint8_t size_class;
+	uint8_t counted; /* its flexos__heap_counts entry, or NOT_COUNTED */
+	uint16_t unused;
 	uint32_t magic;
 	uint64_t offset; /* from the block start to the user pointer */
 };
+#define NOT_COUNTED 0xff
+
+struct flexos__heap_count flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
+
+/* Which count a block of `heap` goes to: its owner's private heap, or
+ * the shared heap of the compartment that allocates. */
+static unsigned count_of(const struct flexos__heap *heap)
+{
+	if (heap == flexos__sealed.shared_heap) {
+		unsigned c = flexos__current();
+
+		return c < FLEXOS_MAX_COMPARTMENTS ? FLEXOS_MAX_COMPARTMENTS + c
+						   : NOT_COUNTED;
+	}
+	for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
+		if (flexos__sealed.heaps[c] == heap)
+			return c;
+	return NOT_COUNTED;
+}
+
+static void count(unsigned at, ptrdiff_t bytes)
+{
+	struct flexos__heap_count *n = &flexos__heap_counts[at];
+	size_t now;
+
+	if (at == NOT_COUNTED)
+		return;
+	now = atomic_fetch_add_explicit(&n->in_use, (size_t)bytes,
+					memory_order_relaxed) +
+	      (size_t)bytes;
+	if (now > atomic_load_explicit(&n->peak, memory_order_relaxed))
+		atomic_store_explicit(&n->peak, now, memory_order_relaxed);
+}
 #define HEADER_MAGIC 0xf1e805u
 
 _Static_assert(sizeof(struct header) == 16, "header keeps 16-byte alignment");
@@ -84,9 +119,11 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &
 			 ~(uintptr_t)(align - 1);
 	struct header *h = (struct header *)user - 1;
-	h->size_class = c;
+	h->size_class = (uint8_t)c;
+	h->counted = (uint8_t)count_of(heap);
 	h->magic = HEADER_MAGIC;
 	h->offset = user - (uintptr_t)block;
+	count(h->counted, (ptrdiff_t)1 << c);
 	return (void *)user;
 }
 
@@ -99,6 +136,7 @@ void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 			    "free(%p): not a block of this heap (corrupt or "
 			    "freed twice)", ptr);
 	h->magic = 0;
+	count(h->counted, -((ptrdiff_t)1 << h->size_class));
 	char *block = (char *)ptr - h->offset;
 	lock(heap);
 	*(void **)block = heap->free[h->size_class];

@@ -265,6 +265,7 @@ void flexos__init(void)
 	}
 	flexos__sealed.ncompartments = image->ncompartments;
 	flexos__fault_install();
+	flexos__stats_install();
 	/* The main thread takes compartment 0's rights before the seal: a
 	 * backend's first switch may happen only while nothing else runs. */
 	flexos__thread_setup(0);

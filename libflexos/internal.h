@@ -34,6 +34,16 @@ struct flexos__heap {
 	atomic_flag lock;
 };
 
+/* FLEXOS_STATS (stats.c): the bytes of heap blocks each compartment has in
+ * use and their peak, in its private heap (entry c) and in the shared heap
+ * (FLEXOS_MAX_COMPARTMENTS + c).  Kept in key 0, where the allocating
+ * compartment can write: figures for the user, not guarantees. */
+struct flexos__heap_count {
+	_Atomic size_t in_use, peak;
+};
+extern struct flexos__heap_count
+	flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
+
 /* [start, end), page aligned; empty when start == end. */
 struct flexos__range {
 	char *start, *end;
@@ -355,6 +365,10 @@ struct flexos__fault_heading {
 };
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 void flexos__fault_install(void);
+/* FLEXOS_STATS (stats.c): the report at exit, and a proc compartment
+ * process's own at its end. */
+void flexos__stats_install(void);
+void flexos__stats_print_process(unsigned compartment);
 /* The SIGSEGV handler, and the entry pkru_gate.S puts before it. */
 void flexos__fault_report(int sig, siginfo_t *info, void *context);
 void flexos__pkru_on_segv(int sig, siginfo_t *info, void *context);

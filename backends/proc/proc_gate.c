@@ -258,6 +258,7 @@ void flexos_proc__dispatch(void)
 			/* Not exit: the program's destructors and atexit
 			 * handlers are the default compartment's, and touch
 			 * memory this process does not have. */
+			flexos__stats_print_process(me);
 			fflush(NULL);
 			_exit(0);
 		}

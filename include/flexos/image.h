@@ -36,6 +36,11 @@ struct flexos_compartment_desc {
 	 * is their sandbox (flexos_image(... SANDBOXED_BY)); it never
 	 * reaches theirs. */
 	uint32_t trusted_by;
+	/* The part of the shared region (FLEXOS_SHARED data) that comes
+	 * from this compartment's libraries: what FLEXOS_STATS counts as
+	 * its shared static data. */
+	char *shared_start;
+	char *shared_end;
 };
 
 struct flexos_image_desc {

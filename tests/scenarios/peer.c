@@ -57,6 +57,21 @@ int peer_call_back(int (*cb)(int), int x)
 	return cb(x) + 1;
 }
 
+int peer_hold_memory(size_t private_bytes, size_t shared_bytes,
+		     size_t stack_bytes)
+{
+	char *private = malloc(private_bytes);
+	char *shared = flexos_shared_malloc(shared_bytes);
+	char *stack = __builtin_alloca(stack_bytes);
+
+	if (!private || !shared)
+		return -1;
+	memset(private, 1, private_bytes);
+	memset(shared, 2, shared_bytes);
+	memset(stack, 3, stack_bytes);
+	return private[0] + shared[0] + ((volatile char *)stack)[0];
+}
+
 int peer_call_back_with_local(int (*cb)(const int *))
 {
 	volatile int local = 5151;

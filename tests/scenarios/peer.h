@@ -30,6 +30,10 @@ int peer_compartment(void);
 
 /* Callbacks: calls cb(x) and returns the result plus one. */
 int peer_call_back(int (*cb)(int), int x);
+/* Allocates private_bytes from its heap and shared_bytes from the shared
+ * heap, and keeps both; uses stack_bytes of its stack.  Returns 6. */
+int peer_hold_memory(size_t private_bytes, size_t shared_bytes,
+		     size_t stack_bytes);
 /* Calls cb with the address of a local of its own stack. */
 int peer_call_back_with_local(int (*cb)(const int *));
 

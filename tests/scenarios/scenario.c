@@ -381,6 +381,13 @@ int main(int argc, char **argv)
 		printf("host read peer static: %d\n", *peer_owned);
 		return 0;
 	}
+	if (!strcmp(name, "stats")) {
+		/* 100 KiB in a 128 KiB block, 10 KiB in a 16 KiB one. */
+		printf("peer held memory: %d\n",
+		       flexos_gate(peer, peer_hold_memory, (size_t)100 << 10,
+				   (size_t)10 << 10, (size_t)96 << 10));
+		return 0;
+	}
 	if (!strcmp(name, "host-reads-peer-stack")) {
 		printf("host read peer stack: %d\n",
 		       flexos_gate(peer, peer_call_back_with_local,

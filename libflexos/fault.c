@@ -53,7 +53,7 @@ static void hint_line_information(uintptr_t ip)
 			"archive, install its debug symbols)\n", where.symbol);
 }
 
-void flexos__fault_report(int sig, siginfo_t *info, void *context_)
+static void on_segv(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
 	const struct flexos_backend *backend = flexos__sealed.backend;
@@ -83,7 +83,17 @@ void flexos__fault_report(int sig, siginfo_t *info, void *context_)
 		.unowned_detail = sealed ? ": the runtime's sealed state" : NULL,
 	});
 	hint_line_information(fault.ip);
-	print_backtrace(context);
+	/* With hardware keys the kernel runs the handler with key 0 alone,
+	 * and no WRPKRU of the runtime's opens more for it: while every key
+	 * were open, another thread of a compromised compartment could
+	 * rewrite the report's stack or the C library's state it uses.  So
+	 * the stacks of compartments, which the backtrace walks, stay shut. */
+	if (flexos__sealed.pkru_gate)
+		fprintf(stderr, "flexos: backtrace: not taken with hardware "
+			"keys (the report reads no compartment's memory); run "
+			"with FLEXOS_MPK=emu for one\n");
+	else
+		print_backtrace(context);
 
 	if (!isolation) {
 		/* Let the access fault again with SIGSEGV blocked: the kernel
@@ -129,11 +139,8 @@ static void on_sigill(int sig, siginfo_t *info, void *context_)
 
 void flexos__fault_install(void)
 {
-	/* With hardware keys the handler runs with only key 0 open: the
-	 * entry that opens the others is a checked WRPKRU (pkru_gate.S). */
 	struct sigaction action = {
-		.sa_sigaction = flexos__sealed.pkru_gate ? flexos__pkru_on_segv
-							 : flexos__fault_report,
+		.sa_sigaction = on_segv,
 		.sa_flags = SA_SIGINFO | SA_ONSTACK,
 	};
 

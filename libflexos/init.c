@@ -290,28 +290,29 @@ __attribute__((constructor(101))) static void init_before_main(void)
 struct main_call {
 	int argc;
 	char **argv, **envp;
-	int result;
 };
 
 extern int __real_main(int argc, char **argv, char **envp);
 
+/* Returning from main is exit(): called here, on the default compartment's
+ * stack, the atexit handlers and destructors run there too, and a gate
+ * they make waits in private memory (the first stack is key 0's). */
 static void *call_main(void *arg)
 {
 	struct main_call *call = arg;
 
-	call->result = __real_main(call->argc, call->argv, call->envp);
-	return NULL;
+	exit(__real_main(call->argc, call->argv, call->envp));
 }
 
 /* The image links with --wrap=main: main runs on the default compartment's
  * own stack, so that its locals are private like the rest of its memory. */
 int __wrap_main(int argc, char **argv, char **envp)
 {
-	struct main_call call = { argc, argv, envp, 0 };
+	struct main_call call = { argc, argv, envp };
 
 	flexos__init();
 	if (!flexos__rt.isolating)
 		return __real_main(argc, argv, envp);
 	flexos__run_in_compartment(0, call_main, &call);
-	return call.result;
+	__builtin_unreachable();
 }

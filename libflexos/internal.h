@@ -369,9 +369,6 @@ void flexos__fault_install(void);
  * process's own at its end. */
 void flexos__stats_install(void);
 void flexos__stats_print_process(unsigned compartment);
-/* The SIGSEGV handler, and the entry pkru_gate.S puts before it. */
-void flexos__fault_report(int sig, siginfo_t *info, void *context);
-void flexos__pkru_on_segv(int sig, siginfo_t *info, void *context);
 void flexos__fault_thread_init(void);
 
 /* The system-call policy of the Linux backends (syscall_policy.c): the

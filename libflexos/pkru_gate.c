@@ -61,6 +61,13 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 
 	if (!flexos__self.has_slot)
 		flexos__stack_slot_take();
+	/* The slot index is in key 0, which every compartment can write:
+	 * bounded, the record and the room below it are the caller's. */
+	if ((unsigned)flexos__self.slot >= FLEXOS__STACK_SLOTS)
+		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: the thread's "
+			    "record names stack slot %d, which does not exist "
+			    "(rewritten by a compartment)\nflexos:   backend %s",
+			    flexos__self.slot, flexos_backend_name());
 	record = flexos__slot_record(caller);
 	if (record->busy)
 		flexos__die(FLEXOS_EXIT_FAULT, "compartment '%s' made a gate "
@@ -71,6 +78,14 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 			    flexos__rt.compartments[caller].name,
 			    flexos_backend_name());
 	top = record->top ? record->top : flexos__slot_top(caller);
+	if (top > flexos__slot_top(caller) ||
+	    top < flexos__slot_top(caller) - FLEXOS__STACK_SIZE +
+			    FLEXOS__STACK_SLACK + FLEXOS__PAGE)
+		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: compartment "
+			    "'%s' waits in a frame at %p, off its stack slot"
+			    "\nflexos:   backend %s",
+			    flexos__rt.compartments[caller].name, (void *)top,
+			    flexos_backend_name());
 	return (struct flexos__off_slot){ (char *)((uintptr_t)top & ~(uintptr_t)15),
 				  record };
 }

@@ -1,11 +1,12 @@
 /* On Linux with hardware keys, the runtime's checked WRPKRUs
- * (arch/x86_64/pkru_gate.S, pkru_segv.S) must be the only instructions of
+ * (arch/x86_64/pkru_gate.S) must be the only instructions of
  * the process that write PKRU: a compartment that jumps to any other one
  * opens every key.  The C library has one, in glibc's pkey_set, and the
  * dynamic loader has XRSTORs in its lazy-binding trampolines.
  *
  * Start-up looks at every byte of every executable mapping, as ERIM does
- * (a jump may land inside an instruction), before any compartment runs:
+ * (a jump may land inside an instruction), before any compartment runs
+ * (writable or unreadable code is refused):
  *   - in the runtime's checked functions, a writer stays;
  *   - in glibc's pkey_set, or in the dynamic loader once binding is eager
  *     (the trampolines then never run), it is overwritten with UD2, so a
@@ -21,33 +22,33 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "pkru_write.h"
 
-/* The runtime's writers: the gate and the first switch, then the fault
- * report's entry; each range ends at a label after its last function. */
+/* The runtime's writers: the gate and the first switch, up to a label after
+ * the last. */
 extern const unsigned char flexos__pkru_gate[], flexos__pkru_gate_code_end[];
-extern const unsigned char flexos__pkru_on_segv_end[];
 
 /* What was disarmed, for the report of a jump there (fault.c). */
 #define MAX_DISARMED 16
 static struct {
 	uintptr_t at;
-	const char *what, *object;
+	const char *what;
+	char object[256];
 } disarmed[MAX_DISARMED];
 static unsigned ndisarmed;
 
 struct scan {
 	uintptr_t pkey_set, pkey_set_end; /* glibc's, or 0 */
-	uintptr_t loader_base;		  /* AT_BASE */
+	const char *loader;		  /* the dynamic loader's path */
 };
 
 static bool within(uintptr_t at, const void *start, const void *end)
@@ -68,27 +69,29 @@ static void disarm(uintptr_t at, const char *what, const char *object)
 			    "writer at %s+0x%lx: %s", object,
 			    (unsigned long)at, strerror(errno));
 	((unsigned char *)at)[1] = 0x0b;
-	if (ndisarmed < MAX_DISARMED)
-		disarmed[ndisarmed++] = (typeof(disarmed[0])){ at, what,
-							       object };
+	if (ndisarmed < MAX_DISARMED) {
+		disarmed[ndisarmed].at = at;
+		disarmed[ndisarmed].what = what;
+		snprintf(disarmed[ndisarmed].object,
+			 sizeof(disarmed[ndisarmed].object), "%s", object);
+		ndisarmed++;
+	}
 	if (mprotect((void *)page, len, PROT_READ | PROT_EXEC) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot protect the code at "
 			    "%s+0x%lx again: %s", object, (unsigned long)at,
 			    strerror(errno));
 }
 
-static void check_site(const struct scan *scan, const struct dl_phdr_info *o,
-		       uintptr_t at, const char *what)
+static void check_site(const struct scan *scan, const char *object,
+		       uintptr_t base, uintptr_t at, const char *what)
 {
-	const char *object = o->dlpi_name[0] ? o->dlpi_name : "the image";
 	char where[512];
 
-	if (within(at, flexos__pkru_gate, flexos__pkru_gate_code_end) ||
-	    within(at, flexos__pkru_on_segv, flexos__pkru_on_segv_end))
+	if (within(at, flexos__pkru_gate, flexos__pkru_gate_code_end))
 		return;
 	if ((scan->pkey_set && at >= scan->pkey_set &&
 	     at < scan->pkey_set_end) ||
-	    o->dlpi_addr == scan->loader_base) {
+	    (scan->loader && !strcmp(object, scan->loader))) {
 		disarm(at, what, object);
 		return;
 	}
@@ -97,30 +100,69 @@ static void check_site(const struct scan *scan, const struct dl_phdr_info *o,
 		    "%s at %s+0x%lx (%s) is outside the runtime's gate: a "
 		    "compartment could jump to it and open every protection "
 		    "key, so the image does not run on hardware keys",
-		    what, object, (unsigned long)(at - o->dlpi_addr),
+		    what, object, (unsigned long)(at - base),
 		    where[0] ? where : "no symbol");
 }
 
-static int scan_object(struct dl_phdr_info *o, size_t size, void *scan_)
+/* Every executable mapping, from the kernel's list rather than the
+ * loader's: an executable stack, or code an earlier constructor mapped,
+ * is in no object's program headers.  Writable code could become a writer
+ * after the scan: refused. */
+static void scan_mappings(const struct scan *scan)
 {
-	(void)size;
-	for (unsigned i = 0; i < o->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &o->dlpi_phdr[i];
-		const unsigned char *code =
-			(const unsigned char *)(o->dlpi_addr + ph->p_vaddr);
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[4096 + 128];
 
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+	if (!maps)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot read /proc/self/maps to "
+			    "look for PKRU writers: %s", strerror(errno));
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, offset;
+		char perms[5], path[4096] = "";
+
+		if (sscanf(line, "%lx-%lx %4s %lx %*s %*s %4095[^\n]", &start,
+			   &end, perms, &offset, path) < 4 ||
+		    perms[2] != 'x')
 			continue;
-		for (size_t at = 0; at < ph->p_memsz; at++) {
+		const char *object = path[0] ? path : "anonymous memory";
+		if (!strcmp(path, "[vsyscall]"))
+			continue; /* emulated by the kernel: no bytes to run */
+		if (perms[1] == 'w' || perms[0] != 'r')
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "%s is mapped %s at 0x%lx: %s code could "
+				    "write PKRU unseen by start-up's scan, so "
+				    "the image does not run on hardware keys "
+				    "(an object built without .note.GNU-stack "
+				    "asks for an executable stack)",
+				    object, perms, start,
+				    perms[1] == 'w' ? "writable" : "unreadable");
+		for (unsigned long at = start; at < end; at++) {
 			const char *what = flexos_arch__pkru_write(
-				code + at, ph->p_memsz - at);
+				(const uint8_t *)at, end - at);
 
 			if (what)
-				check_site(scan_, o, (uintptr_t)(code + at),
+				check_site(scan, object, start - offset, at,
 					   what);
 		}
 	}
-	return 0;
+	fclose(maps);
+}
+
+/* The dynamic loader: the main program's PT_INTERP, as the kernel names
+ * the file it mapped (symbolic links resolved). */
+static int find_loader(struct dl_phdr_info *o, size_t size, void *loader_)
+{
+	static char path[PATH_MAX];
+	const char **loader = loader_;
+
+	(void)size;
+	for (unsigned i = 0; i < o->dlpi_phnum; i++)
+		if (o->dlpi_phdr[i].p_type == PT_INTERP &&
+		    realpath((const char *)(o->dlpi_addr +
+					    o->dlpi_phdr[i].p_vaddr),
+			     path))
+			*loader = path;
+	return 1; /* the main program comes first */
 }
 
 /* Starts the image again with LD_BIND_NOW=1, the same arguments and
@@ -163,18 +205,23 @@ static void bind_now(void)
 
 void flexos__pkru_sites_disarm(void)
 {
-	struct scan scan = { .loader_base = getauxval(AT_BASE) };
-	void *pkey_set = dlsym(RTLD_DEFAULT, "pkey_set");
+	struct scan scan = { 0 };
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	void *pkey_set = libc ? dlsym(libc, "pkey_set") : NULL;
 	Dl_info info;
 	const ElfW(Sym) *symbol = NULL;
 
 	bind_now();
+	/* glibc's own, whatever the image defines under that name. */
 	if (pkey_set && dladdr1(pkey_set, &info, (void **)&symbol,
 				RTLD_DL_SYMENT) && symbol) {
 		scan.pkey_set = (uintptr_t)pkey_set;
 		scan.pkey_set_end = scan.pkey_set + symbol->st_size;
 	}
-	dl_iterate_phdr(scan_object, &scan);
+	if (libc)
+		dlclose(libc);
+	dl_iterate_phdr(find_loader, &scan.loader);
+	scan_mappings(&scan);
 }
 
 bool flexos__pkru_site_disarmed(uintptr_t ip, const char **what,

@@ -46,8 +46,8 @@
  * rights, before the switch in and after the switch back; a caller on no
  * stack slot of its compartment (a constructor, a destructor, a thread
  * the runtime did not start) is moved onto its slot first (.Loff_slot).
- * These, flexos__pkru_first below and the fault report's entry
- * (pkru_segv.S) are the only WRPKRUs of the runtime. */
+ * These and flexos__pkru_first below are the only WRPKRUs of the
+ * runtime. */
 #include "gate_frame.h"
 
 #define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
@@ -283,11 +283,14 @@ flexos__pkru_gate:
 	pushq	8(%rbp)
 	pushq	%rdx
 	subq	$8 + GATE_STACK_ARGS, %rsp
+	movq	-(40 + GATE_FRAME_SPACE) + GATE_DEST(%rbp), %rcx
+	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%rcx)
+	jne	1f				/* no stack arguments to copy */
 	leaq	16(%rbp), %rsi
 	movq	%rsp, %rdi
 	movl	$GATE_STACK_ARGS / 8, %ecx
 	rep movsq
-	leaq	.Loff_slot_back(%rip), %rcx
+1:	leaq	.Loff_slot_back(%rip), %rcx
 	pushq	%rcx
 	GATE_LOAD_ARGS -(40 + GATE_FRAME_SPACE), %rbp
 	ARGUMENTS_BACK
@@ -301,9 +304,6 @@ flexos__pkru_gate:
 	movq	0(%rbp), %rbp
 	jmp	flexos__pkru_gate
 .Lviolation:
-	.globl	flexos__pkru_gate_violation_stop
-	.hidden	flexos__pkru_gate_violation_stop
-flexos__pkru_gate_violation_stop:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the
 	 * runtime's. */

@@ -87,9 +87,6 @@ int peer_jump_into_gate(const char *host_key);
 /* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
  * compartment, then returns key[0]. */
 int peer_call_backend(const char *key, int op);
-/* Jumps into the fault report's WRPKRU with a forged fault; returns
- * host_key[0] where there is no such entry. */
-int peer_jump_into_fault_report(const char *host_key);
 /* Opens the host's key with glibc's pkey_set (hardware keys only), then
  * returns key[0]. */
 int peer_call_pkey_set(const char *key);

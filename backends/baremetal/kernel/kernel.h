@@ -216,6 +216,8 @@ struct thread {
 };
 extern struct thread threads[MAX_THREADS];
 extern struct thread *current;
+/* The thread in the program's fault handler, which alone runs then (trap.c). */
+extern struct thread *fault_handler_thread;
 void sched_init(void);
 int64_t thread_clone(const struct trap_frame *f, uint64_t flags, uint64_t stack,
 		     uint64_t parent_tid, uint64_t child_tid, uint64_t tls);

@@ -13,7 +13,9 @@
  * thread runs, round robin.  With no thread runnable the CPU halts with
  * interrupts on until the tick makes a sleeper runnable; with none
  * runnable and none that a tick could wake, no thread can ever run again:
- * the machine stops with a report (EXIT_DEADLOCK) rather than hanging. */
+ * the machine stops with a report (EXIT_DEADLOCK) rather than hanging.
+ * Once a thread is in the program's fault handler (trap.c), it alone runs:
+ * the report has every key open. */
 #include "kernel.h"
 
 #define MSR_FS_BASE 0xc0000100
@@ -170,6 +172,8 @@ static struct thread *pick_next(void)
 		}
 		for (size_t i = 1; i <= MAX_THREADS; i++) {
 			struct thread *t = &threads[(self + i) % MAX_THREADS];
+			if (fault_handler_thread && t != fault_handler_thread)
+				continue;
 			if (t->state == THREAD_RUNNABLE)
 				return t;
 			if (t->state != THREAD_FREE && t->wake_ns != WAKE_NEVER)

@@ -36,6 +36,7 @@ uint64_t user_fault_handler, user_fault_stack;
  * it (the report ends the image); a fault of any thread while it is in
  * use stops the machine with the kernel's own report. */
 static bool in_user_handler;
+struct thread *fault_handler_thread;
 static int depth;
 
 static const char *const names[32] = {
@@ -189,9 +190,12 @@ bool trap_to_user_handler(struct trap_frame *f,
 	info->pkru = flexos__rdpkru();
 	/* The report reads every compartment's stacks and heaps: the kernel
 	 * opens every key for it, since it alone knows the fault is real
-	 * (no WRPKRU of the program's could tell). */
+	 * (no WRPKRU of the program's could tell), and from now on runs no
+	 * other thread (sched.c), which could rewrite what the report reads
+	 * or its stack while every key is open. */
 	flexos__wrpkru(0);
 	in_user_handler = true;
+	fault_handler_thread = current;
 	memcpy((void *)vm_frame_of(sp), info, sizeof(*info));
 	f->rip = user_fault_handler;
 	f->rsp = sp - 8; /* as if called: a (null) return address */

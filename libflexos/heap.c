@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #define MIN_CLASS 5 /* 32-byte blocks */
+#define MAX_CLASS 48 /* struct flexos__heap's free lists */
 
 /* Sits right before every pointer handed out. */
 struct header {
@@ -22,6 +23,9 @@ struct header {
 	uint64_t offset; /* from the block start to the user pointer */
 };
 #define NOT_COUNTED 0xff
+#define HEADER_MAGIC 0xf1e805u
+
+_Static_assert(sizeof(struct header) == 16, "header keeps 16-byte alignment");
 
 struct flexos__heap_count flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
 
@@ -41,22 +45,94 @@ static unsigned count_of(const struct flexos__heap *heap)
 	return NOT_COUNTED;
 }
 
+/* Counts may come from a header another compartment wrote: an index out
+ * of the table is not counted.  On proc a shared block may be freed by
+ * another process than the one that counted it: in_use stops at 0. */
 static void count(unsigned at, ptrdiff_t bytes)
 {
-	struct flexos__heap_count *n = &flexos__heap_counts[at];
-	size_t now;
+	struct flexos__heap_count *n;
+	size_t now, next;
 
-	if (at == NOT_COUNTED)
+	if (at >= 2 * FLEXOS_MAX_COMPARTMENTS)
 		return;
-	now = atomic_fetch_add_explicit(&n->in_use, (size_t)bytes,
-					memory_order_relaxed) +
-	      (size_t)bytes;
-	if (now > atomic_load_explicit(&n->peak, memory_order_relaxed))
-		atomic_store_explicit(&n->peak, now, memory_order_relaxed);
+	n = &flexos__heap_counts[at];
+	now = atomic_load_explicit(&n->in_use, memory_order_relaxed);
+	do
+		next = bytes < 0 && (size_t)-bytes > now ? 0
+							 : now + (size_t)bytes;
+	while (!atomic_compare_exchange_weak_explicit(
+		&n->in_use, &now, next, memory_order_relaxed,
+		memory_order_relaxed));
+	now = atomic_load_explicit(&n->peak, memory_order_relaxed);
+	while (next > now && !atomic_compare_exchange_weak_explicit(
+				     &n->peak, &now, next,
+				     memory_order_relaxed,
+				     memory_order_relaxed))
+		;
 }
-#define HEADER_MAGIC 0xf1e805u
 
-_Static_assert(sizeof(struct header) == 16, "header keeps 16-byte alignment");
+/* Where `heap`'s blocks must lie, from the sealed page: its own state (the
+ * free lists, `base`, `used`) is writable by the compartment that owns it,
+ * or by everybody for the shared heap, and a block outside this range
+ * would have its header and free-list link written wherever they chose,
+ * with the rights of whoever allocates or frees (a trusting compartment
+ * that frees its sandbox's block, anybody for the shared heap). */
+static void heap_range(const struct flexos__heap *heap, uintptr_t *lo,
+		       uintptr_t *hi)
+{
+	*lo = *hi = 0;
+	if (heap == flexos__sealed.shared_heap) {
+		*lo = flexos__sealed.shared_start;
+		*hi = flexos__sealed.shared_end;
+		return;
+	}
+	for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
+		if (flexos__sealed.heaps[c] == heap) {
+			*lo = (uintptr_t)heap + FLEXOS__PAGE;
+			*hi = (uintptr_t)heap + FLEXOS__HEAP_SIZE;
+		}
+}
+
+__attribute__((noreturn)) static void rewritten(const void *where)
+{
+	flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: a heap's state or a "
+		    "block's header was rewritten: a block at %p lies outside "
+		    "its heap\nflexos:   backend %s", where,
+		    flexos_backend_name());
+}
+
+/* A block of class `c` at `block`, checked against the sealed range. */
+static void check_block(const struct flexos__heap *heap, uintptr_t block,
+			unsigned c)
+{
+	uintptr_t lo, hi;
+
+	/* Nothing to protect without isolation (and before start-up). */
+	if (!flexos__rt.isolating)
+		return;
+	heap_range(heap, &lo, &hi);
+	if (c < MIN_CLASS || c >= MAX_CLASS || block < lo || block > hi ||
+	    hi - block < ((uintptr_t)1 << c))
+		rewritten((const void *)block);
+}
+
+/* The header of `ptr`, a block of `heap`, checked. */
+static struct header *checked_header(const struct flexos__heap *heap,
+				     void *ptr)
+{
+	struct header *h = (struct header *)ptr - 1;
+
+	if (h->magic != HEADER_MAGIC)
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "free(%p): not a block of this heap (corrupt or "
+			    "freed twice)", ptr);
+	if (h->size_class < MIN_CLASS || h->size_class >= MAX_CLASS ||
+	    h->offset < sizeof(struct header) ||
+	    h->offset >= ((uint64_t)1 << h->size_class))
+		rewritten(ptr);
+	check_block(heap, (uintptr_t)ptr - h->offset, h->size_class);
+	return h;
+}
 
 static void lock(struct flexos__heap *heap)
 {
@@ -96,7 +172,7 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 		return NULL;
 	}
 	unsigned c = class_of(size + sizeof(struct header) + (align - 16));
-	if (c >= sizeof(heap->free) / sizeof(heap->free[0])) {
+	if (c >= MAX_CLASS) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -115,6 +191,7 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
+	check_block(heap, (uintptr_t)block, c);
 
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &
 			 ~(uintptr_t)(align - 1);
@@ -129,12 +206,8 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 
 void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 {
-	struct header *h = (struct header *)ptr - 1;
+	struct header *h = checked_header(heap, ptr);
 
-	if (h->magic != HEADER_MAGIC)
-		flexos__die(FLEXOS_EXIT_FAULT,
-			    "free(%p): not a block of this heap (corrupt or "
-			    "freed twice)", ptr);
 	h->magic = 0;
 	count(h->counted, -((ptrdiff_t)1 << h->size_class));
 	char *block = (char *)ptr - h->offset;
@@ -151,7 +224,7 @@ void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size)
 		flexos__heap_free(heap, ptr);
 		return NULL;
 	}
-	size_t old = flexos__heap_usable(ptr);
+	size_t old = flexos__heap_usable(heap, ptr);
 	if (size <= old)
 		return ptr;
 	void *grown = flexos__heap_alloc(heap, size, 16);
@@ -162,9 +235,9 @@ void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size)
 	return grown;
 }
 
-size_t flexos__heap_usable(void *ptr)
+size_t flexos__heap_usable(const struct flexos__heap *heap, void *ptr)
 {
-	struct header *h = (struct header *)ptr - 1;
+	struct header *h = checked_header(heap, ptr);
 
 	return ((size_t)1 << h->size_class) - h->offset;
 }

@@ -111,16 +111,23 @@ static void set_reach(const struct flexos_image_desc *image)
 			if (by & 1u << c)
 				flexos__sealed.reach[c] |= 1u << s;
 	}
-	for (unsigned a = 0; a < n; a++)
-		for (unsigned b = a + 1; b < n; b++)
-			if (flexos__sealed.reach[a] & 1u << b &&
-			    flexos__sealed.reach[b] & 1u << a)
-				flexos__die(FLEXOS_EXIT_SETUP,
-					    "image '%s': compartments '%s' and "
-					    "'%s' are each other's sandbox",
-					    image->name,
-					    image->compartments[a].name,
-					    image->compartments[b].name);
+	/* A cycle: some compartment reaches itself through the relation. */
+	for (unsigned a = 0; a < n; a++) {
+		uint32_t seen = flexos__sealed.reach[a] & ~(1u << a), last = 0;
+
+		while (seen != last) {
+			last = seen;
+			for (unsigned b = 0; b < n; b++)
+				if (seen & 1u << b)
+					seen |= flexos__sealed.reach[b];
+		}
+		if (seen & 1u << a)
+			flexos__die(FLEXOS_EXIT_SETUP,
+				    "image '%s': compartment '%s' is the "
+				    "sandbox of its own sandbox (SANDBOXED_BY "
+				    "forms a cycle)", image->name,
+				    image->compartments[a].name);
+	}
 }
 
 bool flexos__reached_by_others(unsigned compartment)

@@ -307,7 +307,7 @@ void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size);
 void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align);
 void flexos__heap_free(struct flexos__heap *heap, void *ptr);
 void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);
-size_t flexos__heap_usable(void *ptr);
+size_t flexos__heap_usable(const struct flexos__heap *heap, void *ptr);
 /* `block`, handed out by the shared heap, once checked to lie in its
  * range (shared.c). */
 void *flexos__shared_checked(void *block);

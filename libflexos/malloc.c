@@ -149,8 +149,10 @@ size_t malloc_usable_size(void *ptr)
 {
 	if (!ptr)
 		return 0;
-	if (owning_heap(ptr))
-		return flexos__heap_usable(ptr);
+	struct flexos__heap *heap = owning_heap(ptr);
+
+	if (heap)
+		return flexos__heap_usable(heap, ptr);
 	return flexos__libc_usable_size(ptr);
 }
 

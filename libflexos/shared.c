@@ -6,13 +6,14 @@
 
 /* The shared heap's state is writable by every compartment: a block it
  * hands out must lie in its range, or a compartment that rewrote its free
- * lists could have another write "shared" data into its own memory. */
+ * lists could have another write "shared" data into its own memory
+ * (fcall, which isolates nothing, does not check). */
 void *flexos__shared_checked(void *block)
 {
 	uintptr_t p = (uintptr_t)block;
 
-	if (block && (p < flexos__sealed.shared_start ||
-		      p >= flexos__sealed.shared_end))
+	if (block && flexos__rt.isolating &&
+	    (p < flexos__sealed.shared_start || p >= flexos__sealed.shared_end))
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "isolation fault: the shared heap's state was "
 			    "rewritten: it handed out %p, outside the shared "

@@ -90,6 +90,8 @@ int peer_call_backend(const char *key, int op);
 /* Opens the host's key with glibc's pkey_set (hardware keys only), then
  * returns key[0]. */
 int peer_call_pkey_set(const char *key);
+/* Points the shared heap's next 100-byte block at `target`. */
+int peer_forge_shared_free_list(void *target);
 /* Instructions outside the runtime's gate that write PKRU, each printed. */
 unsigned peer_count_pkru_writers(void);
 

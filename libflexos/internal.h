@@ -368,6 +368,8 @@ void flexos__fault_install(void);
 /* FLEXOS_STATS (stats.c): the report at exit, and a proc compartment
  * process's own at its end. */
 void flexos__stats_install(void);
+/* One compartment's figures, for the report and the learning report. */
+void flexos__stats_line(unsigned compartment, char *out, size_t size);
 void flexos__stats_print_process(unsigned compartment);
 void flexos__fault_thread_init(void);
 

@@ -245,6 +245,16 @@ static void write_text(struct out *out)
 			emit(out, "  policy: %s\n  or in the source: %s\n",
 			     objects[i].policy, objects[i].hint);
 	}
+	/* What this run kept private (FLEXOS_STATS), so far: the report is
+	 * rewritten at every new access and at exit. */
+	emit(out, "\nisolation kept in this run (static data, heap peak, "
+	     "stacks):\n");
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		char line[512];
+
+		flexos__stats_line(c, line, sizeof(line));
+		emit(out, "  %s\n", line);
+	}
 }
 
 static void write_json(struct out *out)

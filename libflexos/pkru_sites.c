@@ -169,11 +169,17 @@ static int find_loader(struct dl_phdr_info *o, size_t size, void *loader_)
  * environment otherwise; returns when binding is eager already. */
 static void bind_now(void)
 {
-	const char *now = getenv("LD_BIND_NOW");
+	extern char **environ;
+	const char *now = NULL;
 	char *args = NULL, **argv;
 	size_t len = 0, cap = 0, argc = 0;
 	FILE *cmdline;
 
+	/* The loader takes the last of several LD_BIND_NOW=, getenv the
+	 * first. */
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, "LD_BIND_NOW=", 12))
+			now = *e + 12;
 	if (now && *now)
 		return;
 	cmdline = fopen("/proc/self/cmdline", "r");

@@ -47,7 +47,7 @@ static ssize_t resident(const char *start, size_t len)
 	return (ssize_t)bytes;
 }
 
-static void print(unsigned compartment)
+void flexos__stats_line(unsigned compartment, char *out, size_t size)
 {
 	const struct flexos_compartment_desc *d =
 		&flexos__rt.image->compartments[compartment];
@@ -75,12 +75,20 @@ static void print(unsigned compartment)
 				 ? "(not tracked: nothing is isolated)"
 			 : flexos__rt.shared_stacks ? "shared (share-stacks)"
 						    : "private");
-	fprintf(stderr,
-		"flexos: stats: compartment '%s': static data %lu KiB "
+	snprintf(out, size,
+		"compartment '%s': static data %lu KiB "
 		"private, %lu KiB shared; heap peak %lu KiB private, %lu KiB "
-		"shared; stacks %s\n",
+		"shared; stacks %s",
 		d->name, KIB(statics), KIB(shared_statics), KIB(heap),
 		KIB(shared_heap), stack_figure);
+}
+
+static void print(unsigned compartment)
+{
+	char line[512];
+
+	flexos__stats_line(compartment, line, sizeof(line));
+	fprintf(stderr, "flexos: stats: %s\n", line);
 }
 
 static void print_all(void)

@@ -212,7 +212,12 @@ int gen_link_main(struct gen_config *cfg, const char *outdir,
 	if (!n)
 		gen_die(NULL, "link: no command after --");
 	for (size_t i = 1; i < n; i++) {
-		if (!strcmp(v[i].text, "-o") && i + 1 < n) {
+		/* An option's argument is no input, even when it names one:
+		 * clang's driver passes `-Xlinker --exclude-libs -Xlinker
+		 * libfoo.a` where gcc's has `-Wl,...` in one word. */
+		if ((!strcmp(v[i].text, "-o") ||
+		     !strcmp(v[i].text, "-Xlinker")) &&
+		    i + 1 < n) {
 			i++;
 			continue;
 		}

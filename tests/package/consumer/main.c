@@ -23,7 +23,11 @@ int main(int argc, char **argv)
 		return 1;
 
 	flexos_gate_r(mixed, vault, vault_mix, 6, 7);
+#ifdef CONSUMER_PLAIN_CALL
+	where = vault_where(); /* flexos-gen makes it a gate */
+#else
 	where = flexos_gate(vault, vault_where);
+#endif
 	if (mixed != 1042 || where != (isolated ? 1u : 0u)) {
 		printf("consumer: wrong result: mixed %ld, vault in %u\n",
 		       mixed, where);

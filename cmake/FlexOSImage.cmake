@@ -27,8 +27,11 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
-set(FLEXOS_KNOWN_BACKENDS fcall mpk proc baremetal)
-set(FLEXOS_MAX_COMPARTMENTS 16)
+# In the cache, like every setting flexos_image() reads: a project that adds
+# FlexOS with add_subdirectory or FetchContent calls it from another
+# directory, where this file's variables are not seen.
+set(FLEXOS_KNOWN_BACKENDS fcall mpk proc baremetal CACHE INTERNAL "")
+set(FLEXOS_MAX_COMPARTMENTS 16 CACHE INTERNAL "")
 
 function(_flexos_fail target)
   # ARGV<n> keeps each argument whole: ${ARGN} would drop the ';' of

@@ -15,6 +15,12 @@
 /* glibc's _ISbit(n) on a little-endian machine. */
 #define IS_BIT(n) ((n) < 8 ? (1u << (n)) << 8 : (1u << (n)) >> 8)
 
+/* The classes in glibc's order: class n is bit IS_BIT(n). */
+static int (*const classifiers[])(int) = {
+	isupper, islower, isalpha, isdigit, isxdigit, isspace,
+	isprint, isgraph, isblank, iscntrl, ispunct, isalnum,
+};
+
 static unsigned short classes[ENTRIES];
 static int32_t lower[ENTRIES], upper[ENTRIES];
 static const unsigned short *classes_at = classes + ZERO;
@@ -26,23 +32,13 @@ __attribute__((constructor)) static void fill(void)
 		int c = i - ZERO;
 		/* Negative values stand for chars 128..255, which the "C"
 		 * locale leaves unclassified; -1 is EOF. */
-		int u = c < 0 ? 0 : c;
 		unsigned bits = 0;
 
-		if (c >= 0 && c < 128) {
-			bits |= isupper(u) ? IS_BIT(0) : 0;
-			bits |= islower(u) ? IS_BIT(1) : 0;
-			bits |= isalpha(u) ? IS_BIT(2) : 0;
-			bits |= isdigit(u) ? IS_BIT(3) : 0;
-			bits |= isxdigit(u) ? IS_BIT(4) : 0;
-			bits |= isspace(u) ? IS_BIT(5) : 0;
-			bits |= isprint(u) ? IS_BIT(6) : 0;
-			bits |= isgraph(u) ? IS_BIT(7) : 0;
-			bits |= isblank(u) ? IS_BIT(8) : 0;
-			bits |= iscntrl(u) ? IS_BIT(9) : 0;
-			bits |= ispunct(u) ? IS_BIT(10) : 0;
-			bits |= isalnum(u) ? IS_BIT(11) : 0;
-		}
+		for (unsigned n = 0; c >= 0 && c < 128 &&
+				     n < sizeof(classifiers) / sizeof(*classifiers);
+		     n++)
+			if (classifiers[n](c))
+				bits |= IS_BIT(n);
 		classes[i] = (unsigned short)bits;
 		lower[i] = c >= 0 && c < 128 ? tolower(c) : c;
 		upper[i] = c >= 0 && c < 128 ? toupper(c) : c;

@@ -179,8 +179,8 @@ struct line_query {
 	int ranges;
 };
 
-/* Every compilation unit's line table, for the rows of file:line
- * (dwfl_module_getsrc_file wants the exact path as compiled). */
+/* Every compilation unit's line table of `module`, for the rows of
+ * file:line (dwfl_module_getsrc_file wants the exact path as compiled). */
 static int search_module(Dwfl_Module *module, void **userdata,
 			 const char *name, Dwarf_Addr base, void *arg)
 {
@@ -231,8 +231,13 @@ int flexos__line_code(const char *file, int line,
 {
 	struct line_query query = { file, line, found, context, 0 };
 	Dwfl *dwfl = symbols();
+	/* A policy's lines name the image's own code, which is all in the
+	 * executable: the shared libraries' debug information (looked for
+	 * on disk, a quarter of a second and more) is not read. */
+	Dwfl_Module *image =
+		dwfl ? dwfl_addrmodule(dwfl, (uintptr_t)&flexos_image) : NULL;
 
-	if (dwfl)
-		dwfl_getmodules(dwfl, search_module, &query, 0);
+	if (image)
+		search_module(image, NULL, NULL, 0, &query);
 	return query.ranges;
 }

@@ -7,6 +7,8 @@
  * a bump pointer for fresh blocks, one spinlock.  It wastes up to half of a
  * block; that is the price of a few dozen lines that are easy to trust. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -163,19 +165,44 @@ static unsigned class_of(size_t bytes)
 	return c;
 }
 
+/* An allocation `heap` cannot serve: NULL and ENOMEM, as the C library
+ * does; with FLEXOS_VERBOSE set, a line that names the heap (a program
+ * seldom says why its malloc failed, and the fixed sizes are ours). */
+static void *exhausted(const struct flexos__heap *heap, size_t size)
+{
+	const char *verbose = getenv("FLEXOS_VERBOSE");
+
+	errno = ENOMEM;
+	if (!verbose || !*verbose || !strcmp(verbose, "0"))
+		return NULL;
+	if (heap == flexos__sealed.shared_heap) {
+		fprintf(stderr, "flexos: the shared heap (%zu MiB, "
+			"FLEXOS_SHARED_HEAP_SIZE) cannot serve %zu bytes: "
+			"NULL, ENOMEM\n", heap->size >> 20, size);
+		return NULL;
+	}
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (flexos__sealed.heaps[c] == heap)
+			fprintf(stderr, "flexos: the heap of compartment '%s' "
+				"(%zu MiB) cannot serve %zu bytes: NULL, "
+				"ENOMEM\n", flexos__rt.compartments[c].name,
+				heap->size >> 20, size);
+	return NULL;
+}
+
 void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 {
 	if (align < 16)
 		align = 16;
-	if (size > heap->size || (align & (align - 1)) != 0) {
-		errno = size > heap->size ? ENOMEM : EINVAL;
+	if ((align & (align - 1)) != 0) {
+		errno = EINVAL;
 		return NULL;
 	}
+	if (size > heap->size)
+		return exhausted(heap, size);
 	unsigned c = class_of(size + sizeof(struct header) + (align - 16));
-	if (c >= MAX_CLASS) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (c >= MAX_CLASS)
+		return exhausted(heap, size);
 
 	char *block = NULL;
 	lock(heap);
@@ -187,10 +214,8 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 		heap->used += (size_t)1 << c;
 	}
 	unlock(heap);
-	if (!block) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!block)
+		return exhausted(heap, size);
 	check_block(heap, (uintptr_t)block, c);
 
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &

@@ -72,6 +72,20 @@ int peer_hold_memory(size_t private_bytes, size_t shared_bytes,
 	return private[0] + shared[0] + ((volatile char *)stack)[0];
 }
 
+int peer_exhaust_heap(int most)
+{
+	void *blocks[128];
+	int n = 0;
+
+	errno = 0;
+	while (n < most && n < 128 && (blocks[n] = malloc(1 << 20)))
+		n++;
+	int exhausted = n < most && errno == ENOMEM;
+	while (n)
+		free(blocks[--n]);
+	return exhausted ? -1 : most;
+}
+
 int peer_call_back_with_local(int (*cb)(const int *))
 {
 	volatile int local = 5151;

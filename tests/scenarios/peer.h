@@ -34,6 +34,9 @@ int peer_call_back(int (*cb)(int), int x);
  * heap, and keeps both; uses stack_bytes of its stack.  Returns 6. */
 int peer_hold_memory(size_t private_bytes, size_t shared_bytes,
 		     size_t stack_bytes);
+/* Allocates MiB blocks from its heap until `most` or ENOMEM, frees them:
+ * -1 when its heap ran out first, else `most`. */
+int peer_exhaust_heap(int most);
 /* Calls cb with the address of a local of its own stack. */
 int peer_call_back_with_local(int (*cb)(const int *));
 

@@ -381,6 +381,12 @@ int main(int argc, char **argv)
 		printf("host read peer static: %d\n", *peer_owned);
 		return 0;
 	}
+	if (!strcmp(name, "private-exhaust")) {
+		int got = flexos_gate(peer, peer_exhaust_heap, 100);
+		printf("peer's heap %s\n", got < 0 ? "ran out: NULL, ENOMEM"
+						    : "served 100 MiB");
+		return 0;
+	}
 	if (!strcmp(name, "stats")) {
 		/* 100 KiB in a 128 KiB block, 10 KiB in a 16 KiB one. */
 		printf("peer held memory: %d\n",

@@ -8,7 +8,6 @@
  * block; that is the price of a few dozen lines that are easy to trust. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -31,20 +30,31 @@ _Static_assert(sizeof(struct header) == 16, "header keeps 16-byte alignment");
 
 struct flexos__heap_count flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
 
-/* Which count a block of `heap` goes to: its owner's private heap, or
- * the shared heap of the compartment that allocates. */
-static unsigned count_of(const struct flexos__heap *heap)
-{
-	if (heap == flexos__sealed.shared_heap) {
-		unsigned c = flexos__current();
+/* Whose `heap` is, from the sealed page: a compartment's private heap,
+ * SHARED for the shared heap, or NOBODY (a heap of no image: unit tests,
+ * or before start-up). */
+#define SHARED FLEXOS_MAX_COMPARTMENTS
+#define NOBODY (FLEXOS_MAX_COMPARTMENTS + 1)
 
-		return c < FLEXOS_MAX_COMPARTMENTS ? FLEXOS_MAX_COMPARTMENTS + c
-						   : NOT_COUNTED;
-	}
+static unsigned owner_of(const struct flexos__heap *heap)
+{
+	if (heap == flexos__sealed.shared_heap)
+		return SHARED;
 	for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
 		if (flexos__sealed.heaps[c] == heap)
 			return c;
-	return NOT_COUNTED;
+	return NOBODY;
+}
+
+/* Which count a block of a heap of `owner` goes to: the owner's private
+ * heap, or the shared heap of the compartment that allocates. */
+static unsigned count_of(unsigned owner)
+{
+	unsigned c = owner == SHARED ? flexos__current() : owner;
+
+	if (owner == NOBODY || c >= FLEXOS_MAX_COMPARTMENTS)
+		return NOT_COUNTED;
+	return owner == SHARED ? FLEXOS_MAX_COMPARTMENTS + c : c;
 }
 
 /* Counts may come from a header another compartment wrote: an index out
@@ -73,26 +83,24 @@ static void count(unsigned at, ptrdiff_t bytes)
 		;
 }
 
-/* Where `heap`'s blocks must lie, from the sealed page: its own state (the
- * free lists, `base`, `used`) is writable by the compartment that owns it,
- * or by everybody for the shared heap, and a block outside this range
- * would have its header and free-list link written wherever they chose,
- * with the rights of whoever allocates or frees (a trusting compartment
- * that frees its sandbox's block, anybody for the shared heap). */
-static void heap_range(const struct flexos__heap *heap, uintptr_t *lo,
-		       uintptr_t *hi)
+/* Where the blocks of a heap of `owner` must lie, from the sealed page:
+ * its own state (the free lists, `base`, `used`) is writable by the
+ * compartment that owns it, or by everybody for the shared heap, and a
+ * block outside this range would have its header and free-list link
+ * written wherever they chose, with the rights of whoever allocates or
+ * frees (a trusting compartment that frees its sandbox's block, anybody
+ * for the shared heap).  Empty for a heap of nobody. */
+static void heap_range(unsigned owner, uintptr_t *lo, uintptr_t *hi)
 {
 	*lo = *hi = 0;
-	if (heap == flexos__sealed.shared_heap) {
+	if (owner == SHARED) {
 		*lo = flexos__sealed.shared_start;
 		*hi = flexos__sealed.shared_end;
-		return;
+	} else if (owner < FLEXOS_MAX_COMPARTMENTS) {
+		*lo = (uintptr_t)flexos__sealed.heaps[owner] + FLEXOS__PAGE;
+		*hi = (uintptr_t)flexos__sealed.heaps[owner] +
+		      FLEXOS__HEAP_SIZE;
 	}
-	for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
-		if (flexos__sealed.heaps[c] == heap) {
-			*lo = (uintptr_t)heap + FLEXOS__PAGE;
-			*hi = (uintptr_t)heap + FLEXOS__HEAP_SIZE;
-		}
 }
 
 __attribute__((noreturn)) static void rewritten(const void *where)
@@ -103,16 +111,16 @@ __attribute__((noreturn)) static void rewritten(const void *where)
 		    flexos_backend_name());
 }
 
-/* A block of class `c` at `block`, checked against the sealed range. */
-static void check_block(const struct flexos__heap *heap, uintptr_t block,
-			unsigned c)
+/* A block of class `c` at `block`, from a heap of `owner`, checked against
+ * the sealed range. */
+static void check_block(unsigned owner, uintptr_t block, unsigned c)
 {
 	uintptr_t lo, hi;
 
 	/* Nothing to protect without isolation (and before start-up). */
 	if (!flexos__rt.isolating)
 		return;
-	heap_range(heap, &lo, &hi);
+	heap_range(owner, &lo, &hi);
 	if (c < MIN_CLASS || c >= MAX_CLASS || block < lo || block > hi ||
 	    hi - block < ((uintptr_t)1 << c))
 		rewritten((const void *)block);
@@ -132,7 +140,8 @@ static struct header *checked_header(const struct flexos__heap *heap,
 	    h->offset < sizeof(struct header) ||
 	    h->offset >= ((uint64_t)1 << h->size_class))
 		rewritten(ptr);
-	check_block(heap, (uintptr_t)ptr - h->offset, h->size_class);
+	check_block(owner_of(heap), (uintptr_t)ptr - h->offset,
+		    h->size_class);
 	return h;
 }
 
@@ -168,30 +177,28 @@ static unsigned class_of(size_t bytes)
 /* An allocation `heap` cannot serve: NULL and ENOMEM, as the C library
  * does; with FLEXOS_VERBOSE set, a line that names the heap (a program
  * seldom says why its malloc failed, and the fixed sizes are ours). */
-static void *exhausted(const struct flexos__heap *heap, size_t size)
+static void *exhausted(const struct flexos__heap *heap, unsigned owner,
+		       size_t size)
 {
-	const char *verbose = getenv("FLEXOS_VERBOSE");
-
 	errno = ENOMEM;
-	if (!verbose || !*verbose || !strcmp(verbose, "0"))
+	if (!flexos__env_set("FLEXOS_VERBOSE") || owner == NOBODY)
 		return NULL;
-	if (heap == flexos__sealed.shared_heap) {
+	if (owner == SHARED)
 		fprintf(stderr, "flexos: the shared heap (%zu MiB, "
 			"FLEXOS_SHARED_HEAP_SIZE) cannot serve %zu bytes: "
 			"NULL, ENOMEM\n", heap->size >> 20, size);
-		return NULL;
-	}
-	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-		if (flexos__sealed.heaps[c] == heap)
-			fprintf(stderr, "flexos: the heap of compartment '%s' "
-				"(%zu MiB) cannot serve %zu bytes: NULL, "
-				"ENOMEM\n", flexos__rt.compartments[c].name,
-				heap->size >> 20, size);
+	else
+		fprintf(stderr, "flexos: the heap of compartment '%s' "
+			"(%zu MiB) cannot serve %zu bytes: NULL, ENOMEM\n",
+			flexos__rt.compartments[owner].name,
+			heap->size >> 20, size);
 	return NULL;
 }
 
 void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 {
+	unsigned owner = owner_of(heap);
+
 	if (align < 16)
 		align = 16;
 	if ((align & (align - 1)) != 0) {
@@ -199,10 +206,10 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 		return NULL;
 	}
 	if (size > heap->size)
-		return exhausted(heap, size);
+		return exhausted(heap, owner, size);
 	unsigned c = class_of(size + sizeof(struct header) + (align - 16));
 	if (c >= MAX_CLASS)
-		return exhausted(heap, size);
+		return exhausted(heap, owner, size);
 
 	char *block = NULL;
 	lock(heap);
@@ -215,14 +222,14 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	}
 	unlock(heap);
 	if (!block)
-		return exhausted(heap, size);
-	check_block(heap, (uintptr_t)block, c);
+		return exhausted(heap, owner, size);
+	check_block(owner, (uintptr_t)block, c);
 
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &
 			 ~(uintptr_t)(align - 1);
 	struct header *h = (struct header *)user - 1;
 	h->size_class = (uint8_t)c;
-	h->counted = (uint8_t)count_of(heap);
+	h->counted = (uint8_t)count_of(owner);
 	h->magic = HEADER_MAGIC;
 	h->offset = user - (uintptr_t)block;
 	count(h->counted, (ptrdiff_t)1 << c);

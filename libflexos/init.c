@@ -64,6 +64,13 @@ static size_t shared_heap_size(void)
 	return (size + FLEXOS__PAGE - 1) & ~(size_t)(FLEXOS__PAGE - 1);
 }
 
+bool flexos__env_set(const char *name)
+{
+	const char *value = getenv(name);
+
+	return value && *value && strcmp(value, "0");
+}
+
 /* The shared heap: a MAP_SHARED mapping (so that it stays shared across
  * fork), whose first page holds the allocator's own state. */
 static void setup_shared_heap(void)

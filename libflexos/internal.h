@@ -117,6 +117,9 @@ struct flexos__thread {
 extern __thread struct flexos__thread flexos__self;
 
 void flexos__init(void);
+/* Whether an on/off variable such as FLEXOS_STATS is on: set, not empty,
+ * not "0" (init.c). */
+bool flexos__env_set(const char *name);
 void flexos__die(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 
@@ -308,9 +311,6 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align);
 void flexos__heap_free(struct flexos__heap *heap, void *ptr);
 void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);
 size_t flexos__heap_usable(const struct flexos__heap *heap, void *ptr);
-/* `block`, handed out by the shared heap, once checked to lie in its
- * range (shared.c). */
-void *flexos__shared_checked(void *block);
 
 /* "static data", "heap", "stack": for reports. */
 const char *flexos__memory_kind_name(enum flexos_memory_kind kind);

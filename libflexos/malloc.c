@@ -46,8 +46,8 @@ static void *allocate_private(const void *caller, size_t size, size_t align)
 
 	/* The sharing policy names call sites whose memory crosses. */
 	if (flexos__policy_shared_site((uintptr_t)caller))
-		return flexos__shared_checked(flexos__heap_alloc(
-			flexos__sealed.shared_heap, size, align));
+		return flexos__heap_alloc(flexos__sealed.shared_heap, size,
+					  align);
 	ptr = flexos__heap_alloc(heap, size, align);
 	if (flexos__learning)
 		flexos__learn_allocated(ptr, size, caller);
@@ -113,8 +113,6 @@ void *realloc(void *ptr, size_t size)
 	if (!heap)
 		return __libc_realloc(ptr, size);
 	void *moved = flexos__heap_realloc(heap, ptr, size);
-	if (heap == flexos__sealed.shared_heap)
-		moved = flexos__shared_checked(moved);
 	if (flexos__learning && moved)
 		flexos__learn_moved(ptr, moved, size);
 	return moved;

@@ -57,7 +57,7 @@ void flexos__pkru_thread_start(unsigned compartment)
 struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 {
 	struct flexos__slot_record *record;
-	char *top;
+	char *slot_top, *top;
 
 	if (!flexos__self.has_slot)
 		flexos__stack_slot_take();
@@ -77,17 +77,19 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 			    "and finds no room there",
 			    flexos__rt.compartments[caller].name,
 			    flexos_backend_name());
-	top = record->top ? record->top : flexos__slot_top(caller);
-	if (top > flexos__slot_top(caller) ||
-	    top < flexos__slot_top(caller) - FLEXOS__STACK_SIZE +
-			    FLEXOS__STACK_SLACK + FLEXOS__PAGE)
+	slot_top = flexos__slot_top(caller);
+	top = record->top ? record->top : slot_top;
+	if (top > slot_top ||
+	    top < slot_top - FLEXOS__STACK_SIZE + FLEXOS__STACK_SLACK +
+			  FLEXOS__PAGE)
 		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: compartment "
 			    "'%s' waits in a frame at %p, off its stack slot"
 			    "\nflexos:   backend %s",
 			    flexos__rt.compartments[caller].name, (void *)top,
 			    flexos_backend_name());
-	return (struct flexos__off_slot){ (char *)((uintptr_t)top & ~(uintptr_t)15),
-				  record };
+	return (struct flexos__off_slot){
+		(char *)((uintptr_t)top & ~(uintptr_t)15), record
+	};
 }
 
 /* A gate from a thread whose PKRU is no compartment's: on Linux, a signal

@@ -51,9 +51,9 @@ struct scan {
 	const char *loader;		  /* the dynamic loader's path */
 };
 
-static bool within(uintptr_t at, const void *start, const void *end)
+static bool within(uintptr_t at, uintptr_t start, uintptr_t end)
 {
-	return at >= (uintptr_t)start && at < (uintptr_t)end;
+	return at >= start && at < end;
 }
 
 /* Replaces the writer's first two bytes (0f 01, 0f ae) with UD2 (0f 0b):
@@ -87,10 +87,10 @@ static void check_site(const struct scan *scan, const char *object,
 {
 	char where[512];
 
-	if (within(at, flexos__pkru_gate, flexos__pkru_gate_code_end))
+	if (within(at, (uintptr_t)flexos__pkru_gate,
+		   (uintptr_t)flexos__pkru_gate_code_end))
 		return;
-	if ((scan->pkey_set && at >= scan->pkey_set &&
-	     at < scan->pkey_set_end) ||
+	if (within(at, scan->pkey_set, scan->pkey_set_end) ||
 	    (scan->loader && !strcmp(object, scan->loader))) {
 		disarm(at, what, object);
 		return;

@@ -4,28 +4,10 @@
 
 #include "internal.h"
 
-/* The shared heap's state is writable by every compartment: a block it
- * hands out must lie in its range, or a compartment that rewrote its free
- * lists could have another write "shared" data into its own memory
- * (fcall, which isolates nothing, does not check). */
-void *flexos__shared_checked(void *block)
-{
-	uintptr_t p = (uintptr_t)block;
-
-	if (block && flexos__rt.isolating &&
-	    (p < flexos__sealed.shared_start || p >= flexos__sealed.shared_end))
-		flexos__die(FLEXOS_EXIT_FAULT,
-			    "isolation fault: the shared heap's state was "
-			    "rewritten: it handed out %p, outside the shared "
-			    "heap\nflexos:   backend %s", block,
-			    flexos_backend_name());
-	return block;
-}
-
 void *flexos_shared_malloc(size_t size)
 {
 	flexos__init();
-	return flexos__shared_checked(flexos__heap_alloc(flexos__sealed.shared_heap, size, 16));
+	return flexos__heap_alloc(flexos__sealed.shared_heap, size, 16);
 }
 
 void *flexos_shared_calloc(size_t count, size_t size)
@@ -57,7 +39,7 @@ void *flexos_shared_realloc(void *ptr, size_t size)
 	if (!ptr)
 		return flexos_shared_malloc(size);
 	check_shared("flexos_shared_realloc", ptr);
-	return flexos__shared_checked(flexos__heap_realloc(flexos__sealed.shared_heap, ptr, size));
+	return flexos__heap_realloc(flexos__sealed.shared_heap, ptr, size);
 }
 
 void flexos_shared_free(void *ptr)

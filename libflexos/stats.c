@@ -13,19 +13,11 @@
  * compromised compartment can forge its own. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
 
 #define KIB(bytes) ((unsigned long)((bytes) + 1023) >> 10)
-
-static bool wanted(void)
-{
-	const char *value = getenv("FLEXOS_STATS");
-
-	return value && *value && strcmp(value, "0");
-}
 
 /* Resident bytes of [start, start + len), page aligned; -1 when the
  * kernel cannot say (baremetal's has no mincore). */
@@ -101,13 +93,13 @@ static void print_all(void)
 
 void flexos__stats_install(void)
 {
-	if (wanted() && atexit(print_all) != 0)
+	if (flexos__env_set("FLEXOS_STATS") && atexit(print_all) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_STATS: cannot register "
 			    "the report at exit");
 }
 
 void flexos__stats_print_process(unsigned compartment)
 {
-	if (wanted())
+	if (flexos__env_set("FLEXOS_STATS"))
 		print(compartment);
 }

@@ -51,6 +51,9 @@
 #include "gate_frame.h"
 
 #define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
+/* The gate frame GATE_PUSH_CALLER leaves, from %rbp: below the five other
+ * registers it pushes. */
+#define FRAME_FROM_RBP (-(40 + GATE_FRAME_SPACE))
 
 /* \reg = the slot record of compartment \comp (a register holding its
  * index) for slot \slot, from the sealed page at \sealed. */
@@ -262,9 +265,8 @@ flexos__pkru_gate:
 	movaps	GATE_RET_XMM1(%rsp), %xmm1
 	jmp	.Lreturn
 .Loff_slot:
-	/* The caller runs on no stack slot of its own (a constructor or a
-	 * destructor on the main thread's first stack, a thread the runtime
-	 * did not start): its frame must not wait there, in memory every
+	/* The caller runs on no stack slot of its own (a constructor on the
+	 * main thread's first stack, a thread the runtime did not start): its frame must not wait there, in memory every
 	 * compartment can write.  Move the call onto the caller's slot, with
 	 * the caller's rights (pkru_gate.c says where), and enter the gate
 	 * again from there; .Loff_slot_back returns to the first stack.  On
@@ -283,7 +285,7 @@ flexos__pkru_gate:
 	pushq	8(%rbp)
 	pushq	%rdx
 	subq	$8 + GATE_STACK_ARGS, %rsp
-	movq	-(40 + GATE_FRAME_SPACE) + GATE_DEST(%rbp), %rcx
+	movq	FRAME_FROM_RBP + GATE_DEST(%rbp), %rcx
 	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%rcx)
 	jne	1f				/* no stack arguments to copy */
 	leaq	16(%rbp), %rsi
@@ -292,10 +294,10 @@ flexos__pkru_gate:
 	rep movsq
 1:	leaq	.Loff_slot_back(%rip), %rcx
 	pushq	%rcx
-	GATE_LOAD_ARGS -(40 + GATE_FRAME_SPACE), %rbp
+	GATE_LOAD_ARGS FRAME_FROM_RBP, %rbp
 	ARGUMENTS_BACK
-	movq	-(40 + GATE_FRAME_SPACE) + GATE_DEST(%rbp), %r10
-	movq	-(40 + GATE_FRAME_SPACE) + GATE_FN(%rbp), %r11
+	movq	FRAME_FROM_RBP + GATE_DEST(%rbp), %r10
+	movq	FRAME_FROM_RBP + GATE_FN(%rbp), %r11
 	movq	-8(%rbp), %rbx
 	movq	-16(%rbp), %r12
 	movq	-24(%rbp), %r13

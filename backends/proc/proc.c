@@ -96,21 +96,23 @@ static int share_static_data(void)
 	int err = share_range(image->shared_start,
 			      (size_t)(image->shared_end - image->shared_start));
 
-	for (unsigned c = 0; !err && c < flexos__rt.ncompartments; c++)
-		for (unsigned i = 0; !err && i < FLEXOS__STATIC_RANGES; i++) {
-			const struct flexos__range *r =
-				&flexos__rt.compartments[c].static_data[i];
+	for (unsigned c = 0; !err && c < flexos__rt.ncompartments; c++) {
+		const struct flexos__range *r =
+			flexos__rt.compartments[c].static_data;
 
-			if (flexos__reached_by_others(c))
-				err = share_range(r->start,
-						  (size_t)(r->end - r->start));
-		}
+		if (!flexos__reached_by_others(c))
+			continue;
+		for (unsigned i = 0; !err && i < FLEXOS__STATIC_RANGES; i++)
+			err = share_range(r[i].start,
+					  (size_t)(r[i].end - r[i].start));
+	}
 	return err;
 }
 
-/* Drops the private memory of the compartments `keep` does not reach.  The ranges stay reserved
- * (fresh PROT_NONE pages, no data): the allocator of this process must not
- * place anything there, or its addresses would pass for theirs. */
+/* Drops the private memory of the compartments `keep` does not reach.  The
+ * ranges stay reserved (fresh PROT_NONE pages, no data): the allocator of
+ * this process must not place anything there, or its addresses would pass
+ * for theirs. */
 static void unmap_all_but(unsigned keep)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)

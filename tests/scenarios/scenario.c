@@ -315,6 +315,18 @@ __attribute__((destructor)) static void destructor(void)
 		       flexos_gate(peer, peer_sum6, 1, 2, 3, 4, 5, 6));
 }
 
+/* A constructor of the program's, with a gate when the environment asks
+ * (constructors see no arguments under every C library): it runs before
+ * main, on the main thread's first stack, on no stack slot of the default
+ * compartment's.  Ten arguments: four travel on the stack. */
+__attribute__((constructor)) static void constructor(void)
+{
+	if (getenv("SCENARIO_GATE_IN_CONSTRUCTOR"))
+		printf("constructor gate: %ld\n",
+		       flexos_gate(peer, peer_sum10, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+				   10));
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "";

@@ -25,6 +25,14 @@ include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
 include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 
+# What every image's link wraps (--wrap): main and pthread_create, which
+# start code on compartment stacks, and the setjmp and longjmp functions, so
+# that a longjmp out of calls into other compartments leaves them
+# (docs/user-guide.md).
+set(FLEXOS_LINK_WRAPPED main pthread_create setjmp _setjmp __sigsetjmp
+    longjmp _longjmp siglongjmp __longjmp_chk
+    CACHE INTERNAL "symbols every FlexOS image's link wraps")
+
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
 # In the cache, like every setting flexos_image() reads: a project that adds
@@ -398,8 +406,8 @@ function(flexos_image target)
   target_link_libraries(${target}_flexos_image PRIVATE ${runtime})
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_flexos_image>)
   target_link_libraries(${target} PRIVATE ${backend_target})
-  target_link_options(${target} PRIVATE
-    LINKER:--wrap=main LINKER:--wrap=pthread_create LINKER:--undefined=malloc)
+  list(TRANSFORM FLEXOS_LINK_WRAPPED PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
+  target_link_options(${target} PRIVATE ${wraps} LINKER:--undefined=malloc)
   if(NOT backend STREQUAL "fcall")
     file(GENERATE OUTPUT ${dir}/image.ld CONTENT "${script}")
     target_link_options(${target} PRIVATE "LINKER:-T,${dir}/image.ld")

@@ -16,16 +16,6 @@
 #include "gate_frame.h"
 #include "internal.h"
 
-/* Whether `frame` lies on the calling thread's stack slot in
- * `compartment`: only such frames are in the slot record. */
-static bool on_slot(unsigned compartment, const void *frame)
-{
-	const char *top = flexos__slot_top(compartment);
-
-	return (const char *)frame < top &&
-	       (const char *)frame >= top - FLEXOS__STACK_SIZE;
-}
-
 /* Runs on the caller's stack.  Returns the destination stack pointer, below
  * which a copy of the stack arguments and of the frame waits; or NULL when
  * the backend ran the call elsewhere and left the results in `frame`. */
@@ -55,7 +45,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	self->sp[src] = (char *)frame;
 	self->caller = (uint8_t)src;
 	frame->saved_top = GATE_OFF_SLOT;
-	if (on_slot(src, frame)) {
+	if (flexos__on_slot(src, (uintptr_t)frame)) {
 		struct flexos__slot_record *record = flexos__slot_record(src);
 
 		frame->saved_top = (uint64_t)record->top;
@@ -70,8 +60,10 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "a stack where it already runs\nflexos:   backend "
 			    "%s", flexos__rt.compartments[dest].name,
 			    flexos_backend_name());
-	char *sp = (entered->top ? entered->top : flexos__slot_top(dest)) -
-		   GATE_FRAME_SIZE - GATE_STACK_ARGS;
+	char *base = flexos__activation_base(dest);
+	char *sp = base - FLEXOS__ACTIVATION_LINK - GATE_FRAME_SIZE -
+		   GATE_STACK_ARGS;
+	*(struct flexos__gate_frame **)(base - FLEXOS__ACTIVATION_LINK) = frame;
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
 	memcpy(sp + GATE_STACK_ARGS, frame, GATE_FRAME_SIZE);
 	if (flexos__sealed.hooks.domain_switch)

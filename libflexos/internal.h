@@ -21,9 +21,10 @@
 	(FLEXOS__HEAP_SIZE + FLEXOS__STACK_SLOTS * FLEXOS__STACK_SIZE)
 /* Unmapped gap around every arena so that mappings never merge. */
 #define FLEXOS__GUARD (64u << 10)
-/* Bytes left free above each stack's first frame: a gate copies its stack
- * arguments from there (see gate.S). */
-#define FLEXOS__STACK_SLACK 512u
+/* Bytes above each stack's first frame: its setjmp points and slot record
+ * at the very end, and room a gate copies stack arguments from (see
+ * gate.S). */
+#define FLEXOS__STACK_SLACK 2048u
 
 /* A first-fit heap over a fixed range, see heap.c. */
 struct flexos__heap {
@@ -74,6 +75,21 @@ struct flexos__slot_record {
 };
 #define FLEXOS__SLOT_RECORD 64u /* its distance from the slot's end */
 
+/* A setjmp of a compartment on a slot, registered below the slot record
+ * (longjmp.c): the registers setjmp saved, kept where only that
+ * compartment writes, so that a longjmp out of calls into other
+ * compartments resumes only a point the compartment set. */
+struct flexos__setjmp_point {
+	uintptr_t buf; /* the jmp_buf's address; 0: a free entry */
+	uintptr_t rbx, rbp, r12, r13, r14, r15, sp, pc;
+};
+#define FLEXOS__SETJMP_POINTS 16u
+
+/* Where each activation of a compartment on a slot starts: the slot's top
+ * when none waits there, else the gate frame the latest one waits in.  The
+ * word below it links to the gate frame that entered the activation. */
+#define FLEXOS__ACTIVATION_LINK 16u
+
 struct flexos__runtime {
 	bool starting; /* flexos__init() is running: the C library's own
 			* allocations then are the TCB's */
@@ -113,6 +129,10 @@ struct flexos__thread {
 	 * gate through which the thread left each compartment, or NULL. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];
 	void *signal_stack;
+	/* proc: the frame of the innermost call this thread serves for a
+	 * thread of another process, or NULL; a longjmp above it would leave
+	 * that call (longjmp.c). */
+	char *served_from;
 };
 extern __thread struct flexos__thread flexos__self;
 
@@ -234,7 +254,12 @@ struct flexos__off_slot {
 };
 struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller);
 void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
-void flexos__pkru_gate_violation(uint32_t pkru) __attribute__((noreturn));
+void flexos__pkru_gate_violation(uint32_t pkru, int why)
+	__attribute__((noreturn));
+/* A longjmp out of the calling activation, whose base holds `link`
+ * (pkru_gate.S; longjmp.c). */
+void flexos__pkru_unwind(const void *buf, int value, uintptr_t link)
+	__attribute__((noreturn));
 /* Runs write(context) on the sealed page, made writable for it
  * (entries.c). */
 void flexos__sealed_write(void (*write)(void *), void *context);
@@ -294,6 +319,14 @@ void flexos__stack_slot_release(void);
 char *flexos__slot_top(unsigned compartment);
 /* The record of the calling thread's slot in `compartment`. */
 struct flexos__slot_record *flexos__slot_record(unsigned compartment);
+/* Whether `address` lies on the calling thread's stack slot in
+ * `compartment`, below its top: only frames there are in its record. */
+bool flexos__on_slot(unsigned compartment, uintptr_t address);
+/* Its setjmp points, FLEXOS__SETJMP_POINTS of them. */
+struct flexos__setjmp_point *flexos__setjmp_points(unsigned compartment);
+/* Where the calling thread's next activation in `compartment` starts
+ * (FLEXOS__ACTIVATION_LINK above its first frame). */
+char *flexos__activation_base(unsigned compartment);
 /* Runs fn(arg) as the calling thread's first activation in `compartment`,
  * on its stack there; the thread already holds that compartment's rights. */
 void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),

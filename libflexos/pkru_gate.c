@@ -87,9 +87,12 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 			    "\nflexos:   backend %s",
 			    flexos__rt.compartments[caller].name, (void *)top,
 			    flexos_backend_name());
-	return (struct flexos__off_slot){
-		(char *)((uintptr_t)top & ~(uintptr_t)15), record
-	};
+	/* The caller's activation there: no gate entered it (a longjmp
+	 * cannot leave it for the first stack). */
+	top = (char *)((uintptr_t)top & ~(uintptr_t)15) -
+	      FLEXOS__ACTIVATION_LINK;
+	*(uintptr_t *)top = 0;
+	return (struct flexos__off_slot){ top, record };
 }
 
 /* A gate from a thread whose PKRU is no compartment's: on Linux, a signal
@@ -105,18 +108,26 @@ void flexos__pkru_gate_no_caller(uint32_t pkru)
 }
 
 /* A check after a WRPKRU failed: code jumped into the middle of the gate,
- * or a compartment returned through a gate that does not wait for it.
- * `pkru` is the value the WRPKRU wrote. */
-void flexos__pkru_gate_violation(uint32_t pkru)
+ * or a compartment returned through a gate that does not wait for it; or
+ * a longjmp left every activation of the thread without finding the one
+ * that set its jmp_buf.  `pkru` is the value the WRPKRU wrote. */
+void flexos__pkru_gate_violation(uint32_t pkru, int why)
 {
 	unsigned hint = flexos__self.current; /* key 0: only a hint */
+	const char *name = hint < flexos__rt.ncompartments
+				   ? flexos__rt.compartments[hint].name
+				   : "?";
 
+	if (why == GATE_STOP_NO_SETJMP)
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "compartment '%s' made a longjmp to a jmp_buf "
+			    "that no activation on this thread's stacks set "
+			    "(its setjmp returned, or ran on another thread)"
+			    "\nflexos:   backend %s",
+			    name, flexos_backend_name());
 	flexos__die(FLEXOS_EXIT_FAULT,
 		    "isolation fault: compartment '%s' broke a gate's checks "
 		    "(PKRU 0x%08x): a jump into the gate, or a return no gate "
 		    "waits for\nflexos:   backend %s",
-		    hint < flexos__rt.ncompartments
-			    ? flexos__rt.compartments[hint].name
-			    : "?",
-		    pkru, flexos_backend_name());
+		    name, pkru, flexos_backend_name());
 }

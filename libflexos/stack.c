@@ -77,15 +77,40 @@ struct flexos__slot_record *flexos__slot_record(unsigned compartment)
 					      FLEXOS__SLOT_RECORD);
 }
 
+bool flexos__on_slot(unsigned compartment, uintptr_t address)
+{
+	uintptr_t end = (uintptr_t)slot_end(compartment);
+
+	return address < end - FLEXOS__STACK_SLACK &&
+	       address >= end - FLEXOS__STACK_SIZE;
+}
+
+struct flexos__setjmp_point *flexos__setjmp_points(unsigned compartment)
+{
+	return (struct flexos__setjmp_point *)flexos__slot_record(
+		       compartment) - FLEXOS__SETJMP_POINTS;
+}
+
+char *flexos__activation_base(unsigned compartment)
+{
+	struct flexos__slot_record *record = flexos__slot_record(compartment);
+
+	return record->top ? record->top : flexos__slot_top(compartment);
+}
+
 void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),
 				 void *arg)
 {
 	struct flexos__slot_record *record = flexos__slot_record(compartment);
+	char *base = flexos__slot_top(compartment);
 	void *result;
 
 	record->busy = 1;
 	flexos__self.left_gates = false;
-	result = flexos__call_on_stack(fn, arg, flexos__slot_top(compartment));
+	/* The thread's first activation: no gate entered it. */
+	*(uintptr_t *)(base - FLEXOS__ACTIVATION_LINK) = 0;
+	result = flexos__call_on_stack(fn, arg,
+				       base - FLEXOS__ACTIVATION_LINK);
 	flexos__self.left_gates = true;
 	record->busy = 0;
 	return result;

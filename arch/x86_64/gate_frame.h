@@ -56,10 +56,33 @@
 #define GATE_RECORD_TOP 0
 #define GATE_RECORD_BUSY 8
 #define GATE_SLOT_RECORD 64
-#define GATE_SLOT_SLACK 512
+#define GATE_SLOT_SLACK 2048
 #define GATE_STACK_SHIFT 18
 #define GATE_STACK_SLOTS 64
 #define GATE_OFF_SLOT 1
+/* The first bytes below the base of every activation of a compartment on
+ * a slot (the slot's top, or the gate frame the compartment waits in
+ * there): the gate frame that entered it, on the caller's stack, or 0 for
+ * a thread's first activation.  A longjmp out of calls walks them. */
+#define GATE_ACTIVATION_LINK 16
+/* The setjmp points a compartment registered on a slot (struct
+ * flexos__setjmp_point, libflexos/longjmp.c): GATE_JMP_POINTS of them,
+ * just below the slot record. */
+#define GATE_JMP_BUF 0
+#define GATE_JMP_RBX 8
+#define GATE_JMP_RBP 16
+#define GATE_JMP_R12 24
+#define GATE_JMP_R13 32
+#define GATE_JMP_R14 40
+#define GATE_JMP_R15 48
+#define GATE_JMP_SP 56
+#define GATE_JMP_PC 64
+#define GATE_JMP_POINT_SIZE 72
+#define GATE_JMP_POINTS 16
+#define GATE_JMP_TABLE (GATE_JMP_POINT_SIZE * GATE_JMP_POINTS)
+/* Why pkru_gate.S stopped the image (flexos__pkru_gate_violation). */
+#define GATE_STOP_CHECK 0
+#define GATE_STOP_NO_SETJMP 1
 /* Bytes of the stack pkru_gate.S stops the image on (pkru_gate.c). */
 #define GATE_VIOLATION_STACK 16384
 

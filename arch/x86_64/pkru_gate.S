@@ -160,7 +160,9 @@ flexos__pkru_gate:
 	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rcx), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
-	leaq	-GATE_STACK_ARGS(%rax), %rsp
+	leaq	FRAME_FROM_RBP(%rbp), %rcx	/* our frame: the link */
+	movq	%rcx, -GATE_ACTIVATION_LINK(%rax)
+	leaq	-(GATE_ACTIVATION_LINK + GATE_STACK_ARGS)(%rax), %rsp
 	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
 	jne	4f
 	movaps	%xmm8, 0(%rsp)
@@ -309,6 +311,8 @@ flexos__pkru_gate:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the
 	 * runtime's. */
+	movl	$GATE_STOP_CHECK, %esi
+.Lstop:
 	movl	%eax, %edi			/* the value that failed */
 	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
 	xorl	%ecx, %ecx
@@ -318,6 +322,99 @@ flexos__pkru_gate:
 	call	flexos__pkru_gate_violation
 	.cfi_endproc
 	.size	flexos__pkru_gate, .-flexos__pkru_gate
+
+/* void flexos__pkru_unwind(const void *buf, int value, uintptr_t link):
+ * a longjmp to `buf` out of the activation whose base holds `link` (the
+ * gate frame that entered it), from libflexos/longjmp.c, which has
+ * already said that this activation runs no more.  Each gate frame on
+ * the way is its caller's latest (its slot record's top): with that
+ * compartment's rights alone, the frame is dropped from the record; if a
+ * setjmp point that compartment registered for `buf` lies between the
+ * frame and the base of the activation that made it, that activation
+ * resumes there, else it is left too, for the frame that entered it.
+ * Uses no stack until it resumes: the one it runs on is the first
+ * activation's, which the rights it switches to cannot write.
+ *
+ * Like the gate's, each WRPKRU is followed by a check that the value
+ * written is the sealed PKRU of the compartment whose memory is read
+ * next.  A jump into this code with forged registers can drop a
+ * compartment's latest waiting frame (the gate's way back then stops the
+ * image) or resume a setjmp point that compartment set, still above the
+ * frames it waits in, with the registers it saved: what a longjmp out of
+ * the calls may do. */
+	.globl	flexos__pkru_unwind
+	.type	flexos__pkru_unwind, @function
+flexos__pkru_unwind:
+	movq	%rdi, %r12			/* buf */
+	movl	%esi, %r13d			/* value */
+	movq	%rdx, %r14			/* the frame */
+.Lunwind_frame:
+	/* Whose stack the frame is on, and which slot. */
+	leaq	flexos__sealed(%rip), %r15
+	xorl	%ebx, %ebx
+1:	movq	%r14, %rbp
+	subq	GATE_SEALED_STACKS(%r15,%rbx,8), %rbp
+	cmpq	$GATE_STACK_SLOTS << GATE_STACK_SHIFT, %rbp
+	jb	2f
+	incl	%ebx
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %rbx
+	jb	1b
+	jmp	.Lunwind_lost			/* on no compartment's stack */
+2:	shrq	$GATE_STACK_SHIFT, %rbp		/* the slot */
+	movl	GATE_SEALED_PKRU(%r15,%rbx,4), %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU					/* that compartment only */
+	leaq	flexos__sealed(%rip), %r15
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %rbx
+	jae	.Lviolation
+	cmpl	GATE_SEALED_PKRU(%r15,%rbx,4), %eax
+	jne	.Lviolation
+	cmpq	$GATE_STACK_SLOTS, %rbp
+	jae	.Lviolation
+	SLOT_RECORD %rdx, %rbx, %rbp, %r15
+	cmpq	GATE_RECORD_TOP(%rdx), %r14	/* its latest waiting frame */
+	jne	.Lviolation
+	cmpq	$0, GATE_RECORD_BUSY(%rdx)
+	jne	.Lviolation
+	movq	GATE_SAVED_TOP(%r14), %rax
+	movq	%rax, GATE_RECORD_TOP(%rdx)	/* dropped */
+	/* The base of the activation that made the frame. */
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	testq	%rax, %rax
+	cmovzq	%rcx, %rax
+	/* A setjmp point for buf between the frame and that base? */
+	leaq	-GATE_JMP_TABLE(%rdx), %rcx
+	movl	$GATE_JMP_POINTS, %esi
+3:	cmpq	GATE_JMP_BUF(%rcx), %r12
+	jne	4f
+	movq	GATE_JMP_SP(%rcx), %rdi
+	cmpq	%r14, %rdi
+	jbe	4f
+	cmpq	%rax, %rdi
+	jb	.Lunwind_resume
+4:	addq	$GATE_JMP_POINT_SIZE, %rcx
+	decl	%esi
+	jnz	3b
+	/* No: that activation is left too. */
+	movq	-GATE_ACTIVATION_LINK(%rax), %r14
+	testq	%r14, %r14
+	jnz	.Lunwind_frame
+.Lunwind_lost:
+	/* No activation of this thread set buf. */
+	movl	$GATE_STOP_NO_SETJMP, %esi
+	jmp	.Lstop
+.Lunwind_resume:
+	/* %rcx: the point, %rdx: the record, %rbx: the compartment. */
+	movl	$1, %eax
+	xchgq	%rax, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	testq	%rax, %rax
+	jnz	.Lviolation
+	movl	%ebx, CURRENT
+	movq	%rcx, %rdi
+	movl	%r13d, %esi
+	jmp	flexos__setjmp_resume
+	.size	flexos__pkru_unwind, .-flexos__pkru_unwind
 
 /* Where an off-slot gate returns, on the caller's slot with its rights:
  * the record says again that the caller does not run on the slot, and
@@ -333,6 +430,27 @@ flexos__pkru_gate_off_slot_back:
 	popq	%rsp
 	jmp	*%rcx
 	.size	flexos__pkru_gate_off_slot_back, .-flexos__pkru_gate_off_slot_back
+
+/* void flexos__setjmp_resume(const struct flexos__setjmp_point *point,
+ *                            int value): returns `value` (1 for 0) from
+ * the setjmp that registered `point`, on its stack, with its registers:
+ * the end of a longjmp out of calls (here and in libflexos/longjmp.c). */
+	.globl	flexos__setjmp_resume
+	.type	flexos__setjmp_resume, @function
+flexos__setjmp_resume:
+	movl	%esi, %eax
+	testl	%eax, %eax
+	jnz	1f
+	incl	%eax
+1:	movq	GATE_JMP_RBX(%rdi), %rbx
+	movq	GATE_JMP_RBP(%rdi), %rbp
+	movq	GATE_JMP_R12(%rdi), %r12
+	movq	GATE_JMP_R13(%rdi), %r13
+	movq	GATE_JMP_R14(%rdi), %r14
+	movq	GATE_JMP_R15(%rdi), %r15
+	movq	GATE_JMP_SP(%rdi), %rsp
+	jmp	*GATE_JMP_PC(%rdi)
+	.size	flexos__setjmp_resume, .-flexos__setjmp_resume
 
 /* void flexos__pkru_first(uint32_t pkru): the main thread's first switch,
  * while start-up runs alone; other threads inherit their creator's PKRU.

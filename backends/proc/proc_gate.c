@@ -146,7 +146,10 @@ static void serve(struct proc_channel *ch)
 		memcpy(stack_args, ch->stack_args, sizeof(stack_args));
 	}
 	errno = ch->error;
+	char *served_from = flexos__self.served_from;
+	flexos__self.served_from = __builtin_frame_address(0);
 	flexos__invoke(&frame, stack_args);
+	flexos__self.served_from = served_from;
 	ch->error = errno;
 	back->kind = PROC_RETURN;
 	back->from = (uint16_t)me;

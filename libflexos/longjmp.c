@@ -1,0 +1,202 @@
+/* longjmp out of calls into other compartments.
+ *
+ * An image's setjmp and longjmp functions are wrapped at link time
+ * (cmake/FlexOSImage.cmake).  Each setjmp on a compartment's stack slot
+ * registers its point (the registers the C library saves) in that
+ * compartment's own memory, below the slot record.  A longjmp whose
+ * target lies within the calling activation is the C library's.  One that
+ * leaves the activation leaves the calls in between: starting from the
+ * gate frame that entered the activation (the link at its base), each
+ * compartment's latest waiting frame is dropped from its slot record, in
+ * order, until an activation that registered a point for the jmp_buf
+ * resumes there, with its rights and the registers from its own record,
+ * never from the jmp_buf, which may lie in memory others can write.  So
+ * a compartment can end calls early through a setjmp point of one of its
+ * callers, as a return with an error would, and resume nothing else; and
+ * an error caught in a loop leaves no frame behind (docs/user-guide.md).
+ *
+ * On hardware keys the walk is pkru_gate.S's (each step switches to the
+ * rights of the compartment whose record it reads); with emulated keys it
+ * is done here, with the same order of events. */
+#include "gate_frame.h"
+#include "internal.h"
+
+_Static_assert(offsetof(struct flexos__setjmp_point, buf) == GATE_JMP_BUF, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, rbx) == GATE_JMP_RBX, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, rbp) == GATE_JMP_RBP, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, r12) == GATE_JMP_R12, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, r15) == GATE_JMP_R15, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, sp) == GATE_JMP_SP, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, pc) == GATE_JMP_PC, "");
+_Static_assert(sizeof(struct flexos__setjmp_point) == GATE_JMP_POINT_SIZE, "");
+_Static_assert(FLEXOS__SETJMP_POINTS == GATE_JMP_POINTS, "");
+_Static_assert(FLEXOS__ACTIVATION_LINK == GATE_ACTIVATION_LINK, "");
+/* Above the slot top, the points and the record leave a gate room to read
+ * the first frame's stack arguments. */
+_Static_assert(FLEXOS__STACK_SLACK >= FLEXOS__SLOT_RECORD + GATE_JMP_TABLE +
+					     GATE_STACK_ARGS + 256, "");
+
+/* The C library's, and the functions the link points the program's at. */
+extern void __real_longjmp(void *buf, int value) __attribute__((noreturn));
+void flexos__setjmp_register(const struct flexos__setjmp_point *point);
+void __wrap_longjmp(void *buf, int value) __attribute__((noreturn));
+void __wrap__longjmp(void *buf, int value) __attribute__((noreturn));
+void __wrap_siglongjmp(void *buf, int value) __attribute__((noreturn));
+void __wrap___longjmp_chk(void *buf, int value) __attribute__((noreturn));
+/* Loads a point's registers and returns `value` from its setjmp
+ * (pkru_gate.S). */
+void flexos__setjmp_resume(const struct flexos__setjmp_point *point,
+			   int value) __attribute__((noreturn));
+
+/* Whether the thread's setjmp points are kept: on the slots of a backend
+ * that runs every compartment in this process and isolates them. */
+static bool keeps_points(void)
+{
+	return flexos__rt.ready && flexos__rt.isolating &&
+	       !flexos__sealed.backend->call && flexos__self.has_slot;
+}
+
+void flexos__setjmp_register(const struct flexos__setjmp_point *point)
+{
+	if (!keeps_points())
+		return;
+	unsigned compartment = flexos__current();
+	if (!flexos__on_slot(compartment, point->sp))
+		return; /* off the slot: left only by a plain longjmp */
+	struct flexos__setjmp_point *points =
+		flexos__setjmp_points(compartment), *free = NULL;
+	for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++) {
+		/* Points below this one were set by frames that returned. */
+		if (points[i].buf == point->buf || points[i].sp < point->sp)
+			points[i].buf = 0;
+		if (!points[i].buf && !free)
+			free = &points[i];
+	}
+	/* With every entry live, this point is not kept: a longjmp to it
+	 * from another activation is refused, naming no setjmp. */
+	if (free)
+		*free = *point;
+}
+
+/* The stack pointer saved in a jmp_buf: only where the longjmp goes, to
+ * tell whether it leaves the calling activation. */
+static uintptr_t saved_sp(const void *buf)
+{
+	uintptr_t sp = ((const uintptr_t *)buf)[6];
+#ifdef __GLIBC__
+	/* glibc mangles it: rotated left by 17 bits after an XOR with the
+	 * pointer guard of the thread's TCB. */
+	uintptr_t guard;
+	__asm__("movq %%fs:0x30, %0" : "=r"(guard));
+	sp = (sp >> 17 | sp << 47) ^ guard;
+#endif
+	return sp;
+}
+
+/* Emulated keys: the walk of pkru_gate.S's flexos__pkru_unwind, opening
+ * each compartment while its record is read. */
+static __attribute__((noreturn)) void
+unwind_emulated(const void *buf, int value, uintptr_t link,
+		unsigned from)
+{
+	struct flexos__thread *self = &flexos__self;
+
+	while (link) {
+		unsigned c = 0;
+		while (c < flexos__rt.ncompartments && !flexos__on_slot(c, link))
+			c++;
+		if (c == flexos__rt.ncompartments)
+			break;
+		flexos__grant(c);
+		struct flexos__slot_record *record = flexos__slot_record(c);
+		const struct flexos__gate_frame *frame = (const void *)link;
+		if ((uintptr_t)record->top != link || record->busy)
+			flexos__die(FLEXOS_EXIT_FAULT,
+				    "isolation fault: a longjmp left a gate "
+				    "that compartment '%s' does not wait in"
+				    "\nflexos:   backend %s",
+				    flexos__rt.compartments[c].name,
+				    flexos_backend_name());
+		record->top = (char *)frame->saved_top;
+		self->caller = (uint8_t)frame->saved_caller;
+		self->sp[c] = (char *)frame->saved_sp;
+		char *base = flexos__activation_base(c);
+		const struct flexos__setjmp_point *points =
+			flexos__setjmp_points(c);
+		for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++) {
+			if (points[i].buf != (uintptr_t)buf ||
+			    points[i].sp <= link ||
+			    points[i].sp >= (uintptr_t)base)
+				continue;
+			record->busy = 1;
+			flexos__revoke(from);
+			self->current = c;
+			flexos__setjmp_resume(&points[i], value);
+		}
+		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
+		flexos__revoke(c);
+	}
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "compartment '%s' made a longjmp to a jmp_buf that no "
+		    "activation on this thread's stacks set (its setjmp "
+		    "returned, or ran on another thread)\nflexos:   backend %s",
+		    flexos__rt.compartments[from].name, flexos_backend_name());
+}
+
+static __attribute__((noreturn)) void leave_calls(void *buf, int value)
+{
+	struct flexos__thread *self = &flexos__self;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	if (!flexos__rt.ready || !flexos__rt.isolating)
+		__real_longjmp(buf, value);
+	uintptr_t target = saved_sp(buf);
+	if (flexos__sealed.backend->call) {
+		/* proc: a call served for another process ends in a reply. */
+		if (self->served_from && target > (uintptr_t)self->served_from)
+			flexos__die(FLEXOS_EXIT_FAULT,
+				    "compartment '%s' made a longjmp out of a "
+				    "call it serves for another compartment: "
+				    "backend %s runs each compartment in a "
+				    "process of its own and cannot carry it",
+				    flexos__rt.compartments[self->current].name,
+				    flexos_backend_name());
+		__real_longjmp(buf, value);
+	}
+	if (!self->has_slot)
+		__real_longjmp(buf, value);
+	unsigned from = flexos__current();
+	char *base = flexos__activation_base(from);
+	if (!flexos__on_slot(from, here) ||
+	    (target >= here && target < (uintptr_t)base))
+		__real_longjmp(buf, value); /* within the activation */
+	uintptr_t link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
+	if (!link)
+		__real_longjmp(buf, value); /* no gate to leave */
+	flexos__slot_record(from)->busy = 0;
+	if (flexos__sealed.pkru_gate)
+		flexos__pkru_unwind(buf, value, link);
+	unwind_emulated(buf, value, link, from);
+}
+
+void __wrap_longjmp(void *buf, int value)
+{
+	leave_calls(buf, value);
+}
+
+void __wrap__longjmp(void *buf, int value)
+{
+	leave_calls(buf, value);
+}
+
+void __wrap_siglongjmp(void *buf, int value)
+{
+	leave_calls(buf, value);
+}
+
+/* glibc's fortified longjmp, which checks that the target is up the same
+ * stack: leave_calls knows better across compartments. */
+void __wrap___longjmp_chk(void *buf, int value)
+{
+	leave_calls(buf, value);
+}

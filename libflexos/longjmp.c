@@ -93,6 +93,35 @@ static uintptr_t saved_sp(const void *buf)
 	return sp;
 }
 
+/* The end of the walk with emulated keys: `from`, whose stack the walk
+ * ran on, is shut from the stack of the point that resumes, below it,
+ * where frames the longjmp abandons were. */
+struct resumption {
+	const struct flexos__setjmp_point *point;
+	int value;
+	unsigned from;
+};
+
+static void *resume_there(void *arg)
+{
+	const struct resumption *r = arg;
+
+	flexos__revoke(r->from);
+	flexos__setjmp_resume(r->point, r->value);
+}
+
+static __attribute__((noreturn)) void
+resume_emulated(const struct flexos__setjmp_point *point, int value,
+		unsigned from)
+{
+	/* Below the point's frame and its red zone. */
+	struct resumption *r = (struct resumption *)(point->sp - 256);
+
+	*r = (struct resumption){ point, value, from };
+	flexos__call_on_stack(resume_there, r, (char *)r - 16);
+	__builtin_unreachable();
+}
+
 /* Emulated keys: the walk of pkru_gate.S's flexos__pkru_unwind, opening
  * each compartment while its record is read. */
 static __attribute__((noreturn)) void
@@ -129,9 +158,8 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 			    points[i].sp >= (uintptr_t)base)
 				continue;
 			record->busy = 1;
-			flexos__revoke(from);
 			self->current = c;
-			flexos__setjmp_resume(&points[i], value);
+			resume_emulated(&points[i], value, from);
 		}
 		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
 		flexos__revoke(c);

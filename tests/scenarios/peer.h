@@ -2,6 +2,8 @@
 #ifndef PEER_H
 #define PEER_H
 
+#include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct pair {
@@ -127,4 +129,15 @@ int peer_forge_signal_frame(const char *key);
 /* Arms a timer whose signal runs a handler of the peer's that prints
  * host_page, on whatever thread it interrupts: 0, or -errno. */
 int peer_arm_signal(char *host_page);
+
+/* Errors across compartments (peer_errors.c): longjmp(*where, code). */
+void peer_raise(jmp_buf *where, int code);
+/* Calls body() under a setjmp of its own: 0, or the code peer_throw
+ * raised. */
+int peer_protect(void (*body)(void));
+void peer_throw(int code);
+/* The address of a local: where its stack stands. */
+uintptr_t peer_stack_mark(void);
+/* Compromised: rewrites where *where resumes to `to`, then raises. */
+void peer_forge_resume(jmp_buf *where, void (*to)(void), int code);
 #endif

@@ -11,6 +11,7 @@
 
 #include <flexos/flexos.h>
 
+#include "errors.h"
 #include "exploit.h"
 #include "peer.h"
 
@@ -457,6 +458,9 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "hooks"))
 		return hooks();
 	int status = exploit(name);
+	if (status >= 0)
+		return status;
+	status = errors(name);
 	if (status >= 0)
 		return status;
 	fprintf(stderr, "scenario: unknown scenario '%s'\n", name);

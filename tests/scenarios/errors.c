@@ -1,0 +1,153 @@
+/* Errors raised across compartments with longjmp: from the peer into the
+ * host's setjmp, from a callback of the host's out of the peer's call, and
+ * from the host into the peer's own setjmp; each 100,000 times, after
+ * which both stacks stand where they stood.  And what longjmp must not
+ * allow: a compromised peer that rewrites where the host resumes, and a
+ * longjmp to a setjmp whose frame is gone. */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <flexos/flexos.h>
+
+#include "errors.h"
+#include "peer.h"
+
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,  \
+				__FILE__, __LINE__);                          \
+			exit(1);                                              \
+		}                                                             \
+	} while (0)
+
+#define ROUNDS 100000
+
+/* The peer longjmps here: it must be able to read it. */
+FLEXOS_SHARED static jmp_buf shared_catch;
+/* Only the host's own code longjmps here. */
+static jmp_buf private_catch;
+static char host_secret[] = "host-secret-5678";
+
+static __attribute__((noinline)) uintptr_t stack_mark(void)
+{
+	volatile char here = 0;
+
+	return (uintptr_t)&here;
+}
+
+static int raise_from_callback(int code)
+{
+	longjmp(private_catch, code);
+}
+
+static void throw_into_peer(void)
+{
+	flexos_gate(peer, peer_throw, 7);
+}
+
+static int caught_errors(void)
+{
+	uintptr_t host_mark = stack_mark(), peer_mark, after;
+	volatile int from_peer = 0, from_callback = 0, in_peer = 0;
+
+	flexos_gate_r(peer_mark, peer, peer_stack_mark);
+	for (int i = 1; i <= ROUNDS; i++) {
+		int code = setjmp(shared_catch);
+		if (!code) {
+			flexos_gate(peer, peer_raise, &shared_catch, i);
+			CHECK(!"peer_raise returned");
+		}
+		CHECK(code == i);
+		from_peer++;
+	}
+	for (int i = 1; i <= ROUNDS; i++) {
+		int code = setjmp(private_catch);
+		if (!code) {
+			flexos_gate(peer, peer_call_back,
+				    flexos_callback(scenario, raise_from_callback),
+				    i);
+			CHECK(!"the callback returned");
+		}
+		CHECK(code == i);
+		from_callback++;
+	}
+	for (int i = 0; i < ROUNDS; i++) {
+		int code;
+		flexos_gate_r(code, peer, peer_protect,
+			      flexos_callback(scenario, throw_into_peer));
+		CHECK(code == 7);
+		in_peer++;
+	}
+	/* Back in the host with its rights, every gate usable. */
+	CHECK(flexos_current_compartment() == 0);
+	CHECK(!strcmp(host_secret, "host-secret-5678"));
+	long sum;
+	flexos_gate_r(sum, peer, peer_sum6, 1, 2, 3, 4, 5, 6);
+	CHECK(sum == 21);
+	flexos_gate_r(after, peer, peer_stack_mark);
+	CHECK(after == peer_mark);
+	CHECK(stack_mark() == host_mark);
+	printf("longjmp: %d errors raised in the peer, %d in a callback, %d "
+	       "into the peer's own setjmp; stacks unchanged\n",
+	       from_peer, from_callback, in_peer);
+	return 0;
+}
+
+/* Where the compromised peer wants the host to resume: it prints the
+ * host's secret, as attacker-chosen code of the host's would. */
+static void hijacked(void)
+{
+	printf("hijacked: the host resumed where the peer chose and read "
+	       "'%s'\n", host_secret);
+	fflush(stdout);
+	exit(0);
+}
+
+static int forged_resume(void)
+{
+	if (setjmp(shared_catch)) {
+		printf("the host resumed at its own setjmp, not where the peer "
+		       "chose\n");
+		return 0;
+	}
+	flexos_gate(peer, peer_forge_resume, &shared_catch, hijacked, 1);
+	CHECK(!"peer_forge_resume returned");
+	return 1;
+}
+
+/* A setjmp whose function returned before the longjmp: the host's
+ * callback sets it, then returns to the peer. */
+FLEXOS_SHARED static jmp_buf returned_catch;
+
+static int set_and_return(int x)
+{
+	if (setjmp(returned_catch))
+		printf("resumed a setjmp whose frame was gone\n");
+	return x;
+}
+
+static int stale_setjmp(void)
+{
+	int x;
+
+	flexos_gate_r(x, peer, peer_call_back,
+		      flexos_callback(scenario, set_and_return), 1);
+	CHECK(x == 2);
+	flexos_gate(peer, peer_raise, &returned_catch, 1);
+	return 1;
+}
+
+int errors(const char *name)
+{
+	if (!strcmp(name, "longjmp"))
+		return caught_errors();
+	if (!strcmp(name, "longjmp-forged-resume"))
+		return forged_resume();
+	if (!strcmp(name, "longjmp-stale"))
+		return stale_setjmp();
+	return -1;
+}

@@ -129,10 +129,14 @@ struct flexos__thread {
 	 * gate through which the thread left each compartment, or NULL. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];
 	void *signal_stack;
-	/* proc: the frame of the innermost call this thread serves for a
-	 * thread of another process, or NULL; a longjmp above it would leave
-	 * that call (longjmp.c). */
+	/* proc: the innermost call this thread serves for a thread of
+	 * another process: its frame, or NULL (a longjmp above it leaves the
+	 * call), where the server resumes then (__builtin_setjmp) to say so
+	 * to the caller's process, and what it says (longjmp.c). */
 	char *served_from;
+	void **serve_unwind;
+	uintptr_t leaving_buf;
+	int leaving_value;
 };
 extern __thread struct flexos__thread flexos__self;
 
@@ -255,6 +259,11 @@ struct flexos__off_slot {
 struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller);
 void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
 void flexos__pkru_gate_violation(uint32_t pkru, int why)
+	__attribute__((noreturn));
+/* proc: a longjmp to `buf` from compartment `by` left the call this
+ * thread made into it: resumes the thread's setjmp point for `buf`, or
+ * leaves the call the thread serves in turn (longjmp.c). */
+void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 	__attribute__((noreturn));
 /* A longjmp out of the calling activation, whose base holds `link`
  * (pkru_gate.S; longjmp.c). */

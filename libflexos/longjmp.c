@@ -48,23 +48,34 @@ void __wrap___longjmp_chk(void *buf, int value) __attribute__((noreturn));
 void flexos__setjmp_resume(const struct flexos__setjmp_point *point,
 			   int value) __attribute__((noreturn));
 
-/* Whether the thread's setjmp points are kept: on the slots of a backend
- * that runs every compartment in this process and isolates them. */
-static bool keeps_points(void)
+/* proc's: each process's memory is its own. */
+static __thread struct flexos__setjmp_point thread_points[FLEXOS__SETJMP_POINTS];
+
+/* Where the calling thread keeps a setjmp point set at `sp`, or NULL: with
+ * proc, in the thread's own memory, which is its process's alone; with the
+ * other isolating backends, on the thread's slot in the compartment it
+ * runs in, which only that compartment can write (a point off the slot is
+ * left only by a plain longjmp). */
+static struct flexos__setjmp_point *points_for(uintptr_t sp)
 {
-	return flexos__rt.ready && flexos__rt.isolating &&
-	       !flexos__sealed.backend->call && flexos__self.has_slot;
+	if (!flexos__rt.ready || !flexos__rt.isolating)
+		return NULL;
+	if (flexos__sealed.backend->call)
+		return thread_points;
+	if (!flexos__self.has_slot)
+		return NULL;
+	unsigned compartment = flexos__current();
+	return flexos__on_slot(compartment, sp)
+		       ? flexos__setjmp_points(compartment)
+		       : NULL;
 }
 
 void flexos__setjmp_register(const struct flexos__setjmp_point *point)
 {
-	if (!keeps_points())
+	struct flexos__setjmp_point *points = points_for(point->sp), *free = NULL;
+
+	if (!points)
 		return;
-	unsigned compartment = flexos__current();
-	if (!flexos__on_slot(compartment, point->sp))
-		return; /* off the slot: left only by a plain longjmp */
-	struct flexos__setjmp_point *points =
-		flexos__setjmp_points(compartment), *free = NULL;
 	for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++) {
 		/* Points below this one were set by frames that returned. */
 		if (points[i].buf == point->buf || points[i].sp < point->sp)
@@ -76,6 +87,28 @@ void flexos__setjmp_register(const struct flexos__setjmp_point *point)
 	 * from another activation is refused, naming no setjmp. */
 	if (free)
 		*free = *point;
+}
+
+/* The point for `buf` among `points` set strictly between `above` and
+ * `below`: by the activation that the longjmp resumes. */
+static const struct flexos__setjmp_point *
+find_point(const struct flexos__setjmp_point *points, uintptr_t buf,
+	   uintptr_t above, uintptr_t below)
+{
+	for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++)
+		if (points[i].buf == buf && points[i].sp > above &&
+		    points[i].sp < below)
+			return &points[i];
+	return NULL;
+}
+
+static __attribute__((noreturn)) void no_setjmp(unsigned by)
+{
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "compartment '%s' made a longjmp to a jmp_buf that no "
+		    "activation on this thread's stacks set (its setjmp "
+		    "returned, or ran on another thread)\nflexos:   backend %s",
+		    flexos__rt.compartments[by].name, flexos_backend_name());
 }
 
 /* The stack pointer saved in a jmp_buf: only where the longjmp goes, to
@@ -150,25 +183,44 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 		self->caller = (uint8_t)frame->saved_caller;
 		self->sp[c] = (char *)frame->saved_sp;
 		char *base = flexos__activation_base(c);
-		const struct flexos__setjmp_point *points =
-			flexos__setjmp_points(c);
-		for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++) {
-			if (points[i].buf != (uintptr_t)buf ||
-			    points[i].sp <= link ||
-			    points[i].sp >= (uintptr_t)base)
-				continue;
+		const struct flexos__setjmp_point *point =
+			find_point(flexos__setjmp_points(c), (uintptr_t)buf,
+				   link, (uintptr_t)base);
+		if (point) {
 			record->busy = 1;
 			self->current = c;
-			resume_emulated(&points[i], value, from);
+			resume_emulated(point, value, from);
 		}
 		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
 		flexos__revoke(c);
 	}
-	flexos__die(FLEXOS_EXIT_FAULT,
-		    "compartment '%s' made a longjmp to a jmp_buf that no "
-		    "activation on this thread's stacks set (its setjmp "
-		    "returned, or ran on another thread)\nflexos:   backend %s",
-		    flexos__rt.compartments[from].name, flexos_backend_name());
+	no_setjmp(from);
+}
+
+/* proc: leaves the call the thread serves for another process, whose
+ * process goes on with the longjmp (proc_gate.c). */
+static __attribute__((noreturn)) void leave_served_call(uintptr_t buf,
+							 int value)
+{
+	flexos__self.leaving_buf = buf;
+	flexos__self.leaving_value = value;
+	__builtin_longjmp(flexos__self.serve_unwind, 1);
+}
+
+void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
+{
+	struct flexos__thread *self = &flexos__self;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	const struct flexos__setjmp_point *point =
+		find_point(thread_points, buf, here,
+			   self->served_from ? (uintptr_t)self->served_from
+					     : UINTPTR_MAX);
+
+	if (point)
+		flexos__setjmp_resume(point, value);
+	if (self->served_from)
+		leave_served_call(buf, value);
+	no_setjmp(by);
 }
 
 static __attribute__((noreturn)) void leave_calls(void *buf, int value)
@@ -180,15 +232,11 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 		__real_longjmp(buf, value);
 	uintptr_t target = saved_sp(buf);
 	if (flexos__sealed.backend->call) {
-		/* proc: a call served for another process ends in a reply. */
-		if (self->served_from && target > (uintptr_t)self->served_from)
-			flexos__die(FLEXOS_EXIT_FAULT,
-				    "compartment '%s' made a longjmp out of a "
-				    "call it serves for another compartment: "
-				    "backend %s runs each compartment in a "
-				    "process of its own and cannot carry it",
-				    flexos__rt.compartments[self->current].name,
-				    flexos_backend_name());
+		/* proc: out of a call served for another process, that
+		 * process goes on with the longjmp. */
+		if (self->served_from &&
+		    (target < here || target >= (uintptr_t)self->served_from))
+			leave_served_call((uintptr_t)buf, value);
 		__real_longjmp(buf, value);
 	}
 	if (!self->has_slot)

@@ -25,7 +25,8 @@
 
 #define PROC_CHANNELS 64
 
-enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT };
+/* PROC_UNWIND: a longjmp to unwind.buf left the call (longjmp.c). */
+enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT, PROC_UNWIND };
 
 enum proc_server { SERVER_NONE, SERVER_REQUESTED, SERVER_RUNNING };
 
@@ -42,6 +43,10 @@ struct proc_mailbox {
 			uint64_t rax, rdx;
 			uint64_t xmm0[2], xmm1[2];
 		} ret;
+		struct {
+			uint64_t buf;
+			int64_t value;
+		} unwind;
 	};
 };
 

@@ -146,10 +146,28 @@ static void serve(struct proc_channel *ch)
 		memcpy(stack_args, ch->stack_args, sizeof(stack_args));
 	}
 	errno = ch->error;
-	char *served_from = flexos__self.served_from;
-	flexos__self.served_from = __builtin_frame_address(0);
+	struct flexos__thread *self = &flexos__self;
+	char *outer_from = self->served_from;
+	void **outer_unwind = self->serve_unwind;
+	void *unwind[5];
+	if (__builtin_setjmp(unwind)) {
+		/* A longjmp left the call (longjmp.c): the caller's process
+		 * goes on with it. */
+		self->served_from = outer_from;
+		self->serve_unwind = outer_unwind;
+		ch->error = errno;
+		back->kind = PROC_UNWIND;
+		back->from = (uint16_t)me;
+		back->unwind.buf = self->leaving_buf;
+		back->unwind.value = self->leaving_value;
+		flexos_proc__post(ch, from);
+		return;
+	}
+	self->served_from = __builtin_frame_address(0);
+	self->serve_unwind = unwind;
 	flexos__invoke(&frame, stack_args);
-	flexos__self.served_from = served_from;
+	self->served_from = outer_from;
+	self->serve_unwind = outer_unwind;
 	ch->error = errno;
 	back->kind = PROC_RETURN;
 	back->from = (uint16_t)me;
@@ -218,6 +236,14 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		if (box->kind == PROC_CALL) {
 			serve(ch);
 			continue;
+		}
+		if (box->kind == PROC_UNWIND) {
+			errno = ch->error;
+			if (flexos__sealed.hooks.domain_switch)
+				flexos__sealed.hooks.domain_switch(
+					dest, me, flexos__sealed.hooks.context);
+			flexos__longjmp_arrived(box->unwind.buf,
+						(int)box->unwind.value, dest);
 		}
 		frame->ret_rax = box->ret.rax;
 		frame->ret_rdx = box->ret.rdx;

@@ -238,10 +238,9 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 			continue;
 		}
 		if (box->kind == PROC_UNWIND) {
+			/* As on the other backends, no domain_switch hook
+			 * for the way out of a call a longjmp leaves. */
 			errno = ch->error;
-			if (flexos__sealed.hooks.domain_switch)
-				flexos__sealed.hooks.domain_switch(
-					dest, me, flexos__sealed.hooks.context);
 			flexos__longjmp_arrived(box->unwind.buf,
 						(int)box->unwind.value, dest);
 		}

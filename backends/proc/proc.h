@@ -57,6 +57,10 @@ struct proc_channel {
 	_Alignas(64) _Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS];
 	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
 	_Atomic uint32_t in_use;
+	/* The compartment of the thread that took the channel: every call on
+	 * it starts there, so a call back into it finds that thread waiting
+	 * in a gate, which serves it; no server stands in for it there. */
+	uint32_t owner;
 	/* The rest of a call: %rax (%al counts vector arguments of variadic
 	 * functions), the vector registers, the stack arguments.  errno
 	 * travels both ways, as it stays in one thread on other backends. */

@@ -83,6 +83,7 @@ static struct proc_channel *channel_of_thread(void)
 			for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
 				atomic_store(&control->channels[k].box[c].turn,
 					     0);
+			control->channels[k].owner = flexos__self.current;
 			my_channel = k;
 			owns_channel = true;
 			return &control->channels[k];
@@ -98,6 +99,8 @@ static void ensure_server(struct proc_channel *ch, unsigned dest)
 {
 	uint32_t none = SERVER_NONE;
 
+	if (dest == ch->owner)
+		return; /* the owner serves calls back into it itself */
 	if (atomic_load_explicit(&ch->server[dest], memory_order_relaxed) !=
 	    SERVER_NONE)
 		return; /* the common case: no locked instruction per call */

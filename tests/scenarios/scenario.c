@@ -4,6 +4,7 @@
  * report under an isolating backend.  Usage: scenario <name>. */
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,17 @@ static int shared_exhaust(void)
 	return 0;
 }
 
+/* Each worker's own catch, which the peer raises errors into. */
+FLEXOS_SHARED static jmp_buf worker_catch[4];
+
+static int worker_callback(int x)
+{
+	return flexos_gate(peer, peer_sum6, x, 0, 0, 0, 0, 0);
+}
+
+/* Threads cross at once: plain gates, nested callbacks (worker -> peer ->
+ * worker -> peer) and errors raised by the peer into the worker's setjmp;
+ * then the image ends with no thread left waiting. */
 static void *worker(void *arg)
 {
 	long id = (long)arg;
@@ -189,6 +201,19 @@ static void *worker(void *arg)
 	for (long i = 0; i < 2000; i++) {
 		long sum = flexos_gate(peer, peer_sum6, id, i, 1, 1, 1, 1);
 		CHECK(sum == id + i + 4);
+		int nested = flexos_gate(peer, peer_call_back,
+					 flexos_callback(scenario, worker_callback),
+					 (int)i);
+		CHECK(nested == i + 1);
+		if (i % 10 == 0) {
+			int code = setjmp(worker_catch[id]);
+			if (!code) {
+				flexos_gate(peer, peer_raise, &worker_catch[id],
+					    (int)i + 1);
+				CHECK(!"peer_raise returned");
+			}
+			CHECK(code == i + 1);
+		}
 		CHECK(flexos_current_compartment() == 0);
 	}
 	return (void *)(id * 10);

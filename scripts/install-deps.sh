@@ -11,7 +11,7 @@ packages=(
 	libseccomp-dev                   # the system-call policy
 	libelf-dev                       # flexos-gen reads objects
 	zlib1g-dev                       # the zlib example: Debian's libz.a
-	libbz2-dev libyaml-dev libpcre2-dev libjpeg-dev  # tests/archives
+	libbz2-dev libyaml-dev libpcre2-dev libjpeg-dev libzstd-dev  # tests/archives
 	libcriterion-dev python3         # unit tests, report checks
 	clang libclang-rt-14-dev         # fuzzing flexos-gen (libFuzzer)
 	binutils                         # nm, readelf, objdump in gen tests

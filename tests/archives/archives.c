@@ -3,7 +3,8 @@
  * the same sources on Linux (fcall) and in a baremetal image, where the
  * runtime supplies the glibc names the archives call and musl lacks
  * (backends/baremetal/user/fortify.c, glibc_ctype.c, glibc_names.c).
- * Usage: archives bzip2|yaml|pcre2|jpeg; exit 0 when every check holds. */
+ * Usage: archives bzip2|yaml|pcre2|jpeg|zstd; exit 0 when every check
+ * holds. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <yaml.h>
+#include <zstd.h>
 
 #define CHECK(cond)                                                           \
 	do {                                                                  \
@@ -208,6 +210,34 @@ static int jpeg(void)
 	return 0;
 }
 
+static int zstd(void)
+{
+	static char input[65536], packed[70000], unpacked[65536];
+	char garbage[64], small[16];
+
+	for (size_t i = 0; i < sizeof(input); i++)
+		input[i] = (char)("flexos"[i % 6] + i / 4096);
+	size_t packed_len = ZSTD_compress(packed, sizeof(packed), input,
+					  sizeof(input), 19);
+	CHECK(!ZSTD_isError(packed_len));
+	size_t unpacked_len = ZSTD_decompress(unpacked, sizeof(unpacked),
+					      packed, packed_len);
+	CHECK(!ZSTD_isError(unpacked_len));
+	CHECK(unpacked_len == sizeof(input) &&
+	      !memcmp(input, unpacked, sizeof(input)));
+	memset(garbage, 'x', sizeof(garbage));
+	size_t bad = ZSTD_decompress(unpacked, sizeof(unpacked), garbage,
+				     sizeof(garbage));
+	size_t tight = ZSTD_compress(small, sizeof(small), input,
+				     sizeof(input), 1);
+	printf("zstd %s: %zu bytes -> %zu -> %zu, identical; garbage: %s; "
+	       "too small: %s\n", ZSTD_versionString(), sizeof(input),
+	       packed_len, unpacked_len, ZSTD_getErrorName(bad),
+	       ZSTD_getErrorName(tight));
+	CHECK(ZSTD_isError(bad) && ZSTD_isError(tight));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "";
@@ -218,8 +248,10 @@ int main(int argc, char **argv)
 		return yaml();
 	if (!strcmp(name, "pcre2"))
 		return pcre2();
+	if (!strcmp(name, "zstd"))
+		return zstd();
 	if (!strcmp(name, "jpeg"))
 		return jpeg();
-	fprintf(stderr, "usage: archives bzip2|yaml|pcre2|jpeg\n");
+	fprintf(stderr, "usage: archives bzip2|yaml|pcre2|jpeg|zstd\n");
 	return 2;
 }

@@ -265,10 +265,11 @@ void flexos__pkru_gate_violation(uint32_t pkru, int why)
  * leaves the call the thread serves in turn (longjmp.c). */
 void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 	__attribute__((noreturn));
-/* A longjmp out of the calling activation, whose base holds `link`
+/* A longjmp out of the calling activation, whose base holds `link`, to
+ * the point registered for `buf` at stack pointer `hint` if any
  * (pkru_gate.S; longjmp.c). */
-void flexos__pkru_unwind(const void *buf, int value, uintptr_t link)
-	__attribute__((noreturn));
+void flexos__pkru_unwind(const void *buf, int value, uintptr_t link,
+			 uintptr_t hint) __attribute__((noreturn));
 /* Runs write(context) on the sealed page, made writable for it
  * (entries.c). */
 void flexos__sealed_write(void (*write)(void *), void *context);

@@ -18,6 +18,9 @@
  * On hardware keys the walk is pkru_gate.S's (each step switches to the
  * rights of the compartment whose record it reads); with emulated keys it
  * is done here, with the same order of events. */
+#include <setjmp.h>
+#include <signal.h>
+
 #include "gate_frame.h"
 #include "internal.h"
 
@@ -74,12 +77,16 @@ void flexos__setjmp_register(const struct flexos__setjmp_point *point)
 {
 	struct flexos__setjmp_point *points = points_for(point->sp), *free = NULL;
 
-	if (!points)
+	if (!points || !point->buf)
 		return;
 	for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++) {
-		/* Points below this one were set by frames that returned. */
-		if (points[i].buf == point->buf || points[i].sp < point->sp)
-			points[i].buf = 0;
+		/* Points below this one were set by frames that returned; one
+		 * for the same jmp_buf in the same frame is replaced.  One for
+		 * it further up stays: a handler that saves a jmp_buf, sets
+		 * it and puts it back leaves the outer point to resume. */
+		if (points[i].sp < point->sp ||
+		    (points[i].buf == point->buf && points[i].sp == point->sp))
+			points[i] = (struct flexos__setjmp_point){ 0 };
 		if (!points[i].buf && !free)
 			free = &points[i];
 	}
@@ -89,30 +96,8 @@ void flexos__setjmp_register(const struct flexos__setjmp_point *point)
 		*free = *point;
 }
 
-/* The point for `buf` among `points` set strictly between `above` and
- * `below`: by the activation that the longjmp resumes. */
-static const struct flexos__setjmp_point *
-find_point(const struct flexos__setjmp_point *points, uintptr_t buf,
-	   uintptr_t above, uintptr_t below)
-{
-	for (unsigned i = 0; i < FLEXOS__SETJMP_POINTS; i++)
-		if (points[i].buf == buf && points[i].sp > above &&
-		    points[i].sp < below)
-			return &points[i];
-	return NULL;
-}
-
-static __attribute__((noreturn)) void no_setjmp(unsigned by)
-{
-	flexos__die(FLEXOS_EXIT_FAULT,
-		    "compartment '%s' made a longjmp to a jmp_buf that no "
-		    "activation on this thread's stacks set (its setjmp "
-		    "returned, or ran on another thread)\nflexos:   backend %s",
-		    flexos__rt.compartments[by].name, flexos_backend_name());
-}
-
-/* The stack pointer saved in a jmp_buf: only where the longjmp goes, to
- * tell whether it leaves the calling activation. */
+/* The stack pointer saved in a jmp_buf: which of the points registered
+ * for it the longjmp means, never where it goes. */
 static uintptr_t saved_sp(const void *buf)
 {
 	uintptr_t sp = ((const uintptr_t *)buf)[6];
@@ -124,6 +109,64 @@ static uintptr_t saved_sp(const void *buf)
 	sp = (sp >> 17 | sp << 47) ^ guard;
 #endif
 	return sp;
+}
+
+/* The point for `buf` among `points` set strictly between `above` and
+ * `below` (by the activation the longjmp resumes): the one the jmp_buf
+ * names when `buf` is readable here, else the innermost, the latest
+ * setjmp.  NULL for none (and for buf 0, which marks free entries). */
+static const struct flexos__setjmp_point *
+find_point(const struct flexos__setjmp_point *points, uintptr_t buf,
+	   uintptr_t above, uintptr_t below, bool readable)
+{
+	const struct flexos__setjmp_point *found = NULL;
+	uintptr_t named = 0;
+
+	for (unsigned i = 0; buf && i < FLEXOS__SETJMP_POINTS; i++) {
+		const struct flexos__setjmp_point *p = &points[i];
+		if (p->buf != buf || p->sp <= above || p->sp >= below)
+			continue;
+		if (!named && readable)
+			named = saved_sp((const void *)buf);
+		if (p->sp == named)
+			return p;
+		if (!found || p->sp < found->sp)
+			found = p;
+	}
+	return found;
+}
+
+/* The signal mask sigsetjmp(buf, 1) saved, back (glibc keeps it in the
+ * jmp_buf, where whoever can write the buffer chooses it: a mask only). */
+static void restore_mask(const void *buf)
+{
+#ifdef __GLIBC__
+	const struct __jmp_buf_tag *tag = buf;
+
+	if (tag->__mask_was_saved)
+		sigprocmask(SIG_SETMASK, (const sigset_t *)&tag->__saved_mask,
+			    NULL);
+#else
+	(void)buf;
+#endif
+}
+
+/* Returns from the setjmp of `point`, in the compartment that runs. */
+static __attribute__((noreturn)) void
+resume_here(const struct flexos__setjmp_point *point, const void *buf,
+	    int value)
+{
+	restore_mask(buf);
+	flexos__setjmp_resume(point, value);
+}
+
+static __attribute__((noreturn)) void no_setjmp(unsigned by)
+{
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "compartment '%s' made a longjmp to a jmp_buf that no "
+		    "activation on this thread's stacks set (its setjmp "
+		    "returned, or ran on another thread)\nflexos:   backend %s",
+		    flexos__rt.compartments[by].name, flexos_backend_name());
 }
 
 /* The end of the walk with emulated keys: `from`, whose stack the walk
@@ -163,6 +206,7 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 {
 	struct flexos__thread *self = &flexos__self;
 
+	restore_mask(buf);
 	while (link) {
 		unsigned c = 0;
 		while (c < flexos__rt.ncompartments && !flexos__on_slot(c, link))
@@ -185,7 +229,7 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 		char *base = flexos__activation_base(c);
 		const struct flexos__setjmp_point *point =
 			find_point(flexos__setjmp_points(c), (uintptr_t)buf,
-				   link, (uintptr_t)base);
+				   link, (uintptr_t)base, true);
 		if (point) {
 			record->busy = 1;
 			self->current = c;
@@ -211,47 +255,59 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 {
 	struct flexos__thread *self = &flexos__self;
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	const struct flexos__setjmp_point *point =
-		find_point(thread_points, buf, here,
-			   self->served_from ? (uintptr_t)self->served_from
-					     : UINTPTR_MAX);
+	uintptr_t below = self->served_from ? (uintptr_t)self->served_from
+					    : UINTPTR_MAX;
 
-	if (point)
-		flexos__setjmp_resume(point, value);
+	/* The jmp_buf is read only once this thread registered a point for
+	 * it: an address from another process may be unmapped here. */
+	if (find_point(thread_points, buf, here, below, false))
+		resume_here(find_point(thread_points, buf, here, below, true),
+			    (const void *)buf, value);
 	if (self->served_from)
 		leave_served_call(buf, value);
 	no_setjmp(by);
 }
 
+/* Every longjmp of an image.  Where the thread keeps setjmp points, the
+ * jmp_buf only names one: a point of the calling activation resumes from
+ * its record, a point further up by leaving the calls in between, and one
+ * nobody registered stops the image; the C library follows the jmp_buf
+ * only where no point is kept (no isolation, before main, off the
+ * compartments' stacks) or no gate was crossed. */
 static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 {
 	struct flexos__thread *self = &flexos__self;
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	const struct flexos__setjmp_point *points = points_for(here), *point;
 
-	if (!flexos__rt.ready || !flexos__rt.isolating)
+	if (!points)
 		__real_longjmp(buf, value);
-	uintptr_t target = saved_sp(buf);
 	if (flexos__sealed.backend->call) {
-		/* proc: out of a call served for another process, that
-		 * process goes on with the longjmp. */
-		if (self->served_from &&
-		    (target < here || target >= (uintptr_t)self->served_from))
+		/* proc: a point of this thread's below the call it serves, or
+		 * that call's caller goes on with the longjmp. */
+		uintptr_t below = self->served_from
+					  ? (uintptr_t)self->served_from
+					  : UINTPTR_MAX;
+		point = find_point(points, (uintptr_t)buf, here, below, true);
+		if (point)
+			resume_here(point, buf, value);
+		if (self->served_from)
 			leave_served_call((uintptr_t)buf, value);
-		__real_longjmp(buf, value);
+		__real_longjmp(buf, value); /* no gate crossed */
 	}
-	if (!self->has_slot)
-		__real_longjmp(buf, value);
 	unsigned from = flexos__current();
 	char *base = flexos__activation_base(from);
-	if (!flexos__on_slot(from, here) ||
-	    (target >= here && target < (uintptr_t)base))
-		__real_longjmp(buf, value); /* within the activation */
+	point = find_point(points, (uintptr_t)buf, here, (uintptr_t)base, true);
+	if (point)
+		resume_here(point, buf, value);
 	uintptr_t link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
 	if (!link)
-		__real_longjmp(buf, value); /* no gate to leave */
+		__real_longjmp(buf, value); /* no gate crossed */
 	flexos__slot_record(from)->busy = 0;
-	if (flexos__sealed.pkru_gate)
-		flexos__pkru_unwind(buf, value, link);
+	if (flexos__sealed.pkru_gate) {
+		restore_mask(buf);
+		flexos__pkru_unwind(buf, value, link, saved_sp(buf));
+	}
 	unwind_emulated(buf, value, link, from);
 }
 

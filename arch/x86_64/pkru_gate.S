@@ -323,17 +323,37 @@ flexos__pkru_gate:
 	.cfi_endproc
 	.size	flexos__pkru_gate, .-flexos__pkru_gate
 
-/* void flexos__pkru_unwind(const void *buf, int value, uintptr_t link):
+/* %rbx = the compartment on whose stacks \address lies, %rbp = the
+ * slot, %r15 = the sealed page; to .Lunwind_lost when on none. */
+.macro SLOT_OF address
+	leaq	flexos__sealed(%rip), %r15
+	xorl	%ebx, %ebx
+1:	movq	\address, %rbp
+	subq	GATE_SEALED_STACKS(%r15,%rbx,8), %rbp
+	cmpq	$GATE_STACK_SLOTS << GATE_STACK_SHIFT, %rbp
+	jb	2f
+	incl	%ebx
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %rbx
+	jb	1b
+	jmp	.Lunwind_lost
+2:	shrq	$GATE_STACK_SHIFT, %rbp
+.endm
+
+/* void flexos__pkru_unwind(const void *buf, int value, uintptr_t link,
+ *                          uintptr_t hint):
  * a longjmp to `buf` out of the activation whose base holds `link` (the
  * gate frame that entered it), from libflexos/longjmp.c, which has
  * already said that this activation runs no more.  Each gate frame on
- * the way is its caller's latest (its slot record's top): with that
- * compartment's rights alone, the frame is dropped from the record; if a
- * setjmp point that compartment registered for `buf` lies between the
- * frame and the base of the activation that made it, that activation
- * resumes there, else it is left too, for the frame that entered it.
- * Uses no stack until it resumes: the one it runs on is the first
- * activation's, which the rights it switches to cannot write.
+ * the way is its caller's latest (its slot record's top), on the slot of
+ * the thread (the one the stack pointer lies in): with that compartment's
+ * rights alone, the frame is dropped from the record; if a setjmp point
+ * that compartment registered for `buf` lies between the frame and the
+ * base of the activation that made it, that activation resumes there
+ * (the point whose stack pointer is `hint`, what the jmp_buf says, else
+ * the innermost: the latest setjmp), else it is left too, for the frame
+ * that entered it.  Uses no stack until it resumes: the one it runs on
+ * is the first activation's, which the rights it switches to cannot
+ * write.
  *
  * Like the gate's, each WRPKRU is followed by a check that the value
  * written is the sealed PKRU of the compartment whose memory is read
@@ -348,19 +368,16 @@ flexos__pkru_unwind:
 	movq	%rdi, %r12			/* buf */
 	movl	%esi, %r13d			/* value */
 	movq	%rdx, %r14			/* the frame */
+	movq	%rcx, %r9			/* the hint */
+	testq	%r12, %r12			/* no point has buf 0 */
+	jz	.Lunwind_lost
+	/* The thread's slot: where its stack pointer lies. */
+	SLOT_OF	%rsp
+	movq	%rbp, %r10
 .Lunwind_frame:
-	/* Whose stack the frame is on, and which slot. */
-	leaq	flexos__sealed(%rip), %r15
-	xorl	%ebx, %ebx
-1:	movq	%r14, %rbp
-	subq	GATE_SEALED_STACKS(%r15,%rbx,8), %rbp
-	cmpq	$GATE_STACK_SLOTS << GATE_STACK_SHIFT, %rbp
-	jb	2f
-	incl	%ebx
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %rbx
-	jb	1b
-	jmp	.Lunwind_lost			/* on no compartment's stack */
-2:	shrq	$GATE_STACK_SHIFT, %rbp		/* the slot */
+	SLOT_OF	%r14				/* %rbx, %rbp: whose, which */
+	cmpq	%r10, %rbp
+	jne	.Lunwind_lost			/* another thread's */
 	movl	GATE_SEALED_PKRU(%r15,%rbx,4), %eax
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
@@ -383,19 +400,31 @@ flexos__pkru_unwind:
 	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax
-	/* A setjmp point for buf between the frame and that base? */
+	/* A setjmp point for buf between the frame and that base?  %r8:
+	 * the innermost so far. */
 	leaq	-GATE_JMP_TABLE(%rdx), %rcx
 	movl	$GATE_JMP_POINTS, %esi
+	xorl	%r8d, %r8d
 3:	cmpq	GATE_JMP_BUF(%rcx), %r12
-	jne	4f
+	jne	5f
 	movq	GATE_JMP_SP(%rcx), %rdi
 	cmpq	%r14, %rdi
-	jbe	4f
+	jbe	5f
 	cmpq	%rax, %rdi
-	jb	.Lunwind_resume
-4:	addq	$GATE_JMP_POINT_SIZE, %rcx
+	jae	5f
+	cmpq	%r9, %rdi
+	je	.Lunwind_resume			/* the one the jmp_buf names */
+	testq	%r8, %r8
+	jz	4f
+	cmpq	GATE_JMP_SP(%r8), %rdi
+	jae	5f
+4:	movq	%rcx, %r8
+5:	addq	$GATE_JMP_POINT_SIZE, %rcx
 	decl	%esi
 	jnz	3b
+	movq	%r8, %rcx
+	testq	%rcx, %rcx
+	jnz	.Lunwind_resume
 	/* No: that activation is left too. */
 	movq	-GATE_ACTIVATION_LINK(%rax), %r14
 	testq	%r14, %r14

@@ -83,16 +83,60 @@ else
 	exit 125
 fi
 
+# The fault report names code by address ("(ip 0x...)", "#1  0x..."): the
+# program's debug information gives the source line, as libdw does on
+# Linux.  Output passes through unchanged otherwise, line by line.
+with_sources() {
+	if [ -z "$program" ] || [ "$program" = none ] ||
+	   ! command -v addr2line >/dev/null 2>&1; then
+		cat
+		return
+	fi
+	awk -v program="$program" '
+	function number(hex,   i, n) {
+		n = 0
+		for (i = 3; i <= length(hex); i++)
+			n = n * 16 + index("0123456789abcdef", substr(hex, i, 1)) - 1
+		return n
+	}
+	function source(address, back,   command, line) {
+		if (back) # a return address: the call is the byte before
+			address = sprintf("0x%x", number(address) - 1)
+		command = "addr2line -e \"" program "\" " address
+		line = ""
+		command | getline line
+		close(command)
+		return line ~ /^\?\?/ || line ~ /:0$/ || line ~ /:\?$/ ? "" : line
+	}
+	/^flexos:   #[0-9]+ +0x[0-9a-f]+ / {
+		split($0, field, " ")
+		line = source(field[3], field[2] != "#0")
+		if (line != "")
+			$0 = $0 " (" line ")"
+	}
+	/^flexos: .*\(ip 0x[0-9a-f]+\)/ {
+		match($0, /\(ip 0x[0-9a-f]+\)/)
+		address = substr($0, RSTART + 4, RLENGTH - 5)
+		line = source(address, 0)
+		if (line != "")
+			$0 = substr($0, 1, RSTART - 1) "(" line ", ip " address ")" substr($0, RSTART + RLENGTH)
+	}
+	{ print; fflush() }'
+}
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/flexos-run.XXXXXX") || exit 125
 trap 'rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 # shellcheck disable=SC2086 # FLEXOS_QEMU_ARGS is a list of words
-"$qemu" -accel tcg -cpu max -m "${FLEXOS_QEMU_MEMORY:-256M}" \
-	-nodefaults -no-reboot -display none -serial stdio \
-	-debugcon "file:$dir/status" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	"$@" ${FLEXOS_QEMU_ARGS:-} </dev/null
-qemu_status=$?
+{
+	"$qemu" -accel tcg -cpu max -m "${FLEXOS_QEMU_MEMORY:-256M}" \
+		-nodefaults -no-reboot -display none -serial stdio \
+		-debugcon "file:$dir/status" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		"$@" ${FLEXOS_QEMU_ARGS:-} </dev/null
+	echo $? >"$dir/qemu"
+} | with_sources
+qemu_status=$(cat "$dir/qemu" 2>/dev/null)
 status=$(head -n 1 "$dir/status" 2>/dev/null)
 case $status in
 [0-9]*) exit "$status" ;;

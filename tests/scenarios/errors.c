@@ -5,6 +5,7 @@
  * allow: a compromised peer that rewrites where the host resumes, and a
  * longjmp to a setjmp whose frame is gone. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,73 @@ static int forged_resume(void)
 	return 1;
 }
 
+/* The same when the host's own callback raises the error: the jmp_buf the
+ * peer rewrote says the longjmp stays in the callback's activation. */
+static int raise_into_shared(int code)
+{
+	longjmp(shared_catch, code);
+}
+
+static int forged_callback_resume(void)
+{
+	if (setjmp(shared_catch)) {
+		printf("the host resumed at its own setjmp, not where the peer "
+		       "chose\n");
+		return 0;
+	}
+	flexos_gate(peer, peer_forge_then_call_back, &shared_catch, hijacked,
+		    flexos_callback(scenario, raise_into_shared));
+	CHECK(!"the callback returned");
+	return 1;
+}
+
+/* siglongjmp brings back the mask sigsetjmp saved, across the gate. */
+FLEXOS_SHARED static sigjmp_buf masked_catch;
+
+static int mask_restored(void)
+{
+	sigset_t now;
+
+	if (!sigsetjmp(masked_catch, 1)) {
+		flexos_gate(peer, peer_block_and_raise, &masked_catch, 1);
+		CHECK(!"peer_block_and_raise returned");
+	}
+	CHECK(sigprocmask(SIG_SETMASK, NULL, &now) == 0);
+	printf("SIGUSR1 blocked after the peer's siglongjmp: %s\n",
+	       sigismember(&now, SIGUSR1) ? "yes" : "no");
+	return 0;
+}
+
+/* A handler that saves the host's jmp_buf, sets it for itself and puts it
+ * back: the peer's error later reaches the outer setjmp. */
+static int nested_handler(int x)
+{
+	jmp_buf saved;
+
+	memcpy(saved, shared_catch, sizeof(saved));
+	if (!setjmp(shared_catch))
+		x++;
+	memcpy(shared_catch, saved, sizeof(saved));
+	return x;
+}
+
+static int outer_after_nested(void)
+{
+	int code = setjmp(shared_catch);
+
+	if (code) {
+		printf("the outer setjmp caught the peer's error %d\n", code);
+		return 0;
+	}
+	int x;
+	flexos_gate_r(x, peer, peer_call_back,
+		      flexos_callback(scenario, nested_handler), 1);
+	CHECK(x == 3);
+	flexos_gate(peer, peer_raise, &shared_catch, 5);
+	CHECK(!"peer_raise returned");
+	return 1;
+}
+
 /* A setjmp whose function returned before the longjmp: the host's
  * callback sets it, then returns to the peer. */
 FLEXOS_SHARED static jmp_buf returned_catch;
@@ -149,5 +217,11 @@ int errors(const char *name)
 		return forged_resume();
 	if (!strcmp(name, "longjmp-stale"))
 		return stale_setjmp();
+	if (!strcmp(name, "longjmp-forged-callback"))
+		return forged_callback_resume();
+	if (!strcmp(name, "siglongjmp-mask"))
+		return mask_restored();
+	if (!strcmp(name, "longjmp-nested-handler"))
+		return outer_after_nested();
 	return -1;
 }

@@ -140,4 +140,10 @@ void peer_throw(int code);
 uintptr_t peer_stack_mark(void);
 /* Compromised: rewrites where *where resumes to `to`, then raises. */
 void peer_forge_resume(jmp_buf *where, void (*to)(void), int code);
+/* Compromised: rewrites *where to resume at `to` on the stack where the
+ * host's callback runs, then calls cb(1), which raises into *where. */
+int peer_forge_then_call_back(jmp_buf *where, void (*to)(void),
+			      int (*cb)(int));
+/* Blocks SIGUSR1, then siglongjmp(*where, code). */
+void peer_block_and_raise(sigjmp_buf *where, int code);
 #endif

@@ -4,7 +4,8 @@
  * report starts as on Linux (libflexos/fault_report.c): who, whose memory,
  * what kind, where; then come the gates crossed on the way.  Addresses are
  * named from the program's symbol table, which the kernel reads from the
- * image (no source lines: there is no debug-info reader in the image).
+ * image; run.sh adds source lines from the program's debug information
+ * (there is no debug-info reader in the image).
  * An isolation fault, or a system call the kernel's policy refuses,
  * stops the image with FLEXOS_EXIT_FAULT; any other fault with 128 + the
  * signal Linux would have sent. */
@@ -61,6 +62,68 @@ static void print_gates(void)
 				where);
 			sp = (const char *)frame->saved_top;
 		}
+	}
+}
+
+/* The program's code, from the linker's default script. */
+extern const unsigned char __executable_start[], etext[];
+
+/* Whether `address` follows a call instruction of the program's code:
+ * what a return address looks like.  Direct calls (e8 rel32) and the
+ * indirect forms compilers emit (ff /2 with a register, a displacement or
+ * an index). */
+static bool after_call(uintptr_t address)
+{
+	const unsigned char *p = (const unsigned char *)address;
+
+	if (address < (uintptr_t)__executable_start + 7 ||
+	    address > (uintptr_t)etext)
+		return false;
+	for (int length = 2; length <= 7; length++)
+		if (p[-length] == 0xff && (p[-length + 1] & 0x38) == 0x10)
+			return true;
+	return p[-5] == 0xe8;
+}
+
+/* A backtrace without unwind tables (the image has no unwinder): the
+ * faulting instruction, then each word of the faulting stack, from its
+ * pointer up to the stack's top, that is a return address into the
+ * program's code.  A scan: a return address a finished call left behind
+ * can show up too, which the report says. */
+static void print_backtrace(const struct flexos_baremetal_fault *f)
+{
+	uintptr_t sp = f->sp & ~(uintptr_t)7;
+	/* Off the slots, the page of the stack pointer, unless an overflow
+	 * put it past the stack's end. */
+	uintptr_t end = f->reason == FLEXOS_BAREMETAL_FAULT_GUARD
+				? sp
+				: (f->sp | 4095) + 1;
+	char where[256];
+	unsigned n = 0;
+
+	for (unsigned c = 0; flexos__self.has_slot && c < flexos__rt.ncompartments;
+	     c++) {
+		if (!flexos__on_slot(c, sp))
+			continue;
+		/* Above the slot's guard page, which an overflow reached. */
+		uintptr_t top = (uintptr_t)flexos__slot_top(c);
+		uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
+				  FLEXOS__PAGE;
+		sp = sp > first ? sp : first;
+		end = top;
+	}
+	fprintf(stderr, "flexos: backtrace (a scan of the stack for return "
+			"addresses; a finished call's may show):\n");
+	flexos__describe_address(f->ip, where, sizeof(where));
+	fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++, (unsigned long)f->ip,
+		where);
+	for (; sp < end && n < 24; sp += 8) {
+		uintptr_t word = *(const uintptr_t *)sp;
+		if (!after_call(word))
+			continue;
+		flexos__describe_address(word - 1, where, sizeof(where));
+		fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++,
+			(unsigned long)word, where);
 	}
 }
 
@@ -164,6 +227,7 @@ on_refused_call(const struct flexos_baremetal_fault *f)
 		.crash = refusal,
 		.ip_detail = ip,
 	});
+	print_backtrace(f);
 	print_gates();
 	if (flexos__sealed.hooks.fault)
 		flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);
@@ -209,7 +273,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 	else
 		snprintf(key, sizeof(key), " (key %lu)",
 			 (unsigned long)f->page_key);
-	/* No source lines name the instruction: its address helps. */
+	/* Its address, which run.sh turns into a source line. */
 	snprintf(ip, sizeof(ip), " (ip 0x%lx)", (unsigned long)fault.ip);
 	flexos__report_fault_heading(&(struct flexos__fault_heading){
 		.fault = &fault,
@@ -221,6 +285,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 		.unowned_detail = key,
 		.ip_detail = ip,
 	});
+	print_backtrace(f);
 	print_gates();
 	if (isolation) {
 		if (flexos__sealed.hooks.fault)

@@ -1,0 +1,131 @@
+/* flexos-explore <explore.conf> [options]: the exploration's loop.  Points
+ * are taken from the least safe up; one safer than a point that already
+ * missed the budget is pruned (docs/explore.md), and a finished point,
+ * whose result file exists, is never redone: an interrupted exploration
+ * resumes where it stopped. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore.h"
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("flexos-explore: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+char *xstrdup(const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		die("out of memory");
+	return copy;
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+
+	if (!path)
+		die("out of memory");
+	snprintf(path, n, "%s/%s", dir, name);
+	return path;
+}
+
+static void print_minutes(double seconds)
+{
+	if (seconds < 90)
+		printf("%.0f s", seconds);
+	else
+		printf("%.0f min", seconds / 60);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct point *points = NULL;
+	int n, runnable = 0, earlier = 0, measured_now = 0, verified = 0;
+	double spent = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	config_load(&cfg, argc, argv);
+	n = space_enumerate(&cfg, &points);
+	for (int i = 1; i < n; i++) {
+		if (points[i].status == ST_SKIPPED)
+			continue;
+		runnable++;
+		if (result_load(&cfg, &points[i]))
+			earlier++;
+	}
+	printf("flexos-explore: %s: %d configurations besides the fcall "
+	       "baseline, %d to run (%d finished earlier), budget %.2fx fcall, "
+	       "%d runs each\n", cfg.target, n - 1, runnable, earlier,
+	       cfg.budget, cfg.runs);
+	for (int m = 0; m < MECH_COUNT; m++)
+		if (cfg.unavailable[m] && cfg.wanted[m])
+			printf("flexos-explore: %s skipped: %s\n",
+			       mechanisms[m].name, cfg.unavailable[m]);
+	if (cfg.dry_run) {
+		for (int i = 0; i < n; i++)
+			printf("  %-40s %-16s safety %3d  %s\n", points[i].id,
+			       points[i].label, points[i].score,
+			       status_name(points[i].status));
+		return 0;
+	}
+	measure_baseline(&cfg, &points[0]);
+	for (int i = 1, done = earlier; i < n; i++) {
+		struct point *p = &points[i];
+		int witness;
+
+		if (p->status != ST_PENDING)
+			continue;
+		witness = point_missed_below(&cfg, points, n, i);
+		if (witness >= 0) {
+			p->pruned_by = witness;
+			if (verified == cfg.verify_pruned) {
+				p->status = ST_PRUNED;
+				printf("flexos-explore: pruned %s: at least as safe "
+				       "as %s, which costs %.2fx\n", p->id,
+				       points[witness].id, points[witness].ratio);
+				done++;
+				continue;
+			}
+			/* Measured all the same, to check the assumption. */
+			p->verified = 1;
+			verified++;
+		}
+		printf("flexos-explore: [%d/%d] building and running %s (%s)%s",
+		       done + 1, runnable, p->id, p->label,
+		       p->verified ? ", pruned but measured to check the rule" : "");
+		if (measured_now) {
+			printf("; at most %d left, about ", runnable - done);
+			print_minutes(spent / measured_now * (runnable - done));
+			printf(" left");
+		}
+		printf("\n");
+		measure_point(&cfg, p);
+		spent += p->seconds;
+		measured_now++;
+		done++;
+		if (p->status == ST_MEASURED)
+			printf("flexos-explore:   %.3fx fcall (median of %d "
+			       "rounds), %s\n", p->ratio, cfg.runs,
+			       p->ratio <= cfg.budget ? "within budget"
+						     : "over budget");
+		else
+			printf("flexos-explore:   failed: %s\n", p->why);
+	}
+	printf("flexos-explore: measured %d new configurations (%d finished "
+	       "earlier)\n", measured_now, earlier);
+	return report_write(&cfg, points, n);
+}

@@ -8,7 +8,8 @@
 #   [TOGETHER <units...>]...          units always in one compartment
 #   [APART <units...>]...             units never in one compartment
 #   [MIN_SAFETY <score>]              also report the cheapest this safe
-#   [VERIFY_PRUNED <n>]               pruned points measured anyway (1)
+#   [VERIFY_PRUNED <n>]               pruned points measured anyway, per
+#                                     pair of mechanisms (1)
 #   [DIRECTORY <dir>])                where results and builds go
 #
 # Adds the target explore-<target>, which runs flexos-explore over the

@@ -45,7 +45,8 @@ struct config {
 	const char *output_name, *directory, *gnuplot;
 	double budget;
 	double min_safety;          /* < 0: not asked */
-	int runs, max_compartments, verify_pruned, dry_run;
+	int runs, max_compartments, dry_run;
+	int verify_pruned;          /* per pair of mechanisms (main.c) */
 	int wanted[MECH_COUNT];     /* BACKENDS */
 	int trust_wanted[2];        /* TRUST */
 	const char *unavailable[MECH_COUNT]; /* why a mechanism is skipped */
@@ -65,7 +66,8 @@ struct point {
 	int score;             /* safety score (space.c) */
 	enum status status;
 	const char *why;       /* skipped, failed: the reason */
-	int pruned_by;         /* index of the missed point that pruned it */
+	int pruned_by;         /* index of the missed point that pruned it,
+				* or at which the pruning rule failed */
 	int verified;          /* pruned, but measured to check the rule */
 	double ratio;          /* median of per-round ratios to fcall */
 	double median_s, baseline_median_s;
@@ -85,14 +87,19 @@ void point_image_lines(const struct config *cfg, const struct point *p,
 const char *point_partition(const struct config *cfg, const struct point *p,
 			    int by_name, char *out, size_t size);
 /* A measured point that missed the budget and that points[p] is at least
- * as safe as: the reason to assume p misses it too.  -1 when none. */
+ * as safe as: the reason to assume p misses it too.  -1 when none.  With
+ * refuted, not a point of mechanism a when refuted[a][p's mechanism]. */
 int point_missed_below(const struct config *cfg, const struct point *points,
-		       int n, int p);
+		       int n, int p, const int (*refuted)[MECH_COUNT]);
 
 /* measure.c */
 void measure_baseline(const struct config *cfg, struct point *base);
-void measure_point(const struct config *cfg, struct point *p);
-int result_load(const struct config *cfg, struct point *p);
+/* points: the whole space, which p belongs to (a verified point's result
+ * names the point that pruned it). */
+void measure_point(const struct config *cfg, const struct point *points,
+		   struct point *p);
+int result_load(const struct config *cfg, struct point *points, int n,
+		struct point *p);
 const char *status_name(enum status s);
 
 /* report.c */

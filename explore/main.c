@@ -42,6 +42,24 @@ char *path_join(const char *dir, const char *name)
 	return path;
 }
 
+/* A pruned point measured to check the rule: counted for its pair of
+ * mechanisms, which the rule no longer covers if the point met the
+ * budget. */
+static void check_done(const struct config *cfg, const struct point *points,
+		       const struct point *p, int verified[][MECH_COUNT],
+		       int refuted[][MECH_COUNT])
+{
+	enum mechanism from = points[p->pruned_by].mech;
+
+	verified[from][p->mech]++;
+	if (p->status == ST_MEASURED && p->ratio <= cfg->budget) {
+		refuted[from][p->mech] = 1;
+		printf("flexos-explore: the pruning rule failed at %s (%.3fx): "
+		       "%s points no longer prune %s points\n", p->id, p->ratio,
+		       mechanisms[from].name, mechanisms[p->mech].name);
+	}
+}
+
 static void print_minutes(double seconds)
 {
 	if (seconds < 90)
@@ -54,7 +72,13 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct point *points = NULL;
-	int n, runnable = 0, earlier = 0, measured_now = 0, verified = 0;
+	int n, runnable = 0, earlier = 0, measured_now = 0;
+	/* Pruned points measured anyway, by the mechanism of the point that
+	 * pruned them and their own: the rule is checked across mechanisms,
+	 * where it is least sure, as well as within one. */
+	int verified[MECH_COUNT][MECH_COUNT] = { { 0 } };
+	/* Pairs where a check found the rule wrong: no longer trusted. */
+	int refuted[MECH_COUNT][MECH_COUNT] = { { 0 } };
 	double spent = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -64,8 +88,10 @@ int main(int argc, char **argv)
 		if (points[i].status == ST_SKIPPED)
 			continue;
 		runnable++;
-		if (result_load(&cfg, &points[i]))
+		if (result_load(&cfg, points, n, &points[i]))
 			earlier++;
+		if (points[i].verified)
+			check_done(&cfg, points, &points[i], verified, refuted);
 	}
 	printf("flexos-explore: %s: %d configurations besides the fcall "
 	       "baseline, %d to run (%d finished earlier), budget %.2fx fcall, "
@@ -89,10 +115,12 @@ int main(int argc, char **argv)
 
 		if (p->status != ST_PENDING)
 			continue;
-		witness = point_missed_below(&cfg, points, n, i);
+		witness = point_missed_below(&cfg, points, n, i, refuted);
 		if (witness >= 0) {
+			int *checks = &verified[points[witness].mech][p->mech];
+
 			p->pruned_by = witness;
-			if (verified == cfg.verify_pruned) {
+			if (*checks == cfg.verify_pruned) {
 				p->status = ST_PRUNED;
 				printf("flexos-explore: pruned %s: at least as safe "
 				       "as %s, which costs %.2fx\n", p->id,
@@ -102,7 +130,6 @@ int main(int argc, char **argv)
 			}
 			/* Measured all the same, to check the assumption. */
 			p->verified = 1;
-			verified++;
 		}
 		printf("flexos-explore: [%d/%d] building and running %s (%s)%s",
 		       done + 1, runnable, p->id, p->label,
@@ -113,7 +140,9 @@ int main(int argc, char **argv)
 			printf(" left");
 		}
 		printf("\n");
-		measure_point(&cfg, p);
+		measure_point(&cfg, points, p);
+		if (p->verified)
+			check_done(&cfg, points, p, verified, refuted);
 		spent += p->seconds;
 		measured_now++;
 		done++;

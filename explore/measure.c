@@ -283,17 +283,19 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void save_result(const char *dir, const struct point *p)
+static void save_result(const char *dir, const struct point *points,
+			const struct point *p)
 {
 	char *path = path_join(dir, "result"), *tmp, *text;
 
 	if (asprintf(&text,
 		     "status %s\nwhy %s\nratio %.6f\nmedian_s %.6f\n"
 		     "baseline_median_s %.6f\nprivate_kib %ld\nshared_kib %ld\n"
-		     "gates %ld\nseconds %.1f\nverified %d\n",
+		     "gates %ld\nseconds %.1f\nverified_against %s\n",
 		     status_name(p->status), p->why ? p->why : "", p->ratio,
 		     p->median_s, p->baseline_median_s, p->private_kib,
-		     p->shared_kib, p->gates, p->seconds, p->verified) < 0 ||
+		     p->shared_kib, p->gates, p->seconds,
+		     p->verified ? points[p->pruned_by].id : "") < 0 ||
 	    asprintf(&tmp, "%s.tmp", path) < 0)
 		die("out of memory");
 	/* Renamed into place: an interrupted run leaves no half result. */
@@ -305,7 +307,8 @@ static void save_result(const char *dir, const struct point *p)
 	free(path);
 }
 
-int result_load(const struct config *cfg, struct point *p)
+int result_load(const struct config *cfg, struct point *points, int n,
+		struct point *p)
 {
 	char *dir = point_dir(cfg, p), *path = path_join(dir, "result");
 	FILE *f = fopen(path, "r");
@@ -341,8 +344,12 @@ int result_load(const struct config *cfg, struct point *p)
 			p->gates = atol(value);
 		else if (!strcmp(line, "seconds"))
 			p->seconds = atof(value);
-		else if (!strcmp(line, "verified"))
-			p->verified = atoi(value);
+		else if (!strcmp(line, "verified_against"))
+			for (int i = 0; *value && i < n; i++)
+				if (!strcmp(points[i].id, value)) {
+					p->verified = 1;
+					p->pruned_by = i;
+				}
 	}
 	fclose(f);
 	return 1;
@@ -364,7 +371,8 @@ void measure_baseline(const struct config *cfg, struct point *base)
 	free(dir);
 }
 
-void measure_point(const struct config *cfg, struct point *p)
+void measure_point(const struct config *cfg, const struct point *points,
+		   struct point *p)
 {
 	char *dir = point_dir(cfg, p), *image, *log;
 	double start = now(), seconds;
@@ -432,7 +440,7 @@ void measure_point(const struct config *cfg, struct point *p)
 		free(image);
 	}
 	p->seconds = now() - start;
-	save_result(dir, p);
+	save_result(dir, points, p);
 	free(mine);
 	free(theirs);
 	free(ratios);

@@ -130,7 +130,7 @@ static void write_csv(const struct config *cfg, const struct point *points,
 
 struct verdict {
 	int recommended;      /* safest within budget, cheapest among equals */
-	int within;           /* isolating points within budget */
+	int within;           /* the safest within budget: how many */
 	int cheapest_at;      /* cheapest at MIN_SAFETY or above, or -1 */
 	int assumption_checked, assumption_failed;
 };
@@ -245,7 +245,7 @@ static int write_plot(const struct config *cfg, const struct point *points,
 		"apart)\"\n"
 		"set ylabel \"cost (x fcall, median of %d rounds)\"\n"
 		"set grid\nset key top left\n"
-		"set yrange [0:%.3f]\nset offsets 1, 1, 0, 0\n"
+		"set yrange [0:%.3f]\nset offsets graph 0.03, graph 0.2, 0, 0\n"
 		"set style line 1 pt 7 ps 0.8 lc rgb '#3060a0'\n"
 		"set style line 2 pt 7 ps 1.2 lc rgb '#d02020' lw 2\n"
 		"plot %.4f with lines dt 2 lc rgb '#808080' title 'budget "
@@ -272,28 +272,45 @@ static int write_plot(const struct config *cfg, const struct point *points,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static struct verdict judge(const struct config *cfg, struct point *points,
-			    int n)
+/* Whether p is an isolating point (it keeps some units apart) measured
+ * within the budget. */
+static int isolating_within(const struct config *cfg, const struct point *p)
 {
-	struct verdict v = { 0, 0, -1, 0, 0 };
+	return measured(p) && p->score > 0 && p->ratio <= cfg->budget;
+}
+
+static struct verdict judge(const struct config *cfg, struct point *points,
+			    int n, int *safest)
+{
+	struct verdict v = { -1, 0, -1, 0, 0 };
 
 	for (int i = 1; i < n; i++) {
 		struct point *p = &points[i];
 
 		if (!measured(p))
 			continue;
-		if (p->ratio <= cfg->budget &&
-		    (!v.within || p->score > points[v.recommended].score ||
-		     (p->score == points[v.recommended].score &&
-		      p->ratio < points[v.recommended].ratio))) {
-			v.recommended = i;
-			v.within = 1;
+		/* The safest within budget: no point within budget is
+		 * strictly safer in the order; recommended, the one of them
+		 * with the highest score, the cheapest among equals. */
+		safest[i] = isolating_within(cfg, p);
+		for (int j = 1; j < n && safest[i]; j++)
+			if (j != i && isolating_within(cfg, &points[j]) &&
+			    point_at_least_as_safe(&points[j], p) &&
+			    !point_at_least_as_safe(p, &points[j]))
+				safest[i] = 0;
+		if (safest[i]) {
+			const struct point *r = &points[v.recommended];
+
+			v.within++;
+			if (v.recommended < 0 || p->score > r->score ||
+			    (p->score == r->score && p->ratio < r->ratio))
+				v.recommended = i;
 		}
 		if (cfg->min_safety > 0 && p->score >= cfg->min_safety &&
 		    (v.cheapest_at < 0 || p->ratio < points[v.cheapest_at].ratio))
 			v.cheapest_at = i;
 		/* The pruning rule, checked on what was measured. */
-		int witness = point_missed_below(cfg, points, n, i);
+		int witness = point_missed_below(cfg, points, n, i, NULL);
 
 		if (witness >= 0) {
 			v.assumption_checked++;
@@ -308,7 +325,7 @@ static struct verdict judge(const struct config *cfg, struct point *points,
 
 static void print_table(FILE *f, const struct config *cfg,
 			const struct point *points, int n, const int *front,
-			const struct verdict *v)
+			const int *safest, const struct verdict *v)
 {
 	char text[512], lines[4096];
 
@@ -352,13 +369,13 @@ static void print_table(FILE *f, const struct config *cfg,
 	if (!v->within) {
 		int order[3], norder = 0;
 
-		fprintf(f, "\nno configuration meets the budget of %.2fx fcall; "
-			"the nearest:\n", cfg->budget);
-		/* The three cheapest measured, cheapest first. */
+		fprintf(f, "\nno configuration that keeps units apart meets the "
+			"budget of %.2fx fcall; the nearest:\n", cfg->budget);
+		/* The three cheapest that keep units apart, cheapest first. */
 		for (int i = 1; i < n; i++) {
 			int at = norder;
 
-			if (!measured(&points[i]))
+			if (!measured(&points[i]) || !points[i].score)
 				continue;
 			while (at > 0 && points[order[at - 1]].ratio > points[i].ratio) {
 				if (at < 3)
@@ -378,20 +395,10 @@ static void print_table(FILE *f, const struct config *cfg,
 		const struct point *r = &points[v->recommended];
 
 		fprintf(f, "\nsafest within %.2fx fcall:", cfg->budget);
-		for (int i = 1; i < n; i++) {
-			int maximal = measured(&points[i]) &&
-				      points[i].ratio <= cfg->budget;
-
-			for (int j = 1; j < n && maximal; j++)
-				if (j != i && measured(&points[j]) &&
-				    points[j].ratio <= cfg->budget &&
-				    point_at_least_as_safe(&points[j], &points[i]) &&
-				    !point_at_least_as_safe(&points[i], &points[j]))
-					maximal = 0;
-			if (maximal)
+		for (int i = 1; i < n; i++)
+			if (safest[i])
 				fprintf(f, " %s (%.3fx, safety %d)", points[i].id,
 					points[i].ratio, points[i].score);
-		}
 		point_image_lines(cfg, r, 1, lines, sizeof(lines));
 		fprintf(f, "\n\nrecommended: %s, %.3fx fcall, safety %d\n%s\n",
 			r->id, r->ratio, r->score, lines);
@@ -420,20 +427,21 @@ static void print_table(FILE *f, const struct config *cfg,
 int report_write(const struct config *cfg, struct point *points, int n)
 {
 	int *front = calloc((size_t)n, sizeof(*front));
+	int *safest = calloc((size_t)n, sizeof(*safest));
 	struct verdict v;
 	int status;
 
-	if (!front)
+	if (!front || !safest)
 		die("out of memory");
 	for (int i = 0; i < n; i++)
 		front[i] = on_front(points, n, i);
-	v = judge(cfg, points, n);
+	v = judge(cfg, points, n, safest);
 	write_csv(cfg, points, n, front);
 	write_json(cfg, points, n, front, &v);
 	FILE *txt = create(cfg, "results.txt");
 
-	print_table(txt, cfg, points, n, front, &v);
-	print_table(stdout, cfg, points, n, front, &v);
+	print_table(txt, cfg, points, n, front, safest, &v);
+	print_table(stdout, cfg, points, n, front, safest, &v);
 	finish(txt, "results.txt");
 	if (v.within) {
 		FILE *rec = create(cfg, "recommended.cmake");
@@ -453,6 +461,7 @@ int report_write(const struct config *cfg, struct point *points, int n)
 	}
 	status = write_plot(cfg, points, n, front);
 	free(front);
+	free(safest);
 	if (status != 0) {
 		fprintf(stderr, "flexos-explore: gnuplot failed (status %d): "
 			"plot.gp and plot.dat are in %s\n", status,

@@ -256,11 +256,12 @@ int space_enumerate(const struct config *cfg, struct point **points)
 }
 
 int point_missed_below(const struct config *cfg, const struct point *points,
-		       int n, int p)
+		       int n, int p, const int (*refuted)[MECH_COUNT])
 {
 	for (int i = 1; i < n; i++)
 		if (i != p && points[i].status == ST_MEASURED &&
 		    points[i].ratio > cfg->budget &&
+		    !(refuted && refuted[points[i].mech][points[p].mech]) &&
 		    point_at_least_as_safe(&points[p], &points[i]))
 			return i;
 	return -1;

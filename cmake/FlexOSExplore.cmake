@@ -306,4 +306,7 @@ ${conf_lines}")
   set_target_properties(${target} PROPERTIES
     FLEXOS_EXPLORE_CONF ${directory}/explore.conf
     FLEXOS_EXPLORE_DIR ${directory})
+  string(JOIN ", " unit_list ${units})
+  message(STATUS "FlexOS exploration of ${target}: ${nunits} units "
+                 "(${unit_list}); target explore-${target}")
 endfunction()

@@ -44,20 +44,21 @@ char *path_join(const char *dir, const char *name)
 
 /* A pruned point measured to check the rule: counted for its pair of
  * mechanisms, which the rule no longer covers if the point met the
- * budget. */
-static void check_done(const struct config *cfg, const struct point *points,
-		       const struct point *p, int verified[][MECH_COUNT],
-		       int refuted[][MECH_COUNT])
+ * budget (then returns 1). */
+static int check_done(const struct config *cfg, const struct point *points,
+		      const struct point *p, int verified[][MECH_COUNT],
+		      int refuted[][MECH_COUNT])
 {
 	enum mechanism from = points[p->pruned_by].mech;
 
 	verified[from][p->mech]++;
-	if (p->status == ST_MEASURED && p->ratio <= cfg->budget) {
-		refuted[from][p->mech] = 1;
-		printf("flexos-explore: the pruning rule failed at %s (%.3fx): "
-		       "%s points no longer prune %s points\n", p->id, p->ratio,
-		       mechanisms[from].name, mechanisms[p->mech].name);
-	}
+	if (p->status != ST_MEASURED || p->ratio > cfg->budget)
+		return 0;
+	refuted[from][p->mech] = 1;
+	printf("flexos-explore: the pruning rule failed at %s (%.3fx): %s "
+	       "points no longer prune %s points\n", p->id, p->ratio,
+	       mechanisms[from].name, mechanisms[p->mech].name);
+	return 1;
 }
 
 static void print_minutes(double seconds)
@@ -109,50 +110,59 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	measure_baseline(&cfg, &points[0]);
-	for (int i = 1, done = earlier; i < n; i++) {
-		struct point *p = &points[i];
-		int witness;
+	/* A pass over the space; another when a check refuted the rule for
+	 * a pair of mechanisms, for the points it had pruned. */
+	for (int again = 1; again;) {
+		again = 0;
+		for (int i = 1; i < n; i++) {
+			struct point *p = &points[i];
+			int witness, left = 0;
 
-		if (p->status != ST_PENDING)
-			continue;
-		witness = point_missed_below(&cfg, points, n, i, refuted);
-		if (witness >= 0) {
-			int *checks = &verified[points[witness].mech][p->mech];
-
-			p->pruned_by = witness;
-			if (*checks == cfg.verify_pruned) {
-				p->status = ST_PRUNED;
-				printf("flexos-explore: pruned %s: at least as safe "
-				       "as %s, which costs %.2fx\n", p->id,
-				       points[witness].id, points[witness].ratio);
-				done++;
+			if (p->status == ST_PRUNED &&
+			    refuted[points[p->pruned_by].mech][p->mech])
+				p->status = ST_PENDING;
+			if (p->status != ST_PENDING)
 				continue;
+			witness = point_missed_below(&cfg, points, n, i, refuted);
+			if (witness >= 0) {
+				int *checks = &verified[points[witness].mech][p->mech];
+
+				p->pruned_by = witness;
+				if (*checks >= cfg.verify_pruned) {
+					p->status = ST_PRUNED;
+					printf("flexos-explore: pruned %s: at least as "
+					       "safe as %s, which costs %.2fx\n", p->id,
+					       points[witness].id,
+					       points[witness].ratio);
+					continue;
+				}
+				/* Measured all the same, to check the rule. */
+				p->verified = 1;
 			}
-			/* Measured all the same, to check the assumption. */
-			p->verified = 1;
+			for (int j = i; j < n; j++)
+				left += points[j].status == ST_PENDING;
+			printf("flexos-explore: [%d] building and running %s (%s)%s; "
+			       "at most %d left", earlier + measured_now + 1, p->id,
+			       p->label, p->verified ? ", pruned but measured to "
+			       "check the rule" : "", left);
+			if (measured_now) {
+				printf(", about ");
+				print_minutes(spent / measured_now * left);
+			}
+			printf("\n");
+			measure_point(&cfg, points, p);
+			if (p->verified)
+				again |= check_done(&cfg, points, p, verified, refuted);
+			spent += p->seconds;
+			measured_now++;
+			if (p->status == ST_MEASURED)
+				printf("flexos-explore:   %.3fx fcall (median of %d "
+				       "rounds), %s\n", p->ratio, cfg.runs,
+				       p->ratio <= cfg.budget ? "within budget"
+							     : "over budget");
+			else
+				printf("flexos-explore:   failed: %s\n", p->why);
 		}
-		printf("flexos-explore: [%d/%d] building and running %s (%s)%s",
-		       done + 1, runnable, p->id, p->label,
-		       p->verified ? ", pruned but measured to check the rule" : "");
-		if (measured_now) {
-			printf("; at most %d left, about ", runnable - done);
-			print_minutes(spent / measured_now * (runnable - done));
-			printf(" left");
-		}
-		printf("\n");
-		measure_point(&cfg, points, p);
-		if (p->verified)
-			check_done(&cfg, points, p, verified, refuted);
-		spent += p->seconds;
-		measured_now++;
-		done++;
-		if (p->status == ST_MEASURED)
-			printf("flexos-explore:   %.3fx fcall (median of %d "
-			       "rounds), %s\n", p->ratio, cfg.runs,
-			       p->ratio <= cfg.budget ? "within budget"
-						     : "over budget");
-		else
-			printf("flexos-explore:   failed: %s\n", p->why);
 	}
 	printf("flexos-explore: measured %d new configurations (%d finished "
 	       "earlier)\n", measured_now, earlier);

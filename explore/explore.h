@@ -73,6 +73,8 @@ struct point {
 	double median_s, baseline_median_s;
 	long private_kib, shared_kib; /* FLEXOS_STATS, summed; -1 unknown */
 	long gates;            /* entry points flexos-gen generated; -1 unknown */
+	long crossings;        /* gates taken in one run (FLEXOS_STATS, on
+				* the C gate path only); -1 unknown */
 	double seconds;        /* time spent building and running it */
 };
 

@@ -221,7 +221,8 @@ static char *build(const struct config *cfg, struct point *p, const char *dir)
 }
 
 /* FLEXOS_STATS lines, summed over compartments: private and shared KiB
- * (static data, heap peak, and stacks on the side the line says). */
+ * (static data, heap peak, and stacks on the side the line says), and
+ * crossings where the runtime counts them. */
 static void read_stats(struct point *p, const char *log)
 {
 	FILE *f = fopen(log, "r");
@@ -231,6 +232,7 @@ static void read_stats(struct point *p, const char *log)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		const char *at = strstr(line, "flexos: stats: compartment");
+		const char *crossings = strstr(line, "; crossings ");
 		long sp, ss, hp, hs, st = 0;
 		char side[32] = "";
 
@@ -243,6 +245,9 @@ static void read_stats(struct point *p, const char *log)
 			p->private_kib = p->shared_kib = 0;
 		p->private_kib += sp + hp + (!strcmp(side, "private") ? st : 0);
 		p->shared_kib += ss + hs + (!strcmp(side, "shared") ? st : 0);
+		if (crossings)
+			p->crossings = (p->crossings < 0 ? 0 : p->crossings) +
+				       atol(crossings + 12);
 	}
 	fclose(f);
 }
@@ -291,10 +296,11 @@ static void save_result(const char *dir, const struct point *points,
 	if (asprintf(&text,
 		     "status %s\nwhy %s\nratio %.6f\nmedian_s %.6f\n"
 		     "baseline_median_s %.6f\nprivate_kib %ld\nshared_kib %ld\n"
-		     "gates %ld\nseconds %.1f\nverified_against %s\n",
+		     "gates %ld\ncrossings %ld\nseconds %.1f\n"
+		     "verified_against %s\n",
 		     status_name(p->status), p->why ? p->why : "", p->ratio,
 		     p->median_s, p->baseline_median_s, p->private_kib,
-		     p->shared_kib, p->gates, p->seconds,
+		     p->shared_kib, p->gates, p->crossings, p->seconds,
 		     p->verified ? points[p->pruned_by].id : "") < 0 ||
 	    asprintf(&tmp, "%s.tmp", path) < 0)
 		die("out of memory");
@@ -342,6 +348,8 @@ int result_load(const struct config *cfg, struct point *points, int n,
 			p->shared_kib = atol(value);
 		else if (!strcmp(line, "gates"))
 			p->gates = atol(value);
+		else if (!strcmp(line, "crossings"))
+			p->crossings = atol(value);
 		else if (!strcmp(line, "seconds"))
 			p->seconds = atof(value);
 		else if (!strcmp(line, "verified_against"))

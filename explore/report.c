@@ -99,7 +99,7 @@ static void write_csv(const struct config *cfg, const struct point *points,
 
 	fputs("id,label,mechanism,backend,partition,compartments,trust,safety,"
 	      "status,ratio,median_s,baseline_median_s,private_kib,shared_kib,"
-	      "gates,on_front,note,guarantees\n", f);
+	      "gates,crossings,on_front,note,guarantees\n", f);
 	for (int i = 0; i < n; i++) {
 		const struct point *p = &points[i];
 		char partition[512], text[512];
@@ -121,6 +121,7 @@ static void write_csv(const struct config *cfg, const struct point *points,
 		fprintf(f, p->private_kib >= 0 ? "%ld,%ld," : ",,",
 			p->private_kib, p->shared_kib);
 		fprintf(f, p->gates >= 0 ? "%ld," : ",", p->gates);
+		fprintf(f, p->crossings >= 0 ? "%ld," : ",", p->crossings);
 		fprintf(f, "%d,", front[i]);
 		csv_field(f, note(points, p, text, sizeof(text)), 0);
 		csv_field(f, mechanisms[p->mech].guarantees, 1);
@@ -182,6 +183,8 @@ static void write_json(const struct config *cfg, const struct point *points,
 				p->private_kib, p->shared_kib);
 		if (p->gates >= 0)
 			fprintf(f, ", \"gates\": %ld", p->gates);
+		if (p->crossings >= 0)
+			fprintf(f, ", \"crossings\": %ld", p->crossings);
 		if (p->status == ST_PRUNED || p->verified) {
 			fputs(", \"pruned_by\": ", f);
 			json_string(f, p->pruned_by >= 0
@@ -334,12 +337,13 @@ static void print_table(FILE *f, const struct config *cfg,
 		cfg->runs);
 	for (int u = 0; u < cfg->nunits; u++)
 		fprintf(f, " %d %s", u, cfg->units[u]);
-	fprintf(f, ")\n\n%-34s %-18s %6s %-8s %8s %9s %8s %5s  %s\n", "id",
-		"label", "safety", "status", "x fcall", "priv KiB",
-		"shr KiB", "gates", "note");
+	fprintf(f, ")\n\n%-34s %-18s %6s %-8s %8s %9s %8s %5s %9s  %s\n",
+		"id", "label", "safety", "status", "x fcall", "priv KiB",
+		"shr KiB", "gates", "crossings", "note");
 	for (int i = 0; i < n; i++) {
 		const struct point *p = &points[i];
-		char ratio[24] = "-", priv[24] = "-", shr[24] = "-", gates[24] = "-";
+		char ratio[24] = "-", priv[24] = "-", shr[24] = "-";
+		char gates[24] = "-", crossings[24] = "-";
 
 		if (measured(p))
 			snprintf(ratio, sizeof(ratio), "%.3f%s", p->ratio,
@@ -350,9 +354,12 @@ static void print_table(FILE *f, const struct config *cfg,
 		}
 		if (p->gates >= 0)
 			snprintf(gates, sizeof(gates), "%ld", p->gates);
-		fprintf(f, "%-34s %-18s %6d %-8s %8s %9s %8s %5s  %s\n", p->id,
-			p->label, p->score, status_name(p->status), ratio, priv,
-			shr, gates, note(points, p, text, sizeof(text)));
+		if (p->crossings >= 0)
+			snprintf(crossings, sizeof(crossings), "%ld", p->crossings);
+		fprintf(f, "%-34s %-18s %6d %-8s %8s %9s %8s %5s %9s  %s\n",
+			p->id, p->label, p->score, status_name(p->status), ratio,
+			priv, shr, gates, crossings,
+			note(points, p, text, sizeof(text)));
 	}
 	fputs("(* on the Pareto front)\n\n", f);
 	fprintf(f, "pruning rule (a configuration at least as safe as one "

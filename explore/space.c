@@ -179,7 +179,7 @@ static struct point *add_point(const struct config *cfg, struct point **points,
 	p->trust = trust;
 	p->score = score(p, cfg->nunits);
 	p->pruned_by = -1;
-	p->private_kib = p->shared_kib = p->gates = -1;
+	p->private_kib = p->shared_kib = p->gates = p->crossings = -1;
 	for (int u = 0; u < cfg->nunits; u++)
 		digits[u] = (char)('0' + block[u]);
 	digits[cfg->nunits] = 0;

@@ -91,6 +91,11 @@ int main(int argc, char **argv)
 		runnable++;
 		if (result_load(&cfg, points, n, &points[i]))
 			earlier++;
+		/* A check counts only while the point that pruned it is over
+		 * this run's budget. */
+		if (points[i].verified &&
+		    points[points[i].pruned_by].ratio <= cfg.budget)
+			points[i].verified = 0;
 		if (points[i].verified)
 			check_done(&cfg, points, &points[i], verified, refuted);
 	}

@@ -21,6 +21,7 @@
 # baseline (docs/explore.md).  flexos_image()'s AUTO_GATES, SHARING_POLICY
 # and PKRU_SCAN carry over; call flexos_explore() after flexos_image().
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/FlexOSImage.cmake) # _flexos_library_name
 
 find_program(FLEXOS_GNUPLOT gnuplot)
 mark_as_advanced(FLEXOS_GNUPLOT)
@@ -166,6 +167,7 @@ function(flexos_explore target)
   set(directory ${CMAKE_CURRENT_BINARY_DIR}/explore-${target})
   set(mode "")
   set(group "")
+  set(value_seen OFF)
   # Parsed by hand: TOGETHER and APART repeat, and each group is a list.
   foreach(arg IN LISTS ARGN ITEMS _END_)
     if(arg IN_LIST keywords OR arg STREQUAL "_END_")

@@ -8,7 +8,8 @@
 #   - each pruned configuration was announced, and the pruning rule's
 #     check is reported;
 #   - without PKU, the mpk-hw configurations are listed as skipped;
-#   - a second run measures nothing new (finished points are kept);
+#   - a second run measures nothing new (finished points are kept), and
+#     names the cheapest configuration at a given safety;
 #   - a budget nothing meets is said plainly, with the nearest points.
 set -u
 explore=$1 conf=$2 work=$3
@@ -68,10 +69,12 @@ if ! grep -qw pku /proc/cpuinfo && grep -q '^  mpk-hw\.' "$work/dry-run.txt"; th
 		fail "mpk-hw is not listed as skipped for want of PKU"
 fi
 
-"$explore" "$work/explore.conf" "$@" >"$work/run2.txt" 2>&1 ||
+"$explore" "$work/explore.conf" "$@" --min-safety 1 >"$work/run2.txt" 2>&1 ||
 	fail "the second run failed"
 grep -q "measured 0 new configurations" "$work/run2.txt" ||
 	fail "the second run measured again: $(grep 'new configurations' "$work/run2.txt")"
+grep -Eq "^cheapest at safety 1 or more: [^ ]+, [0-9.]+x fcall, safety [1-9]" \
+	"$work/run2.txt" || fail "no cheapest configuration at safety 1 or more"
 
 "$explore" "$work/explore.conf" "$@" --budget 0.01 --verify-pruned 0 \
 	>"$work/impossible.txt" 2>&1 || fail "the run with budget 0.01 failed"

@@ -14,7 +14,7 @@ static const char usage[] =
 	"         [--trust <none,sandboxed>] [--min-safety <score>]\n"
 	"         [--verify-pruned <n>] [--dry-run]\n";
 
-static double parse_ratio(const char *setting, const char *text)
+static double parse_positive(const char *setting, const char *text)
 {
 	char *end;
 	double v = strtod(text, &end);
@@ -200,9 +200,9 @@ static void read_file(struct config *cfg, const char *path)
 		else if (!strcmp(key, "gnuplot"))
 			cfg->gnuplot = xstrdup(value);
 		else if (!strcmp(key, "budget"))
-			cfg->budget = parse_ratio("BUDGET", value);
+			cfg->budget = parse_positive("BUDGET", value);
 		else if (!strcmp(key, "min_safety"))
-			cfg->min_safety = parse_ratio("MIN_SAFETY", value);
+			cfg->min_safety = parse_positive("MIN_SAFETY", value);
 		else if (!strcmp(key, "runs"))
 			cfg->runs = parse_count("RUNS", value, 1);
 		else if (!strcmp(key, "max_compartments"))
@@ -272,7 +272,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 		const char *value = argv[++i];
 
 		if (!strcmp(opt, "--budget"))
-			cfg->budget = parse_ratio(opt, value);
+			cfg->budget = parse_positive(opt, value);
 		else if (!strcmp(opt, "--runs"))
 			cfg->runs = parse_count(opt, value, 1);
 		else if (!strcmp(opt, "--max-compartments"))
@@ -282,7 +282,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 		else if (!strcmp(opt, "--trust"))
 			parse_trust(cfg, opt, value);
 		else if (!strcmp(opt, "--min-safety"))
-			cfg->min_safety = parse_ratio(opt, value);
+			cfg->min_safety = parse_positive(opt, value);
 		else if (!strcmp(opt, "--verify-pruned"))
 			cfg->verify_pruned = parse_count(opt, value, 0);
 		else

@@ -91,8 +91,10 @@ int main(int argc, char **argv)
 		runnable++;
 		if (result_load(&cfg, points, n, &points[i]))
 			earlier++;
-		/* A check counts only while the point that pruned it is over
-		 * this run's budget. */
+	}
+	/* Earlier checks of the rule count while the point that pruned them
+	 * is over this run's budget. */
+	for (int i = 1; i < n; i++) {
 		if (points[i].verified &&
 		    points[points[i].pruned_by].ratio <= cfg.budget)
 			points[i].verified = 0;

@@ -27,12 +27,8 @@ find_program(FLEXOS_GNUPLOT gnuplot)
 mark_as_advanced(FLEXOS_GNUPLOT)
 
 function(_flexos_explore_fail target)
-  set(message "")
-  math(EXPR last "${ARGC} - 1")
-  foreach(i RANGE 1 ${last})
-    string(APPEND message "${ARGV${i}}")
-  endforeach()
-  message(FATAL_ERROR "flexos_explore(${target}): ${message}")
+  # message() joins its arguments; none of these messages holds a ';'.
+  message(FATAL_ERROR "flexos_explore(${target}): " ${ARGN})
 endfunction()
 
 # Sets <out> to the gate name of unit <name> (a target or a gate name) of
@@ -60,7 +56,7 @@ function(_flexos_explore_part out lib name kind units unit_targets)
     set(kind_argument " STATIC")
   endif()
   get_target_property(imported ${lib} IMPORTED)
-  set(t ${lib})
+  set(t ${lib}) # shorter in the generator expressions below
   if(imported)
     set(${out} "add_library(${name} STATIC IMPORTED)
 set_target_properties(${name} PROPERTIES

@@ -9,8 +9,10 @@
  *                heap (blocks are powers of two: heap.c);
  *   stacks       the resident pages of its stacks, private, or shared when
  *                the policy shares every stack (share-stacks).
- * The heap figures live where every compartment can write (heap.c): a
- * compromised compartment can forge its own. */
+ * and, where gates take the C path (emulated keys, proc), the gates it
+ * took out of itself ("crossings").
+ * The heap figures and crossings live where every compartment can write
+ * (heap.c): a compromised compartment can forge its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -18,6 +20,8 @@
 #include "internal.h"
 
 #define KIB(bytes) ((unsigned long)((bytes) + 1023) >> 10)
+
+_Atomic unsigned long flexos__gate_crossings[FLEXOS_MAX_COMPARTMENTS];
 
 /* Resident bytes of [start, start + len), page aligned; -1 when the
  * kernel cannot say (baremetal's has no mincore). */
@@ -67,12 +71,17 @@ void flexos__stats_line(unsigned compartment, char *out, size_t size)
 				 ? "(not tracked: nothing is isolated)"
 			 : flexos__rt.shared_stacks ? "shared (share-stacks)"
 						    : "private");
-	snprintf(out, size,
+	int len = snprintf(out, size,
 		"compartment '%s': static data %lu KiB "
 		"private, %lu KiB shared; heap peak %lu KiB private, %lu KiB "
 		"shared; stacks %s",
 		d->name, KIB(statics), KIB(shared_statics), KIB(heap),
 		KIB(shared_heap), stack_figure);
+
+	if (flexos__rt.isolating && !flexos__sealed.pkru_gate && len >= 0 &&
+	    (size_t)len < size)
+		snprintf(out + len, size - (size_t)len, "; crossings %lu",
+			 atomic_load(&flexos__gate_crossings[compartment]));
 }
 
 static void print(unsigned compartment)

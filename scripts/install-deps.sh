@@ -18,6 +18,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
 	musl-tools musl-dev              # the C library of baremetal images
 	grub-pc-bin grub-common xorriso  # baremetal images booted by GRUB (iso.sh)
+	gnuplot-nox                      # flexos-explore's plots
 )
 
 sudo=""

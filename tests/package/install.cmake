@@ -12,6 +12,7 @@ foreach(file lib/cmake/FlexOS/FlexOSConfig.cmake
              lib/cmake/FlexOS/FlexOSConfigVersion.cmake
              lib/cmake/FlexOS/FlexOSTargets.cmake
              lib/cmake/FlexOS/FlexOSImage.cmake
+             lib/cmake/FlexOS/FlexOSExplore.cmake bin/flexos-explore
              lib/pkgconfig/flexos.pc lib/pkgconfig/flexos-mpk.pc
              include/flexos/flexos.h include/flexos/version.h)
   string(REPLACE "lib/" "${LIBDIR}/" file "${file}")

@@ -45,7 +45,10 @@ struct flexos__heap_count {
 extern struct flexos__heap_count
 	flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
 /* FLEXOS_STATS: the gates each compartment took out of itself on the C
- * path (gate.c: emulated keys, proc), in key 0 like the heap counts. */
+ * path (gate.c: emulated keys, proc), in key 0 like the heap counts;
+ * counted only when FLEXOS_STATS is on (a locked add per gate, which
+ * threads would contend for otherwise). */
+extern bool flexos__stats_on;
 extern _Atomic unsigned long flexos__gate_crossings[FLEXOS_MAX_COMPARTMENTS];
 
 /* [start, end), page aligned; empty when start == end. */

@@ -3,6 +3,7 @@
 #   [COMPARTMENT <name> LIBRARIES <library targets...>
 #                [SANDBOXED_BY <compartments...>]]...
 #   [AUTO_GATES] [PKRU_SCAN off|warn|error]     flexos-gen (docs/gen.md)
+#   [SPLIT_STACKS]                              clang's SafeStack (user guide)
 #   [SHARING_POLICY <file>]                     docs/porting.md
 #   [LEARN <report prefix>])                    run in learning mode
 #
@@ -152,6 +153,7 @@ function(flexos_image target)
   set(compartments ${target})
   set(mode "")
   set(current "")
+  set(split_stacks OFF)
   foreach(arg IN LISTS ARGN)
     if(arg STREQUAL "BACKEND" OR arg STREQUAL "COMPARTMENT")
       set(mode ${arg})
@@ -170,6 +172,9 @@ function(flexos_image target)
     # flexos-gen options (cmake/FlexOSGen.cmake)
     elseif(arg STREQUAL "AUTO_GATES")
       set(auto_gates ON)
+      set(mode "")
+    elseif(arg STREQUAL "SPLIT_STACKS")
+      set(split_stacks ON)
       set(mode "")
     elseif(arg STREQUAL "SHARING_POLICY" OR arg STREQUAL "PKRU_SCAN" OR
            arg STREQUAL "LEARN")
@@ -446,8 +451,33 @@ function(flexos_image target)
       endif()
     endif()
   endforeach()
+  # SPLIT_STACKS: clang's SafeStack moves the locals whose address escapes
+  # onto a stack every compartment reaches (libflexos/split_stack.c).
+  if(split_stacks)
+    if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND NOT backend STREQUAL "baremetal")
+      foreach(part IN LISTS parts)
+        get_target_property(imported ${part} IMPORTED)
+        if(NOT imported)
+          target_compile_options(${part} PRIVATE -fsanitize=safe-stack)
+        endif()
+      endforeach()
+    else()
+      set(compiler "${CMAKE_C_COMPILER_ID}")
+      if(backend STREQUAL "baremetal")
+        set(compiler "baremetal's musl-gcc")
+      endif()
+      message(WARNING "flexos_image(${target}): SPLIT_STACKS needs clang's "
+        "SafeStack (-fsanitize=safe-stack), which ${compiler} lacks: the "
+        "stacks stay whole and private, so a local whose address is passed "
+        "to another compartment faults there unless the sharing policy says "
+        "share-stacks (which shares every stack, return addresses too)")
+    endif()
+  endif()
   # What flexos_explore() carries into the configurations it builds.
   set(image_options "")
+  if(split_stacks)
+    list(APPEND image_options SPLIT_STACKS)
+  endif()
   if(auto_gates)
     list(APPEND image_options AUTO_GATES)
   endif()

@@ -322,6 +322,11 @@ uintptr_t flexos__learn_allocation_site(uintptr_t address);
  * Returns false when the access cannot be stepped over. */
 bool flexos__learn_access(const struct flexos_fault *fault, void *context);
 
+/* Split stacks (split_stack.c, linked only into images SafeStack
+ * compiled): a thread's own unsafe stack, from its start to its end. */
+void flexos__unsafe_stack_start(void) __attribute__((weak));
+void flexos__unsafe_stack_end(void) __attribute__((weak));
+
 /* Thread lifecycle (thread.c). */
 void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);

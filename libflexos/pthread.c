@@ -20,6 +20,8 @@ struct thread_start {
 static void teardown_on_exit(void *unused)
 {
 	(void)unused;
+	if (flexos__unsafe_stack_end)
+		flexos__unsafe_stack_end();
 	flexos__thread_teardown();
 }
 
@@ -30,6 +32,8 @@ static void *thread_main(void *arg)
 
 	__libc_free(arg);
 	flexos__thread_setup(start.compartment);
+	if (flexos__unsafe_stack_start)
+		flexos__unsafe_stack_start();
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
 		result = flexos__run_in_compartment(start.compartment,

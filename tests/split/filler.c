@@ -1,0 +1,15 @@
+#include <string.h>
+
+#include "filler.h"
+
+int filler_fill(struct reading *out)
+{
+	out->value = 42;
+	strcpy(out->unit, "kelvin");
+	return 0;
+}
+
+long filler_peek(const long *address)
+{
+	return *address;
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# port.sh PREFIX CLANG WORK GENERATOR: ports tests/archives/archives.c's
+# five archives (port/CMakeLists.txt) the way docs/porting.md says: build
+# with no policy, run every case in learning mode (each run adds to one
+# policy), then build the mpk and proc images with that policy, into
+# WORK/mpk and WORK/proc.  The tests then run those images.
+set -eu
+prefix=$1 clang=$2 work=$3 generator=$4
+source=$(cd "$(dirname "$0")/port" && pwd)
+build() { # build DIR BACKEND [POLICY]
+	cmake -S "$source" -B "$work/$1" -G "$generator" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$clang" \
+		-DPORT_BACKEND="$2" -DPORT_POLICY="${3-}" >"$work/$1.log" 2>&1 ||
+		{ cat "$work/$1.log"; exit 1; }
+	cmake --build "$work/$1" >>"$work/$1.log" 2>&1 ||
+		{ cat "$work/$1.log"; exit 1; }
+}
+rm -rf "$work"
+mkdir -p "$work"
+build unported mpk
+for case in bzip2 yaml pcre2 jpeg zstd; do
+	FLEXOS_MPK=emu FLEXOS_LEARN="$work/learned" \
+		"$work/unported/archives" "$case" >"$work/learn-$case.log" 2>&1 ||
+		{ cat "$work/learn-$case.log"; exit 1; }
+done
+echo "port.sh: the policy learning wrote:"
+cat "$work/learned.policy"
+build mpk mpk "$work/learned.policy"
+build proc proc "$work/learned.policy"
+echo "port.sh: mpk and proc images built with it"

@@ -13,17 +13,10 @@
 
 #include <flexos/flexos.h>
 
+#include "check.h"
 #include "errors.h"
 #include "peer.h"
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,  \
-				__FILE__, __LINE__);                          \
-			exit(1);                                              \
-		}                                                             \
-	} while (0)
 
 #define ROUNDS 100000
 

@@ -12,18 +12,11 @@
 
 #include <flexos/flexos.h>
 
+#include "check.h"
 #include "errors.h"
 #include "exploit.h"
 #include "peer.h"
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,  \
-				__FILE__, __LINE__);                          \
-			exit(1);                                              \
-		}                                                             \
-	} while (0)
 
 static int secret = 1234;
 FLEXOS_SHARED static int shared_counter = 5;

@@ -92,6 +92,28 @@ static size_t linked(const struct gen_state *st, int comp, size_t *total)
 	return n;
 }
 
+/* Linked objects of `comp` that clang's SafeStack compiled (they refer to
+ * its thread-local unsafe stack pointer: SPLIT_STACKS, whose locals
+ * handed to another compartment cross on the shared unsafe stack). */
+static size_t split_stack_objects(const struct gen_state *st, int comp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nobjs; i++) {
+		const struct gen_obj *o = &st->objs[i];
+		if (o->comp != comp || !o->included)
+			continue;
+		for (size_t k = 0; k < o->nsyms; k++)
+			if (o->syms[k].shndx == SHN_UNDEF && o->syms[k].name &&
+			    !strcmp(o->syms[k].name,
+				    "__safestack_unsafe_stack_ptr")) {
+				n++;
+				break;
+			}
+	}
+	return n;
+}
+
 /* --- text ------------------------------------------------------------ */
 
 static void text_compartments(struct gen_state *st, struct gen_buf *b)
@@ -102,9 +124,21 @@ static void text_compartments(struct gen_state *st, struct gen_buf *b)
 	for (size_t c = 0; c < cfg->ncomps; c++) {
 		size_t total, n = linked(st, (int)c, &total);
 
+		size_t split = split_stack_objects(st, (int)c);
+
 		gen_buf_printf(b, "  %s%s: %zu of %zu objects linked\n",
 			       cfg->comps[c].name, c ? "" : " (default)", n,
 			       total);
+		gen_buf_printf(b, "    split stacks: %zu of %zu linked objects "
+			       "(%s)\n", split, n,
+			       split == n && n ? "SafeStack: locals whose "
+			       "address escapes are on the shared unsafe stack"
+			       : split ? "the others keep such locals on the "
+			       "private stack, where another compartment "
+			       "faults on them"
+			       : "none: locals whose address escapes stay on the "
+			       "private stack, where another compartment faults "
+			       "on them");
 		for (size_t l = 0; l < cfg->nlibs; l++) {
 			if (cfg->libs[l].comp != (int)c)
 				continue;
@@ -292,8 +326,10 @@ static void json_compartments(struct gen_state *st, struct gen_buf *b)
 		gen_buf_printf(b, "    {\"name\": ");
 		json_str(b, cfg->comps[c].name);
 		gen_buf_printf(b, ", \"default\": %s, \"objects_linked\": %zu, "
-			       "\"objects\": %zu, \"libraries\": [",
-			       c ? "false" : "true", n, total);
+			       "\"objects\": %zu, \"split_stack_objects\": %zu, "
+			       "\"libraries\": [",
+			       c ? "false" : "true", n, total,
+			       split_stack_objects(st, (int)c));
 		int first = 1;
 
 		for (size_t l = 0; l < cfg->nlibs; l++) {

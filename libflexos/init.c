@@ -12,7 +12,12 @@
 
 extern const struct flexos_backend flexos_backend_fcall;
 
-#define SHARED_HEAP_DEFAULT (64u << 20)
+/* The shared heap, reserved like a compartment's (internal.h). */
+#ifdef FLEXOS__BAREMETAL
+#define SHARED_HEAP_DEFAULT ((size_t)64 << 20)
+#else
+#define SHARED_HEAP_DEFAULT ((size_t)16 << 30)
+#endif
 
 _Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
 	       "a heap's state fits the first page of its range");
@@ -47,20 +52,20 @@ static char *map_guarded(size_t size, int sharing)
 	return map + FLEXOS__GUARD;
 }
 
-static size_t shared_heap_size(void)
+size_t flexos__env_size(const char *name, size_t fallback, size_t most)
 {
-	const char *text = getenv("FLEXOS_SHARED_HEAP_SIZE");
+	const char *text = getenv(name);
 	char *end;
 
 	if (!text || !*text)
-		return SHARED_HEAP_DEFAULT;
+		return fallback;
 	errno = 0;
 	unsigned long long size = strtoull(text, &end, 0);
 	if (errno || end == text || *end || size < FLEXOS__PAGE ||
-	    size > (1ull << 40))
+	    size > most)
 		flexos__die(FLEXOS_EXIT_SETUP,
-			    "FLEXOS_SHARED_HEAP_SIZE='%s' is not a size in "
-			    "bytes between 4096 and 2^40", text);
+			    "%s='%s' is not a size in bytes between 4096 and "
+			    "%zu", name, text, most);
 	return (size + FLEXOS__PAGE - 1) & ~(size_t)(FLEXOS__PAGE - 1);
 }
 
@@ -75,7 +80,8 @@ bool flexos__env_set(const char *name)
  * fork), whose first page holds the allocator's own state. */
 static void setup_shared_heap(void)
 {
-	size_t size = shared_heap_size();
+	size_t size = flexos__env_size("FLEXOS_SHARED_HEAP_SIZE",
+				       SHARED_HEAP_DEFAULT, (size_t)1 << 40);
 	char *base = map_guarded(FLEXOS__PAGE + size, MAP_SHARED);
 
 	if (!base)
@@ -191,7 +197,9 @@ static void setup_compartment(unsigned c, const struct flexos_compartment_desc *
 			    d->name, strerror(errno));
 	flexos__sealed.heaps[c] = (struct flexos__heap *)comp->arena;
 	flexos__heap_init(flexos__sealed.heaps[c], comp->arena + FLEXOS__PAGE,
-			  FLEXOS__HEAP_SIZE - FLEXOS__PAGE);
+			  flexos__env_size("FLEXOS_HEAP_SIZE",
+					   FLEXOS__HEAP_SIZE - FLEXOS__PAGE,
+					   FLEXOS__HEAP_SIZE - FLEXOS__PAGE));
 	for (unsigned i = 0; i < FLEXOS__STATIC_RANGES; i++) {
 		const struct flexos__range *r = &comp->static_data[i];
 

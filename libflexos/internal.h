@@ -12,8 +12,18 @@
 #include <flexos/image.h>
 
 #define FLEXOS__PAGE 4096u
-/* Each compartment's private arena: a heap, then thread stacks. */
-#define FLEXOS__HEAP_SIZE (48u << 20)
+/* Each compartment's private arena: a heap, then thread stacks.  The heap
+ * is address space reserved, its pages committed when first touched: on
+ * Linux 16 GiB, which the machine's memory limits before the reservation
+ * does (FLEXOS_HEAP_SIZE caps the allocator below it, heap.c); in a
+ * baremetal image, whose machine has a few hundred MiB and whose kernel
+ * has 512 GiB of address space for every arena, 48 MiB, so that a heap
+ * runs out with ENOMEM before the machine does. */
+#ifdef FLEXOS__BAREMETAL
+#define FLEXOS__HEAP_SIZE ((size_t)48 << 20)
+#else
+#define FLEXOS__HEAP_SIZE ((size_t)16 << 30)
+#endif
 #define FLEXOS__STACK_SHIFT 18
 #define FLEXOS__STACK_SIZE (1u << FLEXOS__STACK_SHIFT)
 #define FLEXOS__STACK_SLOTS 64u
@@ -31,7 +41,7 @@ struct flexos__heap {
 	char *base;
 	size_t size;
 	size_t used;      /* bump pointer, offset from base */
-	void *free[48];   /* free blocks by size class */
+	void *free[48];   /* free blocks by size class (heap.c: buddies) */
 	atomic_flag lock;
 };
 
@@ -361,6 +371,10 @@ void *flexos__call_on_stack(void *(*fn)(void *), void *arg, char *sp);
 
 /* Heaps (heap.c). */
 void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size);
+/* A size in bytes from environment variable `name` (FLEXOS_HEAP_SIZE,
+ * FLEXOS_SHARED_HEAP_SIZE), at most `most`; `fallback` when unset
+ * (init.c). */
+size_t flexos__env_size(const char *name, size_t fallback, size_t most);
 void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align);
 void flexos__heap_free(struct flexos__heap *heap, void *ptr);
 void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size);

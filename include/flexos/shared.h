@@ -16,7 +16,8 @@ extern "C" {
 
 /* Like malloc, calloc, realloc and free, on the shared heap.  When the shared
  * heap is exhausted they return NULL with errno set to ENOMEM.  Its size is
- * FLEXOS_SHARED_HEAP_SIZE bytes (environment, default 64 MiB).
+ * FLEXOS_SHARED_HEAP_SIZE bytes (environment; default 16 GiB of address
+ * space on Linux, committed as touched, 64 MiB in a baremetal image).
  * flexos_shared_realloc and flexos_shared_free accept only NULL or pointers
  * that came from the shared heap. */
 void *flexos_shared_malloc(size_t size);

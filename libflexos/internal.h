@@ -98,6 +98,9 @@ struct flexos__slot_record {
 struct flexos__setjmp_point {
 	uintptr_t buf; /* the jmp_buf's address; 0: a free entry */
 	uintptr_t rbx, rbp, r12, r13, r14, r15, sp, pc;
+	uint32_t mxcsr; /* the floating-point controls at setjmp */
+	uint16_t fpu_control;
+	uint16_t unused;
 };
 #define FLEXOS__SETJMP_POINTS 16u
 

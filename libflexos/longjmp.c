@@ -31,6 +31,10 @@ _Static_assert(offsetof(struct flexos__setjmp_point, r12) == GATE_JMP_R12, "");
 _Static_assert(offsetof(struct flexos__setjmp_point, r15) == GATE_JMP_R15, "");
 _Static_assert(offsetof(struct flexos__setjmp_point, sp) == GATE_JMP_SP, "");
 _Static_assert(offsetof(struct flexos__setjmp_point, pc) == GATE_JMP_PC, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, mxcsr) ==
+		       GATE_JMP_FP_CONTROL, "");
+_Static_assert(offsetof(struct flexos__setjmp_point, fpu_control) ==
+		       GATE_JMP_FP_CONTROL + 4, "");
 _Static_assert(sizeof(struct flexos__setjmp_point) == GATE_JMP_POINT_SIZE, "");
 _Static_assert(FLEXOS__SETJMP_POINTS == GATE_JMP_POINTS, "");
 _Static_assert(FLEXOS__ACTIVATION_LINK == GATE_ACTIVATION_LINK, "");
@@ -276,6 +280,8 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
  * compartments' stacks) or no gate was crossed. */
 static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 {
+	/* Whoever jumps chose the direction flag; the copies below go up. */
+	__asm__ volatile("cld" ::: "memory");
 	struct flexos__thread *self = &flexos__self;
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	const struct flexos__setjmp_point *points = points_for(here), *point;

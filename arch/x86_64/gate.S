@@ -38,6 +38,8 @@ flexos__gate:
 0:	jmp	*%r11
 1:	GATE_PUSH_CALLER
 	GATE_SAVE_ARGS 0, %rsp
+	GATE_SAVE_FP_CONTROL
+	cld			/* the C below copies; the caller chose DF */
 	movq	%r10, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
 	movq	%rsp, %rdi
@@ -48,13 +50,16 @@ flexos__gate:
 	movq	%rsp, %rdi		/* our frame */
 	movq	%rax, %rsp
 	call	flexos__gate_entered
+	cld					/* as the ABI has it at a call */
 	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp
+	cld			/* the C below copies; the callee chose DF */
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_leave
 	movq	%rax, %rsp
 	movq	%rsp, %rdi
 	call	flexos__gate_left
-2:	GATE_LOAD_RESULTS 0, %rsp
+2:	GATE_LOAD_FP_CONTROL
+	GATE_LOAD_RESULTS 0, %rsp
 	/* Everything below comes from the caller's own stack. */
 	GATE_POP_CALLER
 	ret

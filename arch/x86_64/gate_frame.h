@@ -22,6 +22,7 @@
 #define GATE_RET_XMM0 240
 #define GATE_RET_XMM1 256
 #define GATE_SAVED_TOP 272
+#define GATE_FP_CONTROL 280 /* the caller's MXCSR, then its x87 control word */
 #define GATE_FRAME_SIZE 288
 /* Bytes of the caller's stack arguments copied to the callee's stack:
  * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
@@ -77,7 +78,8 @@
 #define GATE_JMP_R15 48
 #define GATE_JMP_SP 56
 #define GATE_JMP_PC 64
-#define GATE_JMP_POINT_SIZE 72
+#define GATE_JMP_FP_CONTROL 72 /* MXCSR, then the x87 control word */
+#define GATE_JMP_POINT_SIZE 80
 #define GATE_JMP_POINTS 16
 #define GATE_JMP_TABLE (GATE_JMP_POINT_SIZE * GATE_JMP_POINTS)
 /* Why pkru_gate.S stopped the image (flexos__pkru_gate_violation). */
@@ -174,6 +176,19 @@
 	.cfi_def_cfa %rsp, 8
 .endm
 
+/* The caller's floating-point controls into the frame at %rsp, and back
+ * with the direction flag cleared: nothing the callee leaves in them
+ * reaches the caller (DF set would run its next memcpy backwards). */
+.macro GATE_SAVE_FP_CONTROL
+	stmxcsr	GATE_FP_CONTROL(%rsp)
+	fnstcw	GATE_FP_CONTROL+4(%rsp)
+.endm
+.macro GATE_LOAD_FP_CONTROL
+	ldmxcsr	GATE_FP_CONTROL(%rsp)
+	fldcw	GATE_FP_CONTROL+4(%rsp)
+	cld
+.endm
+
 /* The argument registers of a call, into the frame at \off(\base). */
 .macro GATE_SAVE_ARGS off, base
 	movq	%rdi, \off+GATE_RDI(\base)
@@ -251,7 +266,12 @@ struct flexos__gate_frame {
 	/* pkru_gate.S: the caller's slot record's top before this gate, or
 	 * GATE_OFF_SLOT when the caller ran on no stack slot of its own. */
 	uint64_t saved_top;
-	uint64_t unused;
+	/* The caller's MXCSR and x87 control word, which the ABI has callees
+	 * preserve: loaded again from here on the way back, whatever the
+	 * callee left. */
+	uint32_t mxcsr;
+	uint16_t fpu_control;
+	uint16_t unused;
 };
 
 _Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
@@ -268,6 +288,10 @@ _Static_assert(offsetof(struct flexos__gate_frame, ret_xmm1) ==
 		       GATE_RET_XMM1, "");
 _Static_assert(offsetof(struct flexos__gate_frame, saved_top) ==
 		       GATE_SAVED_TOP, "");
+_Static_assert(offsetof(struct flexos__gate_frame, mxcsr) == GATE_FP_CONTROL,
+	       "");
+_Static_assert(offsetof(struct flexos__gate_frame, fpu_control) ==
+		       GATE_FP_CONTROL + 4, "");
 _Static_assert(sizeof(struct flexos__gate_frame) == GATE_FRAME_SIZE, "");
 _Static_assert(GATE_FRAME_SIZE % 16 == 0, "frames keep the stack aligned");
 #endif

@@ -24,7 +24,14 @@ flexos__invoke:
 	movl	$GATE_STACK_ARGS / 8, %ecx
 	cld
 	rep movsq
+	/* The thread's floating-point controls, in the word above the stack
+	 * arguments, and the direction flag, whatever the callee leaves. */
+	stmxcsr	GATE_STACK_ARGS(%rsp)
+	fnstcw	GATE_STACK_ARGS+4(%rsp)
 	GATE_CALL_FRAME 0, %rbx
+	ldmxcsr	GATE_STACK_ARGS(%rsp)
+	fldcw	GATE_STACK_ARGS+4(%rsp)
+	cld
 	movq	-8(%rbp), %rbx
 	leave
 	.cfi_def_cfa %rsp, 8

@@ -115,8 +115,10 @@ flexos__pkru_gate:
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	jne	.Lhook_in
 .Lhooked_in:
-	/* The frame (the fields fault reports read) and the caller's record:
-	 * waiting in this frame. */
+	/* The frame (the fields fault reports read, the caller's
+	 * floating-point controls) and the caller's record: waiting in this
+	 * frame. */
+	GATE_SAVE_FP_CONTROL
 	movq	%r14, GATE_SRC(%rsp)
 	movq	%rcx, GATE_DEST(%rsp)
 	movq	%r11, GATE_FN(%rsp)
@@ -175,6 +177,7 @@ flexos__pkru_gate:
 	movaps	%xmm15, 112(%rsp)
 4:	ARGUMENTS_BACK
 	movq	%r11, %rbx			/* the callee */
+	cld					/* as the ABI has it at a call */
 	call	*GATE_ENTRY_FN(%r10)
 	/* Back, with the callee's rights and registers: %rbx (the callee),
 	 * %r14 (the caller) and %r15 (the slot) are hints, which only the
@@ -218,6 +221,7 @@ flexos__pkru_gate:
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, GATE_RECORD_TOP(%rdx)
 	movl	%r14d, CURRENT
+	GATE_LOAD_FP_CONTROL
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	jne	.Lhook_out
 .Lreturn:
@@ -467,6 +471,9 @@ flexos__pkru_gate_off_slot_back:
 	.globl	flexos__setjmp_resume
 	.type	flexos__setjmp_resume, @function
 flexos__setjmp_resume:
+	ldmxcsr	GATE_JMP_FP_CONTROL(%rdi)
+	fldcw	GATE_JMP_FP_CONTROL+4(%rdi)
+	cld
 	movl	%esi, %eax
 	testl	%eax, %eax
 	jnz	1f

@@ -30,6 +30,8 @@ __wrap_\name:
 	movq	%rax, GATE_JMP_SP(%rsp)
 	movq	POINT_FRAME(%rsp), %rax		/* where setjmp returns */
 	movq	%rax, GATE_JMP_PC(%rsp)
+	stmxcsr	GATE_JMP_FP_CONTROL(%rsp)
+	fnstcw	GATE_JMP_FP_CONTROL+4(%rsp)
 	movq	%rsi, POINT_SAVED_RSI(%rsp)
 	movq	%rsp, %rdi
 	call	flexos__setjmp_register

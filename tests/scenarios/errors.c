@@ -180,6 +180,36 @@ static int outer_after_nested(void)
 	return 1;
 }
 
+/* The direction flag and the floating-point controls as they are now,
+ * then the ABI's own again (a set DF would run the next copy backwards). */
+static void report_controls(const char *when)
+{
+	uint64_t flags;
+	uint32_t mxcsr, mxcsr_default = 0x1f80;
+	uint16_t x87, x87_default = 0x037f;
+
+	__asm__ volatile("pushfq; popq %0; stmxcsr %1; fnstcw %2; cld"
+			 : "=r"(flags), "=m"(mxcsr), "=m"(x87)::"memory");
+	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(mxcsr_default),
+			 "m"(x87_default));
+	printf("%s: DF %d, MXCSR %#x, x87 control %#x\n", when,
+	       (int)(flags >> 10 & 1), mxcsr, x87);
+}
+
+/* A callee that leaves the direction flag and the floating-point
+ * controls changed, on return and through a longjmp. */
+static int dirty_controls(void)
+{
+	flexos_gate(peer, peer_dirty_controls);
+	report_controls("after the gate");
+	if (!setjmp(shared_catch)) {
+		flexos_gate(peer, peer_dirty_raise, &shared_catch, 1);
+		CHECK(!"peer_dirty_raise returned");
+	}
+	report_controls("after the longjmp");
+	return 0;
+}
+
 /* A setjmp whose function returned before the longjmp: the host's
  * callback sets it, then returns to the peer. */
 FLEXOS_SHARED static jmp_buf returned_catch;
@@ -212,6 +242,8 @@ int errors(const char *name)
 		return stale_setjmp();
 	if (!strcmp(name, "longjmp-forged-callback"))
 		return forged_callback_resume();
+	if (!strcmp(name, "dirty-controls"))
+		return dirty_controls();
 	if (!strcmp(name, "siglongjmp-mask"))
 		return mask_restored();
 	if (!strcmp(name, "longjmp-nested-handler"))

@@ -144,6 +144,10 @@ void peer_forge_resume(jmp_buf *where, void (*to)(void), int code);
  * host's callback runs, then calls cb(1), which raises into *where. */
 int peer_forge_then_call_back(jmp_buf *where, void (*to)(void),
 			      int (*cb)(int));
+/* Leaves the direction flag set and odd floating-point controls
+ * (peer_exploit.c); the same, then longjmp(*where, code). */
+void peer_dirty_controls(void);
+void peer_dirty_raise(jmp_buf *where, int code);
 /* Blocks SIGUSR1, then siglongjmp(*where, code). */
 void peer_block_and_raise(sigjmp_buf *where, int code);
 #endif

@@ -104,3 +104,9 @@ void peer_block_and_raise(sigjmp_buf *where, int code)
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	siglongjmp(*where, code);
 }
+
+void peer_dirty_raise(jmp_buf *where, int code)
+{
+	peer_dirty_controls();
+	longjmp(*where, code);
+}

@@ -458,7 +458,10 @@ function(flexos_image target)
       foreach(part IN LISTS parts)
         get_target_property(imported ${part} IMPORTED)
         if(NOT imported)
-          target_compile_options(${part} PRIVATE -fsanitize=safe-stack)
+          # The unsafe stack pointer's word comes from the runtime, not
+          # a thread-local variable every compartment could rewrite.
+          target_compile_options(${part} PRIVATE -fsanitize=safe-stack
+            "SHELL:-mllvm -safestack-use-pointer-address")
         endif()
       endforeach()
     else()

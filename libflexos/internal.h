@@ -88,6 +88,9 @@ struct flexos__slot_record {
 	char *top;
 	/* Non-zero while the slot's thread runs the compartment's code. */
 	uint64_t busy;
+	/* SPLIT_STACKS: the pointer of the compartment's unsafe stack on this
+	 * slot (split_stack.c), or NULL. */
+	void *unsafe_sp;
 };
 #define FLEXOS__SLOT_RECORD 64u /* its distance from the slot's end */
 
@@ -336,8 +339,8 @@ uintptr_t flexos__learn_allocation_site(uintptr_t address);
 bool flexos__learn_access(const struct flexos_fault *fault, void *context);
 
 /* Split stacks (split_stack.c, linked only into images SafeStack
- * compiled): a thread's own unsafe stack, from its start to its end. */
-void flexos__unsafe_stack_start(void) __attribute__((weak));
+ * compiled): a thread that ends gives back the unsafe stack it has of its
+ * own (proc, fcall; elsewhere unsafe stacks stay with the slot). */
 void flexos__unsafe_stack_end(void) __attribute__((weak));
 
 /* Thread lifecycle (thread.c). */

@@ -32,8 +32,6 @@ static void *thread_main(void *arg)
 
 	__libc_free(arg);
 	flexos__thread_setup(start.compartment);
-	if (flexos__unsafe_stack_start)
-		flexos__unsafe_stack_start();
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
 		result = flexos__run_in_compartment(start.compartment,

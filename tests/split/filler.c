@@ -13,3 +13,8 @@ long filler_peek(const long *address)
 {
 	return *address;
 }
+
+void filler_redirect(void **word, void *to)
+{
+	*word = to;
+}

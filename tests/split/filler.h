@@ -11,5 +11,8 @@ struct reading {
 int filler_fill(struct reading *out);
 /* Reads the word at `address`. */
 long filler_peek(const long *address);
+/* Compromised: *word = to, where `word` holds its caller's unsafe stack
+ * pointer. */
+void filler_redirect(void **word, void *to);
 
 #endif

@@ -92,9 +92,17 @@ static size_t linked(const struct gen_state *st, int comp, size_t *total)
 	return n;
 }
 
+/* Whether `name` is how SafeStack code reaches its unsafe stack pointer:
+ * the runtime's function (SPLIT_STACKS) or clang's default thread-local. */
+static int safestack_symbol(const char *name)
+{
+	return !strcmp(name, "__safestack_pointer_address") ||
+	       !strcmp(name, "__safestack_unsafe_stack_ptr");
+}
+
 /* Linked objects of `comp` that clang's SafeStack compiled (they refer to
- * its thread-local unsafe stack pointer: SPLIT_STACKS, whose locals
- * handed to another compartment cross on the shared unsafe stack). */
+ * its unsafe stack pointer: SPLIT_STACKS, whose locals handed to another
+ * compartment cross on the shared unsafe stack). */
 static size_t split_stack_objects(const struct gen_state *st, int comp)
 {
 	size_t n = 0;
@@ -105,8 +113,7 @@ static size_t split_stack_objects(const struct gen_state *st, int comp)
 			continue;
 		for (size_t k = 0; k < o->nsyms; k++)
 			if (o->syms[k].shndx == SHN_UNDEF && o->syms[k].name &&
-			    !strcmp(o->syms[k].name,
-				    "__safestack_unsafe_stack_ptr")) {
+			    safestack_symbol(o->syms[k].name)) {
 				n++;
 				break;
 			}

@@ -287,6 +287,11 @@ void flexos__pkru_gate_violation(uint32_t pkru, int why)
  * leaves the call the thread serves in turn (longjmp.c). */
 void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 	__attribute__((noreturn));
+/* Whether the function that registered `point` still runs: its frame is
+ * among those from the caller of `gate_frame` up, or, for NULL, from the
+ * calling function up (longjmp.c; always true in a baremetal image). */
+bool flexos__point_live(const struct flexos__setjmp_point *point,
+			const void *gate_frame);
 /* A longjmp out of the calling activation, whose base holds `link`, to
  * the point registered for `buf` at stack pointer `hint` if any
  * (pkru_gate.S; longjmp.c). */

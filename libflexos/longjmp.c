@@ -173,6 +173,15 @@ static __attribute__((noreturn)) void no_setjmp(unsigned by)
 		    flexos__rt.compartments[by].name, flexos_backend_name());
 }
 
+static __attribute__((noreturn)) void stale(unsigned by)
+{
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "compartment '%s' made a longjmp to a jmp_buf whose setjmp "
+		    "returned: its function no longer runs\nflexos:   "
+		    "backend %s",
+		    flexos__rt.compartments[by].name, flexos_backend_name());
+}
+
 /* The end of the walk with emulated keys: `from`, whose stack the walk
  * ran on, is shut from the stack of the point that resumes, below it,
  * where frames the longjmp abandons were. */
@@ -235,6 +244,8 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 			find_point(flexos__setjmp_points(c), (uintptr_t)buf,
 				   link, (uintptr_t)base, true);
 		if (point) {
+			if (!flexos__point_live(point, frame))
+				stale(from);
 			record->busy = 1;
 			self->current = c;
 			resume_emulated(point, value, from);
@@ -264,9 +275,13 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 
 	/* The jmp_buf is read only once this thread registered a point for
 	 * it: an address from another process may be unmapped here. */
-	if (find_point(thread_points, buf, here, below, false))
-		resume_here(find_point(thread_points, buf, here, below, true),
-			    (const void *)buf, value);
+	if (find_point(thread_points, buf, here, below, false)) {
+		const struct flexos__setjmp_point *point =
+			find_point(thread_points, buf, here, below, true);
+		if (!flexos__point_live(point, NULL))
+			stale(by);
+		resume_here(point, (const void *)buf, value);
+	}
 	if (self->served_from)
 		leave_served_call(buf, value);
 	no_setjmp(by);
@@ -295,6 +310,8 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 					  ? (uintptr_t)self->served_from
 					  : UINTPTR_MAX;
 		point = find_point(points, (uintptr_t)buf, here, below, true);
+		if (point && !flexos__point_live(point, NULL))
+			stale(self->current);
 		if (point)
 			resume_here(point, buf, value);
 		if (self->served_from)
@@ -304,6 +321,8 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 	unsigned from = flexos__current();
 	char *base = flexos__activation_base(from);
 	point = find_point(points, (uintptr_t)buf, here, (uintptr_t)base, true);
+	if (point && !flexos__point_live(point, NULL))
+		stale(from);
 	if (point)
 		resume_here(point, buf, value);
 	uintptr_t link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);

@@ -118,6 +118,12 @@ void flexos__pkru_gate_violation(uint32_t pkru, int why)
 				   ? flexos__rt.compartments[hint].name
 				   : "?";
 
+	if (why == GATE_STOP_STALE)
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "compartment '%s' made a longjmp to a jmp_buf whose "
+			    "setjmp returned: its function no longer runs"
+			    "\nflexos:   backend %s",
+			    name, flexos_backend_name());
 	if (why == GATE_STOP_NO_SETJMP)
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "compartment '%s' made a longjmp to a jmp_buf "

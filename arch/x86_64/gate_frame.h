@@ -85,6 +85,7 @@
 /* Why pkru_gate.S stopped the image (flexos__pkru_gate_violation). */
 #define GATE_STOP_CHECK 0
 #define GATE_STOP_NO_SETJMP 1
+#define GATE_STOP_STALE 2
 /* Bytes of the stack pkru_gate.S stops the image on (pkru_gate.c). */
 #define GATE_VIOLATION_STACK 16384
 

@@ -438,8 +438,27 @@ flexos__pkru_unwind:
 	movl	$GATE_STOP_NO_SETJMP, %esi
 	jmp	.Lstop
 .Lunwind_resume:
-	/* %rcx: the point, %rdx: the record, %rbx: the compartment. */
-	movl	$1, %eax
+	/* %rcx: the point, %rdx: the record, %rbx: the compartment, %r14:
+	 * the gate frame dropped.  The point's function must still run
+	 * (flexos__point_live, libflexos/longjmp.c): asked with the
+	 * compartment's rights, on its stack below that gate frame, where
+	 * only abandoned frames were, which the walk up from it does not
+	 * read. */
+	leaq	-512(%r14), %rax
+	andq	$-16, %rax
+	movq	%rax, %rsp
+	pushq	%rcx
+	pushq	%rdx
+	movq	%rcx, %rdi
+	movq	%r14, %rsi
+	call	flexos__point_live
+	popq	%rdx
+	popq	%rcx
+	testb	%al, %al
+	jnz	6f
+	movl	$GATE_STOP_STALE, %esi
+	jmp	.Lstop
+6:	movl	$1, %eax
 	xchgq	%rax, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation

@@ -210,6 +210,36 @@ static int dirty_controls(void)
 	return 0;
 }
 
+/* A setjmp in a helper that returned, then a call made from a frame that
+ * took the helper's place: the point lies above the gate's frame, where a
+ * live one would, but its function no longer runs. */
+FLEXOS_SHARED static jmp_buf helper_catch;
+
+static __attribute__((noinline)) int set_in_helper(void)
+{
+	if (setjmp(helper_catch)) {
+		printf("resumed the helper's setjmp, whose function had "
+		       "returned\n");
+		exit(0);
+	}
+	return 0;
+}
+
+static __attribute__((noinline)) void raise_over_helper(void)
+{
+	volatile char request[1024];
+
+	memset((char *)request, 'r', sizeof(request));
+	flexos_gate(peer, peer_raise, &helper_catch, 1);
+}
+
+static int returned_helper(void)
+{
+	set_in_helper();
+	raise_over_helper();
+	return 1;
+}
+
 /* A setjmp whose function returned before the longjmp: the host's
  * callback sets it, then returns to the peer. */
 FLEXOS_SHARED static jmp_buf returned_catch;
@@ -242,6 +272,8 @@ int errors(const char *name)
 		return stale_setjmp();
 	if (!strcmp(name, "longjmp-forged-callback"))
 		return forged_callback_resume();
+	if (!strcmp(name, "longjmp-returned-helper"))
+		return returned_helper();
 	if (!strcmp(name, "dirty-controls"))
 		return dirty_controls();
 	if (!strcmp(name, "siglongjmp-mask"))

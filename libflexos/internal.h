@@ -292,6 +292,9 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
  * calling function up (longjmp.c; always true in a baremetal image). */
 bool flexos__point_live(const struct flexos__setjmp_point *point,
 			const void *gate_frame);
+/* Stops the image: compartment `by` made a longjmp the runtime does not
+ * follow, GATE_STOP_NO_SETJMP or GATE_STOP_STALE (point_live.c). */
+void flexos__longjmp_refused(unsigned by, int why) __attribute__((noreturn));
 /* A longjmp out of the calling activation, whose base holds `link`, to
  * the point registered for `buf` at stack pointer `hint` if any
  * (pkru_gate.S; longjmp.c). */

@@ -164,23 +164,7 @@ resume_here(const struct flexos__setjmp_point *point, const void *buf,
 	flexos__setjmp_resume(point, value);
 }
 
-static __attribute__((noreturn)) void no_setjmp(unsigned by)
-{
-	flexos__die(FLEXOS_EXIT_FAULT,
-		    "compartment '%s' made a longjmp to a jmp_buf that no "
-		    "activation on this thread's stacks set (its setjmp "
-		    "returned, or ran on another thread)\nflexos:   backend %s",
-		    flexos__rt.compartments[by].name, flexos_backend_name());
-}
 
-static __attribute__((noreturn)) void stale(unsigned by)
-{
-	flexos__die(FLEXOS_EXIT_FAULT,
-		    "compartment '%s' made a longjmp to a jmp_buf whose setjmp "
-		    "returned: its function no longer runs\nflexos:   "
-		    "backend %s",
-		    flexos__rt.compartments[by].name, flexos_backend_name());
-}
 
 /* The end of the walk with emulated keys: `from`, whose stack the walk
  * ran on, is shut from the stack of the point that resumes, below it,
@@ -245,7 +229,7 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 				   link, (uintptr_t)base, true);
 		if (point) {
 			if (!flexos__point_live(point, frame))
-				stale(from);
+				flexos__longjmp_refused(from, GATE_STOP_STALE);
 			record->busy = 1;
 			self->current = c;
 			resume_emulated(point, value, from);
@@ -253,7 +237,7 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
 		flexos__revoke(c);
 	}
-	no_setjmp(from);
+	flexos__longjmp_refused(from, GATE_STOP_NO_SETJMP);
 }
 
 /* proc: leaves the call the thread serves for another process, whose
@@ -279,12 +263,12 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 		const struct flexos__setjmp_point *point =
 			find_point(thread_points, buf, here, below, true);
 		if (!flexos__point_live(point, NULL))
-			stale(by);
+			flexos__longjmp_refused(by, GATE_STOP_STALE);
 		resume_here(point, (const void *)buf, value);
 	}
 	if (self->served_from)
 		leave_served_call(buf, value);
-	no_setjmp(by);
+	flexos__longjmp_refused(by, GATE_STOP_NO_SETJMP);
 }
 
 /* Every longjmp of an image.  Where the thread keeps setjmp points, the
@@ -311,7 +295,7 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 					  : UINTPTR_MAX;
 		point = find_point(points, (uintptr_t)buf, here, below, true);
 		if (point && !flexos__point_live(point, NULL))
-			stale(self->current);
+			flexos__longjmp_refused(self->current, GATE_STOP_STALE);
 		if (point)
 			resume_here(point, buf, value);
 		if (self->served_from)
@@ -322,7 +306,7 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 	char *base = flexos__activation_base(from);
 	point = find_point(points, (uintptr_t)buf, here, (uintptr_t)base, true);
 	if (point && !flexos__point_live(point, NULL))
-		stale(from);
+		flexos__longjmp_refused(from, GATE_STOP_STALE);
 	if (point)
 		resume_here(point, buf, value);
 	uintptr_t link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);

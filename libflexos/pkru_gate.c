@@ -118,19 +118,8 @@ void flexos__pkru_gate_violation(uint32_t pkru, int why)
 				   ? flexos__rt.compartments[hint].name
 				   : "?";
 
-	if (why == GATE_STOP_STALE)
-		flexos__die(FLEXOS_EXIT_FAULT,
-			    "compartment '%s' made a longjmp to a jmp_buf whose "
-			    "setjmp returned: its function no longer runs"
-			    "\nflexos:   backend %s",
-			    name, flexos_backend_name());
-	if (why == GATE_STOP_NO_SETJMP)
-		flexos__die(FLEXOS_EXIT_FAULT,
-			    "compartment '%s' made a longjmp to a jmp_buf "
-			    "that no activation on this thread's stacks set "
-			    "(its setjmp returned, or ran on another thread)"
-			    "\nflexos:   backend %s",
-			    name, flexos_backend_name());
+	if (why != GATE_STOP_CHECK)
+		flexos__longjmp_refused(hint, why);
 	flexos__die(FLEXOS_EXIT_FAULT,
 		    "isolation fault: compartment '%s' broke a gate's checks "
 		    "(PKRU 0x%08x): a jump into the gate, or a return no gate "

@@ -1,7 +1,8 @@
-/* Whether a setjmp point's function still runs: what a longjmp out of
- * calls asks before it resumes one (longjmp.c, and pkru_gate.S's walk,
- * which is why this is an object of its own: the gate's code does not
- * pull the longjmp wrappers into a program that has none). */
+/* Whether a setjmp point's function still runs, which a longjmp out of
+ * calls asks before it resumes one, and the report of one refused
+ * (longjmp.c, and pkru_gate.S's walk, which is why this is an object of its
+ * own: the gate's code does not pull the longjmp wrappers into a program
+ * that has none). */
 #define _GNU_SOURCE /* REG_RIP & co. */
 #include <string.h>
 #ifndef FLEXOS__BAREMETAL
@@ -86,3 +87,20 @@ bool flexos__point_live(const struct flexos__setjmp_point *point,
 #endif
 }
 
+
+void flexos__longjmp_refused(unsigned by, int why)
+{
+	const char *name = by < flexos__rt.ncompartments
+				   ? flexos__rt.compartments[by].name
+				   : "?";
+
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "compartment '%s' made a longjmp to a jmp_buf %s\nflexos:   "
+		    "backend %s", name,
+		    why == GATE_STOP_STALE
+			    ? "whose setjmp returned: its function no longer "
+			      "runs"
+			    : "that no activation on this thread's stacks set "
+			      "(its setjmp returned, or ran on another thread)",
+		    flexos_backend_name());
+}

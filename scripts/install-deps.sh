@@ -19,6 +19,7 @@ packages=(
 	musl-tools musl-dev              # the C library of baremetal images
 	grub-pc-bin grub-common xorriso  # baremetal images booted by GRUB (iso.sh)
 	gnuplot-nox                      # flexos-explore's plots
+	gdb                              # backtraces across gates (tests)
 )
 
 sudo=""

@@ -117,11 +117,13 @@ static uintptr_t saved_sp(const void *buf)
 
 /* The point for `buf` among `points` set strictly between `above` and
  * `below` (by the activation the longjmp resumes): the one the jmp_buf
- * names when `buf` is readable here, else the innermost, the latest
- * setjmp.  NULL for none (and for buf 0, which marks free entries). */
+ * names, else the innermost, the latest setjmp.  NULL for none (and for
+ * buf 0, which marks free entries).  The jmp_buf is read only once a point
+ * for it is found: it is then a buffer the points' owner set, which an
+ * address from another process (proc) need not be. */
 static const struct flexos__setjmp_point *
 find_point(const struct flexos__setjmp_point *points, uintptr_t buf,
-	   uintptr_t above, uintptr_t below, bool readable)
+	   uintptr_t above, uintptr_t below)
 {
 	const struct flexos__setjmp_point *found = NULL;
 	uintptr_t named = 0;
@@ -130,7 +132,7 @@ find_point(const struct flexos__setjmp_point *points, uintptr_t buf,
 		const struct flexos__setjmp_point *p = &points[i];
 		if (p->buf != buf || p->sp <= above || p->sp >= below)
 			continue;
-		if (!named && readable)
+		if (!named)
 			named = saved_sp((const void *)buf);
 		if (p->sp == named)
 			return p;
@@ -155,16 +157,27 @@ static void restore_mask(const void *buf)
 #endif
 }
 
-/* Returns from the setjmp of `point`, in the compartment that runs. */
+/* Returns from the setjmp of `point`, in the compartment that runs, if
+ * its function still runs (checked from here up); else compartment `by`'s
+ * longjmp is refused. */
 static __attribute__((noreturn)) void
 resume_here(const struct flexos__setjmp_point *point, const void *buf,
-	    int value)
+	    int value, unsigned by)
 {
+	if (!flexos__point_live(point, NULL))
+		flexos__longjmp_refused(by, GATE_STOP_STALE);
 	restore_mask(buf);
 	flexos__setjmp_resume(point, value);
 }
 
-
+/* proc: where the call the thread serves for another process begins, above
+ * which its own points do not lie; the top of the stack when it serves
+ * none. */
+static uintptr_t served_below(void)
+{
+	return flexos__self.served_from ? (uintptr_t)flexos__self.served_from
+					: UINTPTR_MAX;
+}
 
 /* The end of the walk with emulated keys: `from`, whose stack the walk
  * ran on, is shut from the stack of the point that resumes, below it,
@@ -226,7 +239,7 @@ unwind_emulated(const void *buf, int value, uintptr_t link,
 		char *base = flexos__activation_base(c);
 		const struct flexos__setjmp_point *point =
 			find_point(flexos__setjmp_points(c), (uintptr_t)buf,
-				   link, (uintptr_t)base, true);
+				   link, (uintptr_t)base);
 		if (point) {
 			if (!flexos__point_live(point, frame))
 				flexos__longjmp_refused(from, GATE_STOP_STALE);
@@ -252,21 +265,13 @@ static __attribute__((noreturn)) void leave_served_call(uintptr_t buf,
 
 void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 {
-	struct flexos__thread *self = &flexos__self;
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t below = self->served_from ? (uintptr_t)self->served_from
-					    : UINTPTR_MAX;
+	const struct flexos__setjmp_point *point =
+		find_point(thread_points, buf, here, served_below());
 
-	/* The jmp_buf is read only once this thread registered a point for
-	 * it: an address from another process may be unmapped here. */
-	if (find_point(thread_points, buf, here, below, false)) {
-		const struct flexos__setjmp_point *point =
-			find_point(thread_points, buf, here, below, true);
-		if (!flexos__point_live(point, NULL))
-			flexos__longjmp_refused(by, GATE_STOP_STALE);
-		resume_here(point, (const void *)buf, value);
-	}
-	if (self->served_from)
+	if (point)
+		resume_here(point, (const void *)buf, value, by);
+	if (flexos__self.served_from)
 		leave_served_call(buf, value);
 	flexos__longjmp_refused(by, GATE_STOP_NO_SETJMP);
 }
@@ -290,25 +295,18 @@ static __attribute__((noreturn)) void leave_calls(void *buf, int value)
 	if (flexos__sealed.backend->call) {
 		/* proc: a point of this thread's below the call it serves, or
 		 * that call's caller goes on with the longjmp. */
-		uintptr_t below = self->served_from
-					  ? (uintptr_t)self->served_from
-					  : UINTPTR_MAX;
-		point = find_point(points, (uintptr_t)buf, here, below, true);
-		if (point && !flexos__point_live(point, NULL))
-			flexos__longjmp_refused(self->current, GATE_STOP_STALE);
+		point = find_point(points, (uintptr_t)buf, here, served_below());
 		if (point)
-			resume_here(point, buf, value);
+			resume_here(point, buf, value, self->current);
 		if (self->served_from)
 			leave_served_call((uintptr_t)buf, value);
 		__real_longjmp(buf, value); /* no gate crossed */
 	}
 	unsigned from = flexos__current();
 	char *base = flexos__activation_base(from);
-	point = find_point(points, (uintptr_t)buf, here, (uintptr_t)base, true);
-	if (point && !flexos__point_live(point, NULL))
-		flexos__longjmp_refused(from, GATE_STOP_STALE);
+	point = find_point(points, (uintptr_t)buf, here, (uintptr_t)base);
 	if (point)
-		resume_here(point, buf, value);
+		resume_here(point, buf, value, from);
 	uintptr_t link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
 	if (!link)
 		__real_longjmp(buf, value); /* no gate crossed */

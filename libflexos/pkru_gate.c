@@ -78,7 +78,7 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 			    flexos__rt.compartments[caller].name,
 			    flexos_backend_name());
 	slot_top = flexos__slot_top(caller);
-	top = record->top ? record->top : slot_top;
+	top = flexos__activation_base(caller);
 	if (top > slot_top ||
 	    top < slot_top - FLEXOS__STACK_SIZE + FLEXOS__STACK_SLACK +
 			  FLEXOS__PAGE)

@@ -87,7 +87,6 @@ bool flexos__point_live(const struct flexos__setjmp_point *point,
 #endif
 }
 
-
 void flexos__longjmp_refused(unsigned by, int why)
 {
 	const char *name = by < flexos__rt.ncompartments

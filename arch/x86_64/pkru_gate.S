@@ -75,6 +75,25 @@
 	.byte	0x0f, 0x01, 0xef
 .endm
 
+/* Switches to the rights of compartment \comp (the sealed page at
+ * \sealed) and checks, as ERIM's rule has it, that they are: \comp is a
+ * compartment, the value written its sealed PKRU, \slot a slot; then
+ * \record = its slot record for \slot.  Clobbers %eax %ecx %edx. */
+.macro SWITCH_CHECKED comp, slot, sealed, record
+	movl	GATE_SEALED_PKRU(\sealed,\comp,4), %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU
+	leaq	flexos__sealed(%rip), \sealed
+	cmpq	GATE_SEALED_NCOMPARTMENTS(\sealed), \comp
+	jae	.Lviolation
+	cmpl	GATE_SEALED_PKRU(\sealed,\comp,4), %eax
+	jne	.Lviolation
+	cmpq	$GATE_STACK_SLOTS, \slot
+	jae	.Lviolation
+	SLOT_RECORD \record, \comp, \slot, \sealed
+.endm
+
 .macro RDPKRU			/* %eax = PKRU; %ecx must be 0; clobbers %edx */
 	.byte	0x0f, 0x01, 0xee
 .endm
@@ -196,20 +215,10 @@ flexos__pkru_gate:
 	jae	.Lviolation
 	SLOT_RECORD %rax, %rbx, %r15, %r11
 	movq	$0, GATE_RECORD_BUSY(%rax)	/* the callee: not running */
-	movl	GATE_SEALED_PKRU(%r11,%r14,4), %eax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	WRPKRU					/* caller only */
-	/* Check: %eax is the PKRU of the compartment whose record we resume,
-	 * which must wait in a frame and run nothing on this slot. */
-	leaq	flexos__sealed(%rip), %r11
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r14
-	jae	.Lviolation
-	cmpl	GATE_SEALED_PKRU(%r11,%r14,4), %eax
-	jne	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %r15
-	jae	.Lviolation
-	SLOT_RECORD %rdx, %r14, %r15, %r11
+	/* Caller only.  Check: %eax is the PKRU of the compartment whose
+	 * record we resume, which must wait in a frame and run nothing on
+	 * this slot. */
+	SWITCH_CHECKED %r14, %r15, %r11, %rdx
 	movq	GATE_RECORD_TOP(%rdx), %rax
 	testq	%rax, %rax			/* no frame waits */
 	jz	.Lviolation
@@ -382,18 +391,7 @@ flexos__pkru_unwind:
 	SLOT_OF	%r14				/* %rbx, %rbp: whose, which */
 	cmpq	%r10, %rbp
 	jne	.Lunwind_lost			/* another thread's */
-	movl	GATE_SEALED_PKRU(%r15,%rbx,4), %eax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	WRPKRU					/* that compartment only */
-	leaq	flexos__sealed(%rip), %r15
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %rbx
-	jae	.Lviolation
-	cmpl	GATE_SEALED_PKRU(%r15,%rbx,4), %eax
-	jne	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %rbp
-	jae	.Lviolation
-	SLOT_RECORD %rdx, %rbx, %rbp, %r15
+	SWITCH_CHECKED %rbx, %rbp, %r15, %rdx	/* that compartment only */
 	cmpq	GATE_RECORD_TOP(%rdx), %r14	/* its latest waiting frame */
 	jne	.Lviolation
 	cmpq	$0, GATE_RECORD_BUSY(%rdx)

@@ -437,7 +437,14 @@ function(flexos_image target)
     if(NOT imported)
       target_include_directories(${part} PRIVATE ${dir}/include)
       target_compile_definitions(${part} PRIVATE FLEXOS_BACKEND_${BACKEND}=1)
-      if(part STREQUAL target OR backend STREQUAL "baremetal")
+      if(backend STREQUAL "baremetal")
+        target_link_libraries(${part} PRIVATE ${runtime})
+        # musl's headers replace the system's C library headers; a
+        # library's own (bzlib.h in /usr/include) is still found, after.
+        foreach(dir IN LISTS CMAKE_C_IMPLICIT_INCLUDE_DIRECTORIES)
+          target_compile_options(${part} PRIVATE "SHELL:-idirafter ${dir}")
+        endforeach()
+      elseif(part STREQUAL target)
         target_link_libraries(${part} PRIVATE ${runtime})
       else()
         # What compiling against the runtime needs, not the runtime
@@ -454,7 +461,7 @@ function(flexos_image target)
   # SPLIT_STACKS: clang's SafeStack moves the locals whose address escapes
   # onto a stack every compartment reaches (libflexos/split_stack.c).
   if(split_stacks)
-    if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND NOT backend STREQUAL "baremetal")
+    if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
       foreach(part IN LISTS parts)
         get_target_property(imported ${part} IMPORTED)
         if(NOT imported)
@@ -465,12 +472,8 @@ function(flexos_image target)
         endif()
       endforeach()
     else()
-      set(compiler "${CMAKE_C_COMPILER_ID}")
-      if(backend STREQUAL "baremetal")
-        set(compiler "baremetal's musl-gcc")
-      endif()
       message(WARNING "flexos_image(${target}): SPLIT_STACKS needs clang's "
-        "SafeStack (-fsanitize=safe-stack), which ${compiler} lacks: the "
+        "SafeStack (-fsanitize=safe-stack), which ${CMAKE_C_COMPILER_ID} lacks: the "
         "stacks stay whole and private, so a local whose address is passed "
         "to another compartment faults there unless the sharing policy says "
         "share-stacks (which shares every stack, return addresses too)")

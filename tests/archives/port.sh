@@ -1,16 +1,18 @@
 #!/bin/sh
-# port.sh PREFIX CLANG WORK GENERATOR: ports tests/archives/archives.c's
-# five archives (port/CMakeLists.txt) the way docs/porting.md says: build
-# with no policy, run every case in learning mode (each run adds to one
-# policy), then build the mpk and proc images with that policy, into
-# WORK/mpk and WORK/proc.  The tests then run those images.
+# port.sh PREFIX CLANG WORK GENERATOR BACKEND...: ports
+# tests/archives/archives.c's five archives (port/CMakeLists.txt) the way
+# docs/porting.md says: build with no policy, run every case in learning
+# mode (each run adds to one policy), then build an image of each BACKEND
+# with that policy, retargeted with -DFLEXOS_BACKEND alone, into
+# WORK/BACKEND.  The tests then run those images.
 set -eu
 prefix=$1 clang=$2 work=$3 generator=$4
+shift 4
 source=$(cd "$(dirname "$0")/port" && pwd)
 build() { # build DIR BACKEND [POLICY]
 	cmake -S "$source" -B "$work/$1" -G "$generator" \
 		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$clang" \
-		-DPORT_BACKEND="$2" -DPORT_POLICY="${3-}" >"$work/$1.log" 2>&1 ||
+		-DFLEXOS_BACKEND="$2" -DPORT_POLICY="${3-}" >"$work/$1.log" 2>&1 ||
 		{ cat "$work/$1.log"; exit 1; }
 	cmake --build "$work/$1" >>"$work/$1.log" 2>&1 ||
 		{ cat "$work/$1.log"; exit 1; }
@@ -25,6 +27,7 @@ for case in bzip2 yaml pcre2 jpeg zstd; do
 done
 echo "port.sh: the policy learning wrote:"
 cat "$work/learned.policy"
-build mpk mpk "$work/learned.policy"
-build proc proc "$work/learned.policy"
-echo "port.sh: mpk and proc images built with it"
+for backend; do
+	build "$backend" "$backend" "$work/learned.policy"
+done
+echo "port.sh: $* images built with it"

@@ -85,45 +85,97 @@ static bool after_call(uintptr_t address)
 	return p[-5] == 0xe8;
 }
 
+/* Prints each word of [from, to) that is a return address into the
+ * program's code, numbering on from *n. */
+static void scan_stack(uintptr_t from, uintptr_t to, unsigned *n)
+{
+	char where[256];
+
+	for (from &= ~(uintptr_t)7; from < to && *n < 32; from += 8) {
+		uintptr_t word = *(const uintptr_t *)from;
+		if (!after_call(word))
+			continue;
+		flexos__describe_address(word - 1, where, sizeof(where));
+		fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", (*n)++,
+			(unsigned long)word, where);
+	}
+}
+
+/* Whether [address, address + size) lies on the thread's slot in c, above
+ * its guard page. */
+static bool within_slot(unsigned c, uintptr_t address, size_t size)
+{
+	uintptr_t top = (uintptr_t)flexos__slot_top(c);
+	uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
+			  FLEXOS__PAGE;
+
+	return address >= first && address <= top && size <= top - address;
+}
+
 /* A backtrace without unwind tables (the image has no unwinder): the
  * faulting instruction, then each word of the faulting stack, from its
- * pointer up to the stack's top, that is a return address into the
- * program's code.  A scan: a return address a finished call left behind
- * can show up too, which the report says. */
+ * pointer up to the base of the compartment's activation, that is a return
+ * address into the program's code; then, through the gate frame that
+ * entered that activation (its link, below the base), the caller's stack
+ * from that frame up to its own activation's base, and so on out to the
+ * thread's first activation.  A scan: a return address a finished call
+ * left behind can show up too, which the report says.  The links and
+ * frames are in the compartments' own memory, so each is checked to lie on
+ * the slot of the compartment it names before it is read: a compartment
+ * that rewrote them cuts the backtrace short, nothing more. */
 static void print_backtrace(const struct flexos_baremetal_fault *f)
 {
 	uintptr_t sp = f->sp & ~(uintptr_t)7;
-	/* Off the slots, the page of the stack pointer, unless an overflow
-	 * put it past the stack's end. */
-	uintptr_t end = f->reason == FLEXOS_BAREMETAL_FAULT_GUARD
-				? sp
-				: (f->sp | 4095) + 1;
 	char where[256];
 	unsigned n = 0;
+	unsigned c = 0;
 
-	for (unsigned c = 0; flexos__self.has_slot && c < flexos__rt.ncompartments;
-	     c++) {
-		if (!flexos__on_slot(c, sp))
-			continue;
-		/* Above the slot's guard page, which an overflow reached. */
-		uintptr_t top = (uintptr_t)flexos__slot_top(c);
-		uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
-				  FLEXOS__PAGE;
-		sp = sp > first ? sp : first;
-		end = top;
-	}
 	fprintf(stderr, "flexos: backtrace (a scan of the stack for return "
 			"addresses; a finished call's may show):\n");
 	flexos__describe_address(f->ip, where, sizeof(where));
 	fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++, (unsigned long)f->ip,
 		where);
-	for (; sp < end && n < 24; sp += 8) {
-		uintptr_t word = *(const uintptr_t *)sp;
-		if (!after_call(word))
-			continue;
-		flexos__describe_address(word - 1, where, sizeof(where));
-		fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++,
-			(unsigned long)word, where);
+	while (flexos__self.has_slot && c < flexos__rt.ncompartments &&
+	       !flexos__on_slot(c, sp))
+		c++;
+	if (c == flexos__rt.ncompartments || !flexos__self.has_slot) {
+		/* Off the slots: the page of the stack pointer, unless an
+		 * overflow put it past the stack's end. */
+		if (f->reason != FLEXOS_BAREMETAL_FAULT_GUARD)
+			scan_stack(sp, (f->sp | 4095) + 1, &n);
+		return;
+	}
+	uintptr_t base = (uintptr_t)flexos__activation_base(c);
+	/* Above the slot's guard page, which an overflow reached. */
+	uintptr_t first = (uintptr_t)flexos__slot_top(c) + FLEXOS__STACK_SLACK -
+			  FLEXOS__STACK_SIZE + FLEXOS__PAGE;
+	scan_stack(sp > first ? sp : first, base, &n);
+	for (unsigned hops = 0; hops < 64; hops++) {
+		uintptr_t link;
+		if (!within_slot(c, base - FLEXOS__ACTIVATION_LINK, 8))
+			return;
+		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
+		if (!link)
+			return;
+		const struct flexos__gate_frame *frame = (const void *)link;
+		unsigned caller = 0;
+		while (caller < flexos__rt.ncompartments &&
+		       !within_slot(caller, link, sizeof(*frame)))
+			caller++;
+		if (caller == flexos__rt.ncompartments ||
+		    frame->src != caller || frame->dest != c ||
+		    frame->saved_top == GATE_OFF_SLOT)
+			return;
+		base = frame->saved_top ? frame->saved_top
+					: (uintptr_t)flexos__slot_top(caller);
+		if (base <= link || !within_slot(caller, base, 0))
+			return;
+		flexos__describe_address(frame->fn, where, sizeof(where));
+		fprintf(stderr, "flexos:   (the gate '%s' -> '%s': %s)\n",
+			flexos__rt.compartments[caller].name,
+			flexos__rt.compartments[c].name, where);
+		scan_stack(link + sizeof(*frame), base, &n);
+		c = caller;
 	}
 }
 

@@ -4,10 +4,8 @@
 # that writes <program>.iso, the same booted by GRUB.  See docs/baremetal.md.
 include_guard(GLOBAL)
 
-# Called by flexos_image() once <target> is an image of backend baremetal;
-# <policy>: its sharing policy's absolute path, or empty.  The runtime reads
-# the policy by that name, so it travels with the program as a file.
-function(_flexos_baremetal_image target policy)
+# Called by flexos_image() once <target> is an image of backend baremetal.
+function(_flexos_baremetal_image target)
   if(NOT TARGET FlexOS::baremetal OR NOT TARGET FlexOS::baremetal_kernel OR
      NOT FLEXOS_BAREMETAL_RUN)
     if(FLEXOS_BAREMETAL_UNAVAILABLE)
@@ -24,12 +22,6 @@ function(_flexos_baremetal_image target policy)
   if(kernel)
     add_dependencies(${target} ${kernel})
   endif()
-  set(file_args "")    # for iso.sh's command
-  set(file_words "")   # the same, in the run script
-  if(policy)
-    set(file_args --file ${policy})
-    set(file_words " --file '${policy}'")
-  endif()
   set(run $<TARGET_FILE:${target}>-run)
   file(GENERATE OUTPUT ${run}
     CONTENT "#!/bin/sh
@@ -37,7 +29,7 @@ function(_flexos_baremetal_image target policy)
 # Boots ${target} on the FlexOS baremetal kernel under QEMU; its arguments
 # are the program's, its exit status the program's.
 exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:FlexOS::baremetal_kernel>' \\
-	--program '$<TARGET_FILE:${target}>'${file_words} -- \"$@\"
+	--program '$<TARGET_FILE:${target}>' -- \"$@\"
 "
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
                      GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
@@ -47,8 +39,43 @@ exec '${FLEXOS_BAREMETAL_RUN}' --kernel '$<TARGET_FILE:FlexOS::baremetal_kernel>
   get_filename_component(scripts ${FLEXOS_BAREMETAL_RUN} DIRECTORY)
   add_custom_target(${target}-iso
     COMMAND ${scripts}/iso.sh --kernel $<TARGET_FILE:FlexOS::baremetal_kernel>
-            --program $<TARGET_FILE:${target}> ${file_args}
+            --program $<TARGET_FILE:${target}>
             --output $<TARGET_FILE:${target}>.iso
     DEPENDS ${target} FlexOS::baremetal_kernel VERBATIM
     COMMENT "Writing the GRUB image of ${target}, next to it (.iso)")
+endfunction()
+
+# flexos_install_image()'s part for a baremetal image: its runner, which
+# finds the program, the kernel and run.sh relative to itself (the
+# installed tree may move, and `cmake --install --prefix` choose where),
+# the kernel, the scripts, and the ISO if it was built.
+function(_flexos_baremetal_install target destination)
+  set(libexec ${CMAKE_INSTALL_LIBEXECDIR}/flexos)
+  # Both relative to the prefix, or made absolute under it.
+  foreach(dir destination libexec)
+    if(IS_ABSOLUTE ${${dir}})
+      set(full_${dir} ${${dir}})
+    else()
+      set(full_${dir} ${CMAKE_INSTALL_PREFIX}/${${dir}})
+    endif()
+  endforeach()
+  file(RELATIVE_PATH to_libexec ${full_destination} ${full_libexec})
+  get_filename_component(scripts ${FLEXOS_BAREMETAL_RUN} DIRECTORY)
+  set(runner ${CMAKE_CURRENT_BINARY_DIR}/flexos/${target}/release/$<TARGET_FILE_NAME:${target}>-run)
+  file(GENERATE OUTPUT ${runner}
+    CONTENT "#!/bin/sh
+# Installed by flexos_install_image(${target}); do not edit.
+# Boots $<TARGET_FILE_NAME:${target}> on the FlexOS baremetal kernel under QEMU; its
+# arguments are the program's, its exit status the program's.
+here=$(dirname \"$0\")
+exec \"$here/${to_libexec}/run.sh\" \\
+	--kernel \"$here/${to_libexec}/$<TARGET_FILE_NAME:FlexOS::baremetal_kernel>\" \\
+	--program \"$here/$<TARGET_FILE_NAME:${target}>\" -- \"$@\"
+")
+  install(PROGRAMS ${runner} DESTINATION ${destination})
+  install(PROGRAMS $<TARGET_FILE:FlexOS::baremetal_kernel>
+                   ${scripts}/run.sh ${scripts}/iso.sh ${scripts}/cmdline.sh
+          DESTINATION ${libexec})
+  install(FILES $<TARGET_FILE:${target}>.iso DESTINATION ${destination}
+          OPTIONAL)
 endfunction()

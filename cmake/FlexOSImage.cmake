@@ -348,28 +348,31 @@ function(flexos_image target)
     math(EXPR index "${index} + 1")
   endforeach()
   string(APPEND header "#endif\n")
-  # The sharing policy and the learning-mode report, for the runtime.
-  set(run_time_files "0, 0")
+  # The sharing policy and the learning-mode report, for the runtime.  The
+  # policy's text goes into the image (installed, it reads no file of the
+  # build machine); configure runs again when the file changes.
+  set(run_time_files "0, 0, 0")
   set(policy_path "")
-  if(gen_SHARING_POLICY OR gen_LEARN)
-    set(run_time_files "")
-    # A policy is an input (relative to the sources); the report prefix an
-    # output (relative to the build tree).
-    set(base_gen_SHARING_POLICY ${CMAKE_CURRENT_SOURCE_DIR})
-    set(base_gen_LEARN ${CMAKE_CURRENT_BINARY_DIR})
-    foreach(file gen_SHARING_POLICY gen_LEARN)
-      if(${file})
-        get_filename_component(path "${${file}}" ABSOLUTE
-                               BASE_DIR ${base_${file}})
-        string(APPEND run_time_files "\"${path}\", ")
-        if(file STREQUAL "gen_SHARING_POLICY")
-          set(policy_path ${path})
-        endif()
-      else()
-        string(APPEND run_time_files "0, ")
-      endif()
-    endforeach()
-    string(REGEX REPLACE ", $" "" run_time_files "${run_time_files}")
+  if(gen_SHARING_POLICY)
+    # An input: relative to the sources.
+    get_filename_component(policy_path "${gen_SHARING_POLICY}" ABSOLUTE
+                           BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT EXISTS ${policy_path} OR IS_DIRECTORY ${policy_path})
+      message(FATAL_ERROR "flexos_image(${target}): SHARING_POLICY "
+                          "'${gen_SHARING_POLICY}' is not a file (${policy_path})")
+    endif()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${policy_path})
+    file(READ ${policy_path} policy_hex HEX)
+    string(REGEX REPLACE "(..)" "0x\\1," policy_bytes "${policy_hex}")
+    string(APPEND source "\nstatic const char policy_text[] = {${policy_bytes}0};\n")
+    string(REGEX REPLACE "([\\\"])" "\\\\\\1" policy_name "${gen_SHARING_POLICY}")
+    set(run_time_files "\"${policy_name}\", policy_text, 0")
+  endif()
+  if(gen_LEARN)
+    # An output: relative to the build tree.
+    get_filename_component(path "${gen_LEARN}" ABSOLUTE
+                           BASE_DIR ${CMAKE_CURRENT_BINARY_DIR})
+    string(REGEX REPLACE "0$" "\"${path}\"" run_time_files "${run_time_files}")
   endif()
   if(backend STREQUAL "fcall")
     set(shared_bounds "0, 0")
@@ -496,10 +499,43 @@ function(flexos_image target)
   set_target_properties(${target} PROPERTIES FLEXOS_BACKEND ${backend}
                         FLEXOS_IMAGE_OPTIONS "${image_options}")
   if(backend STREQUAL "baremetal") # cmake/FlexOSBaremetal.cmake
-    _flexos_baremetal_image(${target} "${policy_path}")
+    _flexos_baremetal_image(${target})
   endif()
   if(auto_gates) # flexos-gen (cmake/FlexOSGen.cmake)
     _flexos_gen_image(${target} ${dir} ${backend})
   endif()
   message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
+endfunction()
+
+# flexos_install_image(<target> [DESTINATION <dir>])
+#
+# Installs the image <target> for release, into DESTINATION (default: the
+# project's bin directory).  The program carries its sharing policy, so a
+# Linux image is only the program.  A baremetal image also gets its runner
+# (<program>-run) beside it, and the kernel and the scripts the runner calls
+# in <libexec>/flexos, so that the installed tree boots with QEMU alone;
+# and <program>.iso, when the <target>-iso target was built.
+function(flexos_install_image target)
+  cmake_parse_arguments(arg "" "DESTINATION" "" ${ARGN})
+  if(arg_UNPARSED_ARGUMENTS OR (DEFINED arg_DESTINATION AND NOT arg_DESTINATION))
+    message(FATAL_ERROR "flexos_install_image(${target}): expected "
+                        "[DESTINATION <dir>], got '${ARGN}'")
+  endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "flexos_install_image(${target}): no such target")
+  endif()
+  get_target_property(backend ${target} FLEXOS_BACKEND)
+  if(NOT backend)
+    message(FATAL_ERROR "flexos_install_image(${target}): not a FlexOS "
+                        "image; call flexos_image(${target} ...) first")
+  endif()
+  include(GNUInstallDirs)
+  set(destination ${CMAKE_INSTALL_BINDIR})
+  if(arg_DESTINATION)
+    set(destination ${arg_DESTINATION})
+  endif()
+  install(TARGETS ${target} RUNTIME DESTINATION ${destination})
+  if(backend STREQUAL "baremetal") # cmake/FlexOSBaremetal.cmake
+    _flexos_baremetal_install(${target} ${destination})
+  endif()
 endfunction()

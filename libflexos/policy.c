@@ -12,8 +12,9 @@
  *   share-stacks                every compartment's thread stacks are
  *                               shared memory
  *
- * The same file feeds flexos-gen (docs/porting.md).  The runtime reads the
- * file named by FLEXOS_POLICY, or the image's own.  A malformed line stops
+ * The same file feeds flexos-gen (docs/porting.md).  The image carries its
+ * own policy's text, read when it was built; FLEXOS_POLICY names a file to
+ * read instead.  A malformed line stops
  * the image (FLEXOS_EXIT_SETUP); an entry that names no code any more
  * (stale: the source moved or changed) is a warning naming it. */
 #include <stdio.h>
@@ -26,6 +27,11 @@
 struct range {
 	uintptr_t start, end;
 };
+
+/* A policy is a few hundred lines at most; these bound what a file given
+ * at run time can make the runtime read. */
+#define POLICY_MAX_BYTES (1u << 20)
+#define POLICY_MAX_LINE 1024
 
 static struct range *heap_sites;
 static size_t nheap_sites, heap_capacity;
@@ -84,15 +90,6 @@ static void data_not_moved(const char *path, unsigned number,
 		flexos__rt.image->policy ? flexos__rt.image->policy : "");
 }
 
-/* Whether two paths name one file, however spelled. */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat x, y;
-
-	return !strcmp(a, b) || (!stat(a, &x) && !stat(b, &y) &&
-				 x.st_dev == y.st_dev && x.st_ino == y.st_ino);
-}
-
 static void parse(const char *path, unsigned number, char *line,
 		  bool linked)
 {
@@ -134,25 +131,69 @@ malformed:
 		    "share-stacks", path, number);
 }
 
-void flexos__policy_load(void)
+/* Reads the file FLEXOS_POLICY names, whole: a regular file of text. */
+static char *read_policy_file(const char *path)
 {
-	const char *path = getenv("FLEXOS_POLICY");
-	const char *own = flexos__rt.image->policy;
-	char line[1024];
-	unsigned number = 0;
-	FILE *file;
+	struct stat st;
+	char *text;
+	FILE *file = fopen(path, "r");
 
-	if (!path || !*path)
-		path = own;
-	if (!path || !*path)
-		return;
-	file = fopen(path, "r");
 	if (!file)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot read the sharing policy "
 			    "'%s': %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), file))
-		parse(path, ++number, line, own && same_file(path, own));
+	if (fstat(fileno(file), &st) || !S_ISREG(st.st_mode))
+		flexos__die(FLEXOS_EXIT_SETUP, "the sharing policy '%s' is not "
+			    "a regular file", path);
+	if (st.st_size > POLICY_MAX_BYTES)
+		flexos__die(FLEXOS_EXIT_SETUP, "the sharing policy '%s' is "
+			    "%lld bytes, more than a policy's %u", path,
+			    (long long)st.st_size, POLICY_MAX_BYTES);
+	text = __libc_malloc((size_t)st.st_size + 1);
+	if (!text || fread(text, 1, (size_t)st.st_size, file) !=
+			     (size_t)st.st_size)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot read the sharing policy "
+			    "'%s'", path);
 	fclose(file);
+	text[st.st_size] = '\0';
+	if (strlen(text) != (size_t)st.st_size)
+		flexos__die(FLEXOS_EXIT_SETUP, "the sharing policy '%s' is not "
+			    "text (a NUL byte at offset %zu)", path,
+			    strlen(text));
+	return text;
+}
+
+/* `linked`: the text is the image's own policy, whose share-data lines the
+ * build applied. */
+static void parse_text(const char *name, const char *text, bool linked)
+{
+	char line[POLICY_MAX_LINE];
+	unsigned number = 0;
+
+	while (*text) {
+		size_t length = strcspn(text, "\n");
+		if (length >= sizeof(line))
+			flexos__die(FLEXOS_EXIT_SETUP, "policy %s:%u: a line "
+				    "longer than %zu bytes", name, number + 1,
+				    sizeof(line) - 1);
+		memcpy(line, text, length);
+		line[length] = '\0';
+		parse(name, ++number, line, linked);
+		text += length + (text[length] == '\n');
+	}
+}
+
+void flexos__policy_load(void)
+{
+	const char *path = getenv("FLEXOS_POLICY");
+	const char *own = flexos__rt.image->policy_text;
+
+	if (path && *path) {
+		char *text = read_policy_file(path);
+		parse_text(path, text, own && !strcmp(text, own));
+		__libc_free(text);
+	} else if (own) {
+		parse_text(flexos__rt.image->policy, own, true);
+	}
 }
 
 bool flexos__policy_shared_site(uintptr_t return_address)

@@ -10,8 +10,7 @@
 # of the environment (but FLEXOS_QEMU*) become its environment.  An
 # argument naming a readable file goes along (as a multiboot module) under
 # that same name, so the program can open it: files are read-only.  So do
-# each FILE of --file (the image's sharing policy: the -run script adds
-# it) and the file FLEXOS_POLICY names.
+# each FILE of --file and the file FLEXOS_POLICY names.
 #
 # With --iso, QEMU boots a CD image made by iso.sh instead: GRUB loads the
 # kernel, the program and its files, with the arguments the image holds.

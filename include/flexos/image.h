@@ -51,9 +51,12 @@ struct flexos_image_desc {
 	/* FLEXOS_SHARED data, page aligned; empty when not laid out. */
 	char *shared_start;
 	char *shared_end;
-	/* The sharing policy file the build chose, or NULL (see
-	 * docs/porting.md); FLEXOS_POLICY overrides it. */
+	/* The sharing policy the build chose (docs/porting.md), or NULL:
+	 * its file's name as the build gave it, for messages, and its text,
+	 * read when the image was built, so that the image carries it
+	 * wherever it is installed.  FLEXOS_POLICY overrides it. */
 	const char *policy;
+	const char *policy_text;
 	/* Where a learning run writes its report (path prefix), or NULL:
 	 * the image runs in learning mode when this or FLEXOS_LEARN is set. */
 	const char *learn;

@@ -267,6 +267,7 @@ int64_t files_open(uint64_t path, uint64_t flags);
 int64_t files_read(uint64_t fd, uint64_t buf, uint64_t len);
 int64_t files_seek(uint64_t fd, int64_t offset, uint64_t whence);
 int64_t files_close(uint64_t fd);
+int64_t files_stat(uint64_t fd, uint64_t buf);
 
 /* timer.c: the PIT's tick (the scheduler's time slice) and the TSC,
  * calibrated against it. */

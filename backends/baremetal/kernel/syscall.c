@@ -286,6 +286,8 @@ static int64_t dispatch(struct trap_frame *f)
 		return transfer_vector(a, b, c, do_write);
 	case 3:
 		return files_close(a);
+	case 5: /* fstat */
+		return files_stat(a, b);
 	case 8:
 		return files_seek(a, (int64_t)b, c);
 	case 9:

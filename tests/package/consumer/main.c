@@ -1,9 +1,12 @@
-/* consumer [violate|any-layout]: gates into the vault's compartment and
- * checks the results; with "violate", hands the vault a pointer to private
- * data, which an isolating backend stops (exit 86) and fcall lets through;
+/* consumer [violate|heap|any-layout]: gates into the vault's compartment
+ * and checks the results; with "violate", hands the vault a pointer to
+ * private data, which an isolating backend stops (exit 86) and fcall lets
+ * through; with "heap", a block main allocated, which the vault reads only
+ * where the sharing policy says share-heap main;
  * with "any-layout", checks the results but not where the vault runs (the
  * benchmark of flexos_explore(), which moves it). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <flexos/flexos.h>
@@ -42,6 +45,15 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "violate")) {
 		int seen = flexos_gate(vault, vault_peek, &private_value);
 		printf("consumer: vault read private value %d\n", seen);
+	}
+	if (argc > 1 && !strcmp(argv[1], "heap")) {
+		int *block = malloc(sizeof(*block));
+		if (!block)
+			return 1;
+		*block = 77;
+		printf("consumer: vault read heap value %d\n",
+		       flexos_gate(vault, vault_peek, block));
+		free(block);
 	}
 	return 0;
 }

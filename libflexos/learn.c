@@ -129,20 +129,29 @@ static unsigned find_object(const struct flexos_fault *fault, uintptr_t id)
 		      &where);
 	switch (fault->kind) {
 	case FLEXOS_MEMORY_HEAP:
-		if (!where.file) {
+		/* By the function that allocated it, from the symbol table:
+		 * a policy that holds without line tables, in another build
+		 * of the same sources, on another machine and on baremetal.
+		 * The line, where known, only helps the reader. */
+		if (!where.symbol || !strncmp(where.symbol, "flexos__", 8)) {
 			snprintf(o->name, sizeof(o->name), "heap object of "
-				 "'%s' from an unknown allocation site", owner);
+				 "'%s' from an unknown allocation site (0x%lx)",
+				 owner, (unsigned long)id);
 			break;
 		}
-		snprintf(o->name, sizeof(o->name),
-			 "heap object allocated at %s:%d (%s) in compartment "
-			 "'%s'", where.file, where.line,
-			 where.symbol ? where.symbol : "??", owner);
-		snprintf(o->policy, sizeof(o->policy), "share-heap-at %s:%d",
-			 where.file, where.line);
+		if (where.file)
+			snprintf(o->name, sizeof(o->name), "heap object "
+				 "allocated by %s (%s:%d) in compartment '%s'",
+				 where.symbol, where.file, where.line, owner);
+		else
+			snprintf(o->name, sizeof(o->name), "heap object "
+				 "allocated by %s in compartment '%s'",
+				 where.symbol, owner);
+		snprintf(o->policy, sizeof(o->policy), "share-heap %s",
+			 where.symbol);
 		snprintf(o->hint, sizeof(o->hint),
-			 "allocate it with flexos_shared_malloc at %s:%d",
-			 where.file, where.line);
+			 "allocate it with flexos_shared_malloc in %s",
+			 where.symbol);
 		break;
 	case FLEXOS_MEMORY_STATIC:
 		snprintf(o->name, sizeof(o->name),

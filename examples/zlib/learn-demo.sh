@@ -23,7 +23,7 @@ FLEXOS_LEARN=$prefix "$unported" || fail "learning run failed ($?)"
 cat "$prefix.txt"
 printf '\nlearned policy:\n'
 cat "$prefix.policy"
-grep -q '^share-heap-at ' "$prefix.policy" || fail "nothing learned"
+grep -q '^share-heap ' "$prefix.policy" || fail "nothing learned"
 
 say "3. rebuild with the learned policy"
 cmake --build "$build" --target "$target" >/dev/null ||

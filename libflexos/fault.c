@@ -73,6 +73,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	if (flexos__learning && isolation && owned &&
 	    flexos__learn_access(&fault, context))
 		return;
+	flexos__stopping = true;
 	if (backend->grant_all)
 		backend->grant_all();
 	fflush(stdout);

@@ -22,10 +22,13 @@ extern const struct flexos_backend flexos_backend_fcall;
 _Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
 	       "a heap's state fits the first page of its range");
 
+_Atomic bool flexos__stopping;
+
 void flexos__die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	flexos__stopping = true;
 	fflush(stdout);
 	fputs("flexos: ", stderr);
 	va_start(ap, fmt);

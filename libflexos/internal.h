@@ -168,6 +168,11 @@ void flexos__init(void);
 bool flexos__env_set(const char *name);
 void flexos__die(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/* Set once a thread of this process reports a fault or a fatal error, which
+ * then ends the process with its own status: the process must not end
+ * first with a status of success (proc's dispatcher, as the image shuts
+ * down). */
+extern _Atomic bool flexos__stopping;
 
 /* Gates (gate.c). */
 

@@ -38,13 +38,17 @@ static struct {
 } ranges[FLEXOS_MAX_COMPARTMENTS][MAX_RANGES];
 static unsigned nranges[FLEXOS_MAX_COMPARTMENTS];
 static _Atomic unsigned monitors_running;
+/* The compartment processes, as the default process forked them: in its
+ * own memory, for the signals it sends (a pid in the control block, which
+ * every compartment writes, would let one aim the default process's
+ * SIGKILL at any process of the user). */
+static pid_t pids[FLEXOS_MAX_COMPARTMENTS];
 
 static int proc_init(unsigned ncompartments,
 		     const struct flexos_backend **variant)
 {
 	const char *mode = getenv("FLEXOS_PROC_ON_CRASH");
 
-	(void)ncompartments;
 	(void)variant;
 	if (mode && strcmp(mode, "stop") && strcmp(mode, "error"))
 		flexos__die(FLEXOS_EXIT_SETUP,
@@ -56,7 +60,7 @@ static int proc_init(unsigned ncompartments,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (flexos_proc__control == MAP_FAILED)
 		return -errno;
-	return 0;
+	return flexos_proc__links_map(ncompartments);
 }
 
 static int proc_assign(unsigned compartment, void *start, size_t len)
@@ -149,15 +153,15 @@ static void proc_halt(void)
 {
 	struct proc_control *control = flexos_proc__control;
 
-	if (!control || getpid() != control->pids[0])
+	if (!control || getpid() != pids[0])
 		return;
 	atomic_store(&control->shutdown, 1);
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
 		if (!atomic_load(&control->dead[c]))
-			kill(control->pids[c], SIGKILL);
+			kill(pids[c], SIGKILL);
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
 		if (!atomic_load(&control->dead[c]))
-			waitpid(control->pids[c], NULL, 0);
+			waitpid(pids[c], NULL, 0);
 }
 
 static void stop_image(int code)
@@ -174,14 +178,14 @@ static void *monitor(void *arg)
 	int status, code;
 	char how[96];
 
-	while (waitpid(control->pids[c], &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pids[c], &status, 0) < 0 && errno == EINTR)
 		;
 	describe_end(status, how, sizeof(how), &code);
 	atomic_store(&control->dead[c], (uint32_t)code + 1);
 	if (!atomic_load(&control->shutdown)) {
 		fflush(stdout);
 		fprintf(stderr, "flexos: compartment '%s' (process %d) %s\n",
-			flexos__rt.compartments[c].name, control->pids[c], how);
+			flexos__rt.compartments[c].name, pids[c], how);
 		if (!flexos_proc__errors_on_crash) {
 			/* One compartment cannot end the image alone: its 0
 			 * would pass an aborted call for success. */
@@ -225,13 +229,13 @@ static void shut_down(void)
 				"ended with status %u as the image ended\n"
 				"flexos: stopping the image (exit status %u)\n",
 				flexos__rt.compartments[c].name,
-				control->pids[c], dead - 1, dead - 1);
+				pids[c], dead - 1, dead - 1);
 			stop_image((int)dead - 1);
 		}
 	}
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
 		if (!atomic_load(&control->dead[c]))
-			kill(control->pids[c], SIGKILL);
+			kill(pids[c], SIGKILL);
 	for (int i = 0; i < 1000 && atomic_load(&monitors_running); i++)
 		nanosleep(&tick, NULL);
 }
@@ -246,6 +250,7 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 	 * take their own. */
 	flexos__stack_slot_release();
 	unmap_all_but(c);
+	flexos_proc__links_keep(c);
 	flexos_proc__load_entries();
 	if (flexos_proc__strict)
 		flexos_proc__sandbox_network();
@@ -257,7 +262,6 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 
 static int proc_start(void)
 {
-	struct proc_control *control = flexos_proc__control;
 	pid_t parent = getpid();
 	int err = share_static_data();
 
@@ -266,16 +270,17 @@ static int proc_start(void)
 	flexos__syscall_policy_wanted(); /* says "off" once, not per process */
 	flexos_proc__sandbox_choose();
 	fflush(NULL); /* or buffered output would be written once per process */
-	control->pids[0] = parent;
+	pids[0] = parent;
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
 		pid_t pid = fork();
 		if (pid < 0)
 			return -errno;
 		if (pid == 0)
 			become(c, parent);
-		control->pids[c] = pid;
+		pids[c] = pid;
 	}
 	unmap_all_but(0);
+	flexos_proc__links_keep(0);
 	flexos_proc__load_entries();
 	flexos__syscall_policy_install();
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {

@@ -1,11 +1,18 @@
 /* The proc backend's shared state; private to backends/proc.
  *
- * Every compartment is a process.  They share one control block (MAP_SHARED,
- * created before fork) holding, per caller thread, a channel: one mailbox
- * per compartment, a cache line holding its turn word and the message for
- * it.  Exactly one party of a channel holds the turn at a time, and nested
- * calls (A -> B -> A -> B) simply pass the turn along: the thread waiting
- * for its result serves the calls that reach it.
+ * Every compartment is a process.  A thread that makes gates takes a
+ * channel (one of PROC_CHANNELS), and its calls travel on that channel
+ * from compartment to compartment.  What a call or a result says travels
+ * in a link: the memory two compartments share for one channel, one
+ * mailbox each way, mapped before fork and then only in those two
+ * processes, so that a third compartment can neither read nor forge what
+ * they tell each other (docs/threat-model.md, proc).  Exactly one party of
+ * a channel holds its turn at a time, and nested calls (A -> B -> A -> B)
+ * simply pass the turn along: the thread waiting for its result serves the
+ * calls that reach it.  The control block every process maps holds only
+ * what no message depends on: which channels are taken, which compartments
+ * serve them, who sleeps, who died; a compartment that rewrites it can
+ * stall the image, not change a call's arguments or results.
  *
  * A gate's cost is the number of cache lines that travel between the two
  * cores (docs/benchmarks.md): a call whose arguments all sit in
@@ -31,9 +38,8 @@ enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT, PROC_UNWIND };
 enum proc_server { SERVER_NONE, SERVER_REQUESTED, SERVER_RUNNING };
 
 struct proc_mailbox {
-	_Atomic uint32_t turn; /* 1: this compartment holds the channel */
-	uint16_t kind;         /* enum proc_message */
-	uint16_t from;         /* who passed the turn */
+	_Atomic uint32_t turn; /* 1: a message waits here */
+	uint32_t kind;         /* enum proc_message */
 	union {
 		struct {
 			uint64_t fn;
@@ -52,15 +58,10 @@ struct proc_mailbox {
 
 _Static_assert(sizeof(struct proc_mailbox) == 64, "a mailbox is one line");
 
-struct proc_channel {
-	_Alignas(64) struct proc_mailbox box[FLEXOS_MAX_COMPARTMENTS];
-	_Alignas(64) _Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS];
-	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
-	_Atomic uint32_t in_use;
-	/* The compartment of the thread that took the channel: every call on
-	 * it starts there, so a call back into it finds that thread waiting
-	 * in a gate, which serves it; no server stands in for it there. */
-	uint32_t owner;
+/* One channel between two compartments: box[0] holds messages to the
+ * lower-numbered one, box[1] to the other. */
+struct proc_link {
+	_Alignas(64) struct proc_mailbox box[2];
 	/* The rest of a call: %rax (%al counts vector arguments of variadic
 	 * functions), the vector registers, the stack arguments.  errno
 	 * travels both ways, as it stays in one thread on other backends. */
@@ -70,13 +71,25 @@ struct proc_channel {
 	char stack_args[GATE_STACK_ARGS];
 };
 
+struct proc_channel {
+	/* Per compartment: a thread waits on the channel (the poster rings
+	 * its bell), and whether a server thread stands in for the caller. */
+	_Alignas(64) _Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS];
+	_Alignas(64) _Atomic uint32_t bell[FLEXOS_MAX_COMPARTMENTS];
+	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
+	_Atomic uint32_t in_use;
+	/* The compartment of the thread that took the channel: every call on
+	 * it starts there, so a call back into it finds that thread waiting
+	 * in a gate, which serves it; no server stands in for it there. */
+	uint32_t owner;
+};
+
 struct proc_control {
 	_Atomic uint32_t doorbell[FLEXOS_MAX_COMPARTMENTS];
 	/* Non-zero once a compartment's process is gone: its exit status
 	 * plus one (signals as 128 + number). */
 	_Atomic uint32_t dead[FLEXOS_MAX_COMPARTMENTS];
 	_Atomic uint32_t shutdown;
-	pid_t pids[FLEXOS_MAX_COMPARTMENTS];
 	struct proc_channel channels[PROC_CHANNELS];
 };
 
@@ -94,10 +107,24 @@ void flexos_proc__sandbox_files(void);
  * error instead of stopping the image. */
 extern bool flexos_proc__errors_on_crash;
 
-/* Channels (proc_channel.c). */
-void flexos_proc__post(struct proc_channel *ch, unsigned to);
-/* Waits for `me`'s turn; false if `peer` died meanwhile (error mode). */
-bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer);
+/* Channels (proc_channel.c).  Links are mapped for every pair before the
+ * compartment processes start; each process then keeps only its own. */
+int flexos_proc__links_map(unsigned ncompartments);
+void flexos_proc__links_keep(unsigned compartment);
+/* The link of compartments a and b for channel k; its memory is mapped
+ * only in a's and b's processes. */
+struct proc_link *flexos_proc__link(unsigned a, unsigned b, unsigned k);
+/* The mailbox of `link` (between `me` and `peer`) that holds messages to
+ * `to`, one of the two. */
+struct proc_mailbox *flexos_proc__box(struct proc_link *link, unsigned to,
+				      unsigned other);
+/* Passes the turn of channel k to `to`: the message is in the mailbox to
+ * `to` of the link between `me` and `to`. */
+void flexos_proc__post(unsigned k, unsigned me, unsigned to);
+/* Waits until a message reaches `me` on channel k, takes it, and returns
+ * the compartment that sent it; -1 if `peer` died meanwhile (error
+ * mode). */
+int flexos_proc__wait(unsigned k, unsigned me, unsigned peer);
 void flexos_proc__wake_all(void);
 void flexos_proc__futex_wait(_Atomic uint32_t *word, uint32_t seen);
 void flexos_proc__futex_wake(_Atomic uint32_t *word);

@@ -1,15 +1,27 @@
-/* Passing the turn of a channel between processes: spin briefly (a reply
- * from a busy peer on another core takes well under a microsecond), then
- * sleep on a futex in the shared mapping (a wake-up of an idle CPU costs
- * tens of microseconds, see DESIGN's measurements).
+/* Channels: the links two compartments share, and passing the turn of a
+ * channel between processes.
+ *
+ * A link is mapped for every pair of compartments before the compartment
+ * processes are forked, one mapping per pair (all PROC_CHANNELS links of
+ * the pair), and each process then unmaps the pairs it is not part of: a
+ * third compartment has no memory where the two exchange their calls.
+ *
+ * Waiting: spin briefly (a reply from a busy peer on another core takes
+ * well under a microsecond), then sleep on a futex, the waiter's bell in
+ * the control block (a wake-up of an idle CPU costs tens of microseconds,
+ * see DESIGN's measurements).  A bell carries no message: ringing it
+ * falsely only makes the waiter look at its mailboxes again.
  *
  * Spinning pays only while the peer runs on another core.  When the cores
  * are taken by other work, the peer waits for the very time slice the
  * spinner burns, so each thread adapts its spin, as glibc's adaptive
  * mutexes do: a spin that ends in sleep halves the next one, a spin that
  * finds the turn doubles it again. */
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +31,54 @@
 #define MIN_SPINS 64
 
 static __thread int spins = SPINS;
+
+/* links[a][b] (a < b): the pair's PROC_CHANNELS links.  The addresses stay
+ * known in every process; only the pair's two processes have memory
+ * there. */
+static struct proc_link *links[FLEXOS_MAX_COMPARTMENTS][FLEXOS_MAX_COMPARTMENTS];
+static unsigned npeers;
+
+#define PAIR_BYTES (PROC_CHANNELS * sizeof(struct proc_link))
+
+int flexos_proc__links_map(unsigned ncompartments)
+{
+	npeers = ncompartments;
+	for (unsigned a = 0; a < ncompartments; a++)
+		for (unsigned b = a + 1; b < ncompartments; b++) {
+			void *pair = mmap(NULL, PAIR_BYTES,
+					  PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (pair == MAP_FAILED)
+				return -errno;
+			links[a][b] = pair;
+		}
+	return 0;
+}
+
+void flexos_proc__links_keep(unsigned compartment)
+{
+	for (unsigned a = 0; a < npeers; a++)
+		for (unsigned b = a + 1; b < npeers; b++)
+			if (a != compartment && b != compartment &&
+			    munmap(links[a][b], PAIR_BYTES))
+				flexos__die(FLEXOS_EXIT_SETUP, "proc: cannot "
+					    "drop the channels of '%s' and "
+					    "'%s': %s",
+					    flexos__rt.compartments[a].name,
+					    flexos__rt.compartments[b].name,
+					    strerror(errno));
+}
+
+struct proc_link *flexos_proc__link(unsigned a, unsigned b, unsigned k)
+{
+	return a < b ? &links[a][b][k] : &links[b][a][k];
+}
+
+struct proc_mailbox *flexos_proc__box(struct proc_link *link, unsigned to,
+				      unsigned other)
+{
+	return &link->box[to > other];
+}
 
 void flexos_proc__futex_wait(_Atomic uint32_t *word, uint32_t seen)
 {
@@ -30,21 +90,20 @@ void flexos_proc__futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-void flexos_proc__post(struct proc_channel *ch, unsigned to)
+static void ring(struct proc_channel *ch, unsigned to)
 {
-	unsigned me = flexos__self.current;
+	atomic_fetch_add(&ch->bell[to], 1);
+	flexos_proc__futex_wake(&ch->bell[to]);
+}
 
-	/* The turn taken in wait is given up here, next to the store that
-	 * passes it on.  Only `me` waits on its mailbox's turn,
-	 * and every wait that succeeds is followed by a post, a return to
-	 * the program (which posts before it waits again), or the end of a
-	 * server (which clears it). */
-	if (me != to)
-		atomic_store_explicit(&ch->box[me].turn, 0,
-				      memory_order_relaxed);
-	atomic_store(&ch->box[to].turn, 1);
+void flexos_proc__post(unsigned k, unsigned me, unsigned to)
+{
+	struct proc_channel *ch = &flexos_proc__control->channels[k];
+
+	atomic_store(&flexos_proc__box(flexos_proc__link(me, to, k), to, me)
+			      ->turn, 1);
 	if (atomic_load(&ch->asleep[to]))
-		flexos_proc__futex_wake(&ch->box[to].turn);
+		ring(ch, to);
 }
 
 static bool peer_dead(unsigned peer)
@@ -53,28 +112,49 @@ static bool peer_dead(unsigned peer)
 	       atomic_load(&flexos_proc__control->dead[peer]);
 }
 
-bool flexos_proc__wait(struct proc_channel *ch, unsigned me, unsigned peer)
+/* Takes a message waiting for `me` on channel k, if there is one: its
+ * sender, or -1. */
+static int take(unsigned k, unsigned me)
 {
+	for (unsigned peer = 0; peer < npeers; peer++) {
+		if (peer == me)
+			continue;
+		_Atomic uint32_t *turn = &flexos_proc__box(
+			flexos_proc__link(me, peer, k), me, peer)->turn;
+		if (atomic_load_explicit(turn, memory_order_acquire)) {
+			atomic_store_explicit(turn, 0, memory_order_relaxed);
+			return (int)peer;
+		}
+	}
+	return -1;
+}
+
+int flexos_proc__wait(unsigned k, unsigned me, unsigned peer)
+{
+	struct proc_channel *ch = &flexos_proc__control->channels[k];
+	int from;
+
 	for (int i = 0; i < spins; i++) {
-		if (atomic_load_explicit(&ch->box[me].turn,
-					 memory_order_acquire)) {
+		from = take(k, me);
+		if (from >= 0) {
 			spins = spins * 2 < SPINS ? spins * 2 : SPINS;
-			goto mine;
+			return from;
 		}
 		__builtin_ia32_pause();
 	}
 	spins = spins / 2 > MIN_SPINS ? spins / 2 : MIN_SPINS;
 	atomic_store(&ch->asleep[me], 1);
-	while (!atomic_load(&ch->box[me].turn)) {
-		if (peer_dead(peer)) {
-			atomic_store(&ch->asleep[me], 0);
-			return false;
-		}
-		flexos_proc__futex_wait(&ch->box[me].turn, 0);
+	for (;;) {
+		uint32_t seen = atomic_load(&ch->bell[me]);
+		from = take(k, me);
+		if (from >= 0)
+			break;
+		if (peer_dead(peer))
+			break;
+		flexos_proc__futex_wait(&ch->bell[me], seen);
 	}
 	atomic_store(&ch->asleep[me], 0);
-mine:
-	return true;
+	return from;
 }
 
 /* A compartment died: every waiter re-checks whom it waits for. */
@@ -85,6 +165,5 @@ void flexos_proc__wake_all(void)
 	for (unsigned k = 0; k < PROC_CHANNELS; k++)
 		for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
 			if (atomic_load(&control->channels[k].asleep[c]))
-				flexos_proc__futex_wake(
-					&control->channels[k].box[c].turn);
+				ring(&control->channels[k], c);
 }

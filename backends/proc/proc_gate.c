@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "proc.h"
 
@@ -69,24 +70,27 @@ static const struct entry_point *entry_point(uintptr_t fn)
 	return bsearch(&key, entries, nentries, sizeof(*entries), by_address);
 }
 
-static struct proc_channel *channel_of_thread(void)
+static unsigned channel_of_thread(void)
 {
 	struct proc_control *control = flexos_proc__control;
+	unsigned me = flexos__self.current;
 
 	if (my_channel >= 0)
-		return &control->channels[my_channel];
-	for (int k = 0; k < PROC_CHANNELS; k++) {
+		return (unsigned)my_channel;
+	for (unsigned k = 0; k < PROC_CHANNELS; k++) {
 		uint32_t free_slot = 0;
 		if (atomic_compare_exchange_strong(&control->channels[k].in_use,
 						   &free_slot, 1)) {
-			/* A caller that ended may have held the turn. */
-			for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
-				atomic_store(&control->channels[k].box[c].turn,
-					     0);
-			control->channels[k].owner = flexos__self.current;
-			my_channel = k;
+			/* A caller that ended may have left a message. */
+			for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+				if (c != me)
+					atomic_store(&flexos_proc__box(
+						flexos_proc__link(me, c, k),
+						me, c)->turn, 0);
+			control->channels[k].owner = me;
+			my_channel = (int)k;
 			owns_channel = true;
-			return &control->channels[k];
+			return k;
 		}
 	}
 	flexos__die(FLEXOS_EXIT_SETUP, "proc: more than %d threads make gates",
@@ -128,27 +132,56 @@ static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from)
 	_exit(FLEXOS_EXIT_FAULT);
 }
 
-/* Runs the call waiting in our mailbox and passes the turn back, with the
- * results in the caller's mailbox. */
-static void serve(struct proc_channel *ch)
+/* A message no call of this thread waits for: a compartment that is no
+ * party to the call answered it, or sent what the channel's protocol has no
+ * place for.  The image stops: taking it would put the sender's word in the
+ * mouth of another. */
+static __attribute__((noreturn)) void out_of_turn(unsigned from,
+						   unsigned kind,
+						   int waiting_for)
+{
+	fflush(stdout);
+	fprintf(stderr, "flexos: isolation fault: compartment '%s' sent "
+		"compartment '%s' %s ", flexos__rt.compartments[from].name,
+		flexos__rt.compartments[flexos__self.current].name,
+		kind == PROC_RETURN   ? "the result of a call"
+		: kind == PROC_UNWIND ? "a longjmp out of a call"
+				      : "a message");
+	if (waiting_for >= 0)
+		fprintf(stderr, "it made to '%s'\n",
+			flexos__rt.compartments[waiting_for].name);
+	else
+		fprintf(stderr, "it did not make\n");
+	fprintf(stderr, "flexos:   backend proc\n"
+		"flexos: stopping the image (exit status %d)\n",
+		FLEXOS_EXIT_FAULT);
+	_exit(FLEXOS_EXIT_FAULT);
+}
+
+/* Runs the call `from` left in our mailbox of channel k and passes the
+ * turn back, with the results in its mailbox. */
+static void serve(unsigned k, unsigned from)
 {
 	unsigned me = flexos__self.current;
-	const struct proc_mailbox *box = &ch->box[me];
+	struct proc_link *link = flexos_proc__link(me, from, k);
+	const struct proc_mailbox *box = flexos_proc__box(link, me, from);
 	_Alignas(16) struct flexos__gate_frame frame = { .fn = box->call.fn };
 	_Alignas(16) char stack_args[GATE_STACK_ARGS] = { 0 };
-	unsigned from = box->from;
-	const struct entry_point *entry = entry_point(frame.fn);
-	struct proc_mailbox *back = &ch->box[from];
+	const struct entry_point *entry;
+	struct proc_mailbox *back = flexos_proc__box(link, from, me);
 
+	if (box->kind != PROC_CALL)
+		out_of_turn(from, box->kind, -1);
+	entry = entry_point(frame.fn);
 	if (!entry)
 		refuse(frame.fn, from);
 	memcpy(frame.gpr, box->call.gpr, sizeof(box->call.gpr));
 	if (!entry->register_args) {
-		frame.gpr[6] = ch->rax;
-		memcpy(frame.xmm, ch->xmm, sizeof(frame.xmm));
-		memcpy(stack_args, ch->stack_args, sizeof(stack_args));
+		frame.gpr[6] = link->rax;
+		memcpy(frame.xmm, link->xmm, sizeof(frame.xmm));
+		memcpy(stack_args, link->stack_args, sizeof(stack_args));
 	}
-	errno = ch->error;
+	errno = link->error;
 	struct flexos__thread *self = &flexos__self;
 	char *outer_from = self->served_from;
 	void **outer_unwind = self->serve_unwind;
@@ -158,12 +191,11 @@ static void serve(struct proc_channel *ch)
 		 * goes on with it. */
 		self->served_from = outer_from;
 		self->serve_unwind = outer_unwind;
-		ch->error = errno;
+		link->error = errno;
 		back->kind = PROC_UNWIND;
-		back->from = (uint16_t)me;
 		back->unwind.buf = self->leaving_buf;
 		back->unwind.value = self->leaving_value;
-		flexos_proc__post(ch, from);
+		flexos_proc__post(k, me, from);
 		return;
 	}
 	self->served_from = __builtin_frame_address(0);
@@ -171,14 +203,13 @@ static void serve(struct proc_channel *ch)
 	flexos__invoke(&frame, stack_args);
 	self->served_from = outer_from;
 	self->serve_unwind = outer_unwind;
-	ch->error = errno;
+	link->error = errno;
 	back->kind = PROC_RETURN;
-	back->from = (uint16_t)me;
 	back->ret.rax = frame.ret_rax;
 	back->ret.rdx = frame.ret_rdx;
 	memcpy(back->ret.xmm0, frame.ret_xmm0, sizeof(back->ret.xmm0));
 	memcpy(back->ret.xmm1, frame.ret_xmm1, sizeof(back->ret.xmm1));
-	flexos_proc__post(ch, from);
+	flexos_proc__post(k, me, from);
 }
 
 /* The callee is gone.  By default (FLEXOS_PROC_ON_CRASH=stop) the image
@@ -210,46 +241,55 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		       const void *stack_args)
 {
 	unsigned me = flexos__self.current, dest = (unsigned)frame->dest;
-	struct proc_channel *ch = channel_of_thread();
+	unsigned k = channel_of_thread();
+	struct proc_link *link = flexos_proc__link(me, dest, k);
+	struct proc_mailbox *call = flexos_proc__box(link, dest, me);
 
 	if (atomic_load(&flexos_proc__control->dead[dest])) {
 		crashed(frame, dest);
 		return;
 	}
-	ensure_server(ch, dest);
-	ch->box[dest].kind = PROC_CALL;
-	ch->box[dest].from = (uint16_t)me;
-	ch->box[dest].call.fn = frame->fn;
-	memcpy(ch->box[dest].call.gpr, frame->gpr, sizeof(ch->box[dest].call.gpr));
+	ensure_server(&flexos_proc__control->channels[k], dest);
+	call->kind = PROC_CALL;
+	call->call.fn = frame->fn;
+	memcpy(call->call.gpr, frame->gpr, sizeof(call->call.gpr));
 	/* Written always, read only by entry points that need them: when
 	 * they are not read, these lines stay in our cache. */
-	ch->rax = frame->gpr[6];
-	ch->error = errno;
-	memcpy(ch->xmm, frame->xmm, sizeof(ch->xmm));
-	memcpy(ch->stack_args, stack_args, sizeof(ch->stack_args));
+	link->rax = frame->gpr[6];
+	link->error = errno;
+	memcpy(link->xmm, frame->xmm, sizeof(link->xmm));
+	memcpy(link->stack_args, stack_args, sizeof(link->stack_args));
 	if (flexos__sealed.hooks.domain_switch)
 		flexos__sealed.hooks.domain_switch(me, dest, flexos__sealed.hooks.context);
-	flexos_proc__post(ch, dest);
+	flexos_proc__post(k, me, dest);
 	for (;;) {
-		if (!flexos_proc__wait(ch, me, dest)) {
+		int from = flexos_proc__wait(k, me, dest);
+		if (from < 0) {
 			crashed(frame, dest);
 			return;
 		}
-		const struct proc_mailbox *box = &ch->box[me];
+		const struct proc_mailbox *box = flexos_proc__box(
+			flexos_proc__link(me, (unsigned)from, k), me,
+			(unsigned)from);
 		if (box->kind == PROC_CALL) {
-			serve(ch);
+			serve(k, (unsigned)from);
 			continue;
 		}
+		/* A result, or a longjmp out of the call: only the callee
+		 * may send either. */
+		if ((unsigned)from != dest ||
+		    (box->kind != PROC_RETURN && box->kind != PROC_UNWIND))
+			out_of_turn((unsigned)from, box->kind, (int)dest);
 		if (box->kind == PROC_UNWIND) {
 			/* As on the other backends, no domain_switch hook
 			 * for the way out of a call a longjmp leaves. */
-			errno = ch->error;
+			errno = link->error;
 			flexos__longjmp_arrived(box->unwind.buf,
 						(int)box->unwind.value, dest);
 		}
 		frame->ret_rax = box->ret.rax;
 		frame->ret_rdx = box->ret.rdx;
-		errno = ch->error;
+		errno = link->error;
 		memcpy(frame->ret_xmm0, box->ret.xmm0, sizeof(frame->ret_xmm0));
 		memcpy(frame->ret_xmm1, box->ret.xmm1, sizeof(frame->ret_xmm1));
 		break;
@@ -263,15 +303,17 @@ static void *server(void *arg)
 {
 	unsigned me = flexos__self.current;
 	struct proc_channel *ch = arg;
+	unsigned k = (unsigned)(ch - flexos_proc__control->channels);
 
-	my_channel = (int)(ch - flexos_proc__control->channels);
+	my_channel = (int)k;
 	for (;;) {
-		flexos_proc__wait(ch, me, me);
-		if (ch->box[me].kind == PROC_EXIT)
+		unsigned from = (unsigned)flexos_proc__wait(k, me, me);
+		const struct proc_mailbox *box = flexos_proc__box(
+			flexos_proc__link(me, from, k), me, from);
+		if (box->kind == PROC_EXIT && from == ch->owner)
 			break;
-		serve(ch);
+		serve(k, from);
 	}
-	atomic_store(&ch->box[me].turn, 0);
 	atomic_store(&ch->server[me], SERVER_NONE);
 	return NULL;
 }
@@ -286,6 +328,11 @@ void flexos_proc__dispatch(void)
 	for (;;) {
 		uint32_t seen = atomic_load(&control->doorbell[me]);
 		if (atomic_load(&control->shutdown)) {
+			/* A thread of ours reports a fault: the report ends
+			 * the process with its status, which the image must
+			 * not lose to a 0 of ours. */
+			while (flexos__stopping)
+				pause();
 			/* Not exit: the program's destructors and atexit
 			 * handlers are the default compartment's, and touch
 			 * memory this process does not have. */
@@ -315,16 +362,18 @@ void flexos_proc__thread_end(unsigned compartment)
 {
 	struct proc_channel *ch;
 
-	(void)compartment;
 	if (!owns_channel)
 		return;
 	ch = &flexos_proc__control->channels[my_channel];
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
-		if (atomic_load(&ch->server[c]) == SERVER_NONE ||
+		if (c == compartment ||
+		    atomic_load(&ch->server[c]) == SERVER_NONE ||
 		    atomic_load(&flexos_proc__control->dead[c]))
 			continue;
-		ch->box[c].kind = PROC_EXIT;
-		flexos_proc__post(ch, c);
+		flexos_proc__box(flexos_proc__link(compartment, c,
+						   (unsigned)my_channel),
+				 c, compartment)->kind = PROC_EXIT;
+		flexos_proc__post((unsigned)my_channel, compartment, c);
 		while (atomic_load(&ch->server[c]) != SERVER_NONE)
 			sched_yield();
 	}

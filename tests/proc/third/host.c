@@ -1,0 +1,54 @@
+/* third [forge-other-link|forge-own-link|forge-as-callee]: three
+ * compartments on proc, the host, a verifier and a compromised parser.  The
+ * host asks the verifier (or, for the twin, the parser) to check a
+ * document, which takes a while and says "invalid"; meanwhile the parser,
+ * called from another thread of the host, forges the answer "valid":
+ *   forge-other-link  in the channel of the host and the verifier, which
+ *                     its process does not map;
+ *   forge-own-link    in its own channel with the host, as if it answered
+ *                     the host's call to the verifier;
+ *   forge-as-callee   the twin: the same forgery while the host waits for
+ *                     the parser itself, which is then the one to answer:
+ *                     the host takes it, as it would take any answer of
+ *                     its callee. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <flexos/flexos.h>
+
+#include "parser.h"
+#include "verifier.h"
+
+static void *attack(void *mode)
+{
+	flexos_gate(parser, parser_forge, !strcmp(mode, "forge-other-link"));
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	pthread_t attacker;
+	int valid;
+
+	if (strcmp(mode, "forge-other-link") && strcmp(mode, "forge-own-link") &&
+	    strcmp(mode, "forge-as-callee")) {
+		fprintf(stderr, "usage: third forge-other-link|forge-own-link|"
+				"forge-as-callee\n");
+		return 2;
+	}
+	/* The main thread's gates take the first channel, as the parser
+	 * knows. */
+	printf("third: backend %s, verifier %s\n", flexos_backend_name(),
+	       flexos_gate(verifier, verifier_ready) ? "ready" : "absent");
+	fflush(stdout);
+	if (pthread_create(&attacker, NULL, attack, (void *)mode))
+		return 1;
+	if (!strcmp(mode, "forge-as-callee"))
+		valid = flexos_gate(parser, parser_slow_check, "doc");
+	else
+		valid = flexos_gate(verifier, verifier_slow_check, "doc");
+	printf("third: the document is %s\n", valid ? "valid" : "invalid");
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* The compromised parser: it knows the proc backend's layout (proc.h) and
+ * calls its internal functions, as attacker-chosen code in its compartment
+ * can.  For about 200 ms it keeps posting the result "valid" to the host's
+ * first channel, where the host's main thread waits. */
+#include <time.h>
+
+#include "parser.h"
+#include "proc.h"
+
+#define HOST 0
+#define VERIFIER 1
+#define PARSER 2
+#define MAIN_CHANNEL 0
+
+int parser_forge(int other_link)
+{
+	unsigned sender = other_link ? VERIFIER : PARSER;
+	struct timespec tick = { 0, 1000 * 1000 };
+
+	for (int i = 0; i < 200; i++) {
+		struct proc_link *link =
+			flexos_proc__link(HOST, sender, MAIN_CHANNEL);
+		struct proc_mailbox *box =
+			flexos_proc__box(link, HOST, sender);
+		box->kind = PROC_RETURN;
+		box->ret.rax = 1;
+		/* Passes the turn and rings the host's bell. */
+		flexos_proc__post(MAIN_CHANNEL, sender, HOST);
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+int parser_slow_check(const char *document)
+{
+	struct timespec wait = { 0, 300 * 1000 * 1000 };
+
+	(void)document;
+	nanosleep(&wait, NULL);
+	return 0;
+}

@@ -1,0 +1,6 @@
+#ifndef VERIFIER_H
+#define VERIFIER_H
+int verifier_ready(void);
+/* Takes a while, then says 0: invalid. */
+int verifier_slow_check(const char *document);
+#endif

@@ -89,6 +89,21 @@ static int nested(void)
 	return 0;
 }
 
+static int touch_secret(int x);
+
+/* A callback the program calls itself: a gate into its own compartment
+ * (a table of function pointers that the library and the program share). */
+static int self_callback(void)
+{
+	int (*triple)(int) = flexos_callback(scenario, touch_secret);
+	int result = triple(8);
+
+	CHECK(result == secret + 8);
+	CHECK(flexos_current_compartment() == 0);
+	printf("self callback ok: %d\n", result);
+	return 0;
+}
+
 static int touch_secret(int x)
 {
 	return secret + x;
@@ -361,6 +376,8 @@ int main(int argc, char **argv)
 		return abi();
 	if (!strcmp(name, "nested"))
 		return nested();
+	if (!strcmp(name, "self-callback"))
+		return self_callback();
 	if (!strcmp(name, "undeclared-callback"))
 		return undeclared_callback();
 	if (!strcmp(name, "read-static"))

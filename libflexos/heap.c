@@ -3,8 +3,11 @@
  * Each compartment's private heap and the shared heap must come from ranges
  * FlexOS controls, so that the backend can protect them as a whole; general
  * purpose allocators grow with mmap wherever the kernel likes.  This one is
- * deliberately simple: power-of-two size classes, a free list per class,
- * a bump pointer for fresh blocks, one spinlock.  The range is reserved
+ * deliberately simple: size classes (multiples of 16 bytes up to 128, then
+ * four a power of two, so that a block wastes at most a quarter of itself;
+ * powers of two alone wasted up to half, and took twice glibc's memory on
+ * tests/bench/alloc.c), a free list per class, a bump pointer for fresh
+ * blocks, one spinlock.  The range is reserved
  * address space whose pages are committed when first touched, so the part
  * of a block nobody touches costs no memory; a freed block keeps its pages
  * for the next block of its class (madvise is a call the system-call
@@ -18,8 +21,30 @@
 
 #include "internal.h"
 
-#define MIN_CLASS 5 /* 32-byte blocks */
-#define MAX_CLASS 48 /* struct flexos__heap's free lists */
+#define SMALL_CLASSES 7 /* 32, 48, ..., 128 bytes */
+#define NCLASSES FLEXOS__HEAP_CLASSES
+
+/* The bytes of a block of class c. */
+static size_t class_size(unsigned c)
+{
+	if (c < SMALL_CLASSES)
+		return 32 + 16 * (size_t)c;
+	unsigned power = 7 + (c - SMALL_CLASSES) / 4;
+	return ((size_t)1 << power) +
+	       ((c - SMALL_CLASSES) % 4 + 1) * ((size_t)1 << (power - 2));
+}
+
+/* The smallest class whose blocks hold `bytes`. */
+static unsigned class_of(size_t bytes)
+{
+	if (bytes <= 128)
+		return bytes <= 32 ? 0 : (unsigned)((bytes - 32 + 15) / 16);
+	unsigned power = 63 - (unsigned)__builtin_clzl(bytes - 1);
+	size_t step = (size_t)1 << (power - 2);
+	size_t steps = (bytes - ((size_t)1 << power) + step - 1) / step;
+
+	return SMALL_CLASSES + (power - 7) * 4 + (unsigned)steps - 1;
+}
 
 /* Sits right before every pointer handed out. */
 struct header {
@@ -130,8 +155,8 @@ static void check_block(unsigned owner, uintptr_t block, unsigned c)
 	if (!flexos__rt.isolating)
 		return;
 	heap_range(owner, &lo, &hi);
-	if (c < MIN_CLASS || c >= MAX_CLASS || block < lo || block > hi ||
-	    hi - block < ((uintptr_t)1 << c))
+	if (c >= NCLASSES || block < lo || block > hi ||
+	    hi - block < class_size(c))
 		rewritten((const void *)block);
 }
 
@@ -145,9 +170,8 @@ static struct header *checked_header(const struct flexos__heap *heap,
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "free(%p): not a block of this heap (corrupt or "
 			    "freed twice)", ptr);
-	if (h->size_class < MIN_CLASS || h->size_class >= MAX_CLASS ||
-	    h->offset < sizeof(struct header) ||
-	    h->offset >= ((uint64_t)1 << h->size_class))
+	if (h->size_class >= NCLASSES || h->offset < sizeof(struct header) ||
+	    h->offset >= class_size(h->size_class))
 		rewritten(ptr);
 	check_block(owner_of(heap), (uintptr_t)ptr - h->offset,
 		    h->size_class);
@@ -172,13 +196,6 @@ void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size)
 	heap->base = base;
 	heap->size = size;
 	atomic_flag_clear(&heap->lock);
-}
-
-static unsigned class_of(size_t bytes)
-{
-	unsigned c = bytes <= 1 ? 0 : 64 - (unsigned)__builtin_clzl(bytes - 1);
-
-	return c < MIN_CLASS ? MIN_CLASS : c;
 }
 
 /* An allocation `heap` cannot serve: NULL and ENOMEM, as the C library
@@ -216,17 +233,23 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	if (size > heap->size)
 		return exhausted(heap, owner, size);
 	unsigned c = class_of(size + sizeof(struct header) + (align - 16));
-	if (c >= MAX_CLASS)
+	if (c >= NCLASSES)
 		return exhausted(heap, owner, size);
 
 	char *block = NULL;
 	lock(heap);
-	if (heap->free[c]) {
-		block = heap->free[c];
-		heap->free[c] = *(void **)block;
-	} else if (heap->size - heap->used >= ((size_t)1 << c)) {
+	/* A free block of this class, or of the next three (up to twice the
+	 * size, no more than power-of-two classes took), before fresh memory:
+	 * freed multi-MiB buffers serve the next ones of other sizes. */
+	for (unsigned k = c; !block && k < c + 4 && k < NCLASSES; k++)
+		if (heap->free[k]) {
+			block = heap->free[k];
+			heap->free[k] = *(void **)block;
+			c = k;
+		}
+	if (!block && heap->size - heap->used >= class_size(c)) {
 		block = heap->base + heap->used;
-		heap->used += (size_t)1 << c;
+		heap->used += class_size(c);
 	}
 	unlock(heap);
 	if (!block)
@@ -240,7 +263,7 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	h->counted = (uint8_t)count_of(owner);
 	h->magic = HEADER_MAGIC;
 	h->offset = user - (uintptr_t)block;
-	count(h->counted, (ptrdiff_t)1 << c);
+	count(h->counted, (ptrdiff_t)class_size(c));
 	return (void *)user;
 }
 
@@ -249,7 +272,7 @@ void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 	struct header *h = checked_header(heap, ptr);
 
 	h->magic = 0;
-	count(h->counted, -((ptrdiff_t)1 << h->size_class));
+	count(h->counted, -(ptrdiff_t)class_size(h->size_class));
 	char *block = (char *)ptr - h->offset;
 	lock(heap);
 	*(void **)block = heap->free[h->size_class];
@@ -279,5 +302,5 @@ size_t flexos__heap_usable(const struct flexos__heap *heap, void *ptr)
 {
 	struct header *h = checked_header(heap, ptr);
 
-	return ((size_t)1 << h->size_class) - h->offset;
+	return class_size(h->size_class) - h->offset;
 }

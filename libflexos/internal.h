@@ -37,11 +37,14 @@
 #define FLEXOS__STACK_SLACK 2048u
 
 /* A first-fit heap over a fixed range, see heap.c. */
+/* Size classes of heap.c: up to blocks of 2^37 bytes, more than any heap. */
+#define FLEXOS__HEAP_CLASSES 128
+
 struct flexos__heap {
 	char *base;
 	size_t size;
 	size_t used;      /* bump pointer, offset from base */
-	void *free[48];   /* free blocks by size class (heap.c: buddies) */
+	void *free[FLEXOS__HEAP_CLASSES]; /* free blocks by size class */
 	atomic_flag lock;
 };
 

@@ -43,6 +43,30 @@ static _Atomic unsigned monitors_running;
  * every compartment writes, would let one aim the default process's
  * SIGKILL at any process of the user). */
 static pid_t pids[FLEXOS_MAX_COMPARTMENTS];
+/* The default process's own record (flexos_proc__dead). */
+static bool in_default_process;
+static _Atomic uint32_t dead[FLEXOS_MAX_COMPARTMENTS];
+static _Atomic bool ending;
+
+uint32_t flexos_proc__dead(unsigned c)
+{
+	return in_default_process ? atomic_load(&dead[c])
+				  : atomic_load(&flexos_proc__control->dead[c]);
+}
+
+bool flexos_proc__ending(void)
+{
+	return in_default_process ? atomic_load(&ending)
+				  : atomic_load(&flexos_proc__control->shutdown);
+}
+
+/* The image ends: the default process says so to itself and to the
+ * compartment processes. */
+static void end_image(void)
+{
+	atomic_store(&ending, true);
+	atomic_store(&flexos_proc__control->shutdown, 1);
+}
 
 static int proc_init(unsigned ncompartments,
 		     const struct flexos_backend **variant)
@@ -155,12 +179,12 @@ static void proc_halt(void)
 
 	if (!control || getpid() != pids[0])
 		return;
-	atomic_store(&control->shutdown, 1);
+	end_image();
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
-		if (!atomic_load(&control->dead[c]))
+		if (!flexos_proc__dead(c))
 			kill(pids[c], SIGKILL);
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
-		if (!atomic_load(&control->dead[c]))
+		if (!flexos_proc__dead(c))
 			waitpid(pids[c], NULL, 0);
 }
 
@@ -181,8 +205,9 @@ static void *monitor(void *arg)
 	while (waitpid(pids[c], &status, 0) < 0 && errno == EINTR)
 		;
 	describe_end(status, how, sizeof(how), &code);
+	atomic_store(&dead[c], (uint32_t)code + 1);
 	atomic_store(&control->dead[c], (uint32_t)code + 1);
-	if (!atomic_load(&control->shutdown)) {
+	if (!flexos_proc__ending()) {
 		fflush(stdout);
 		fprintf(stderr, "flexos: compartment '%s' (process %d) %s\n",
 			flexos__rt.compartments[c].name, pids[c], how);
@@ -192,7 +217,7 @@ static void *monitor(void *arg)
 			code = code ? code : 1;
 			fprintf(stderr, "flexos: stopping the image (exit "
 				"status %d)\n", code);
-			atomic_store(&control->shutdown, 1);
+			end_image();
 			stop_image(code);
 		}
 		flexos_proc__wake_all();
@@ -213,8 +238,8 @@ static void shut_down(void)
 	bool was_alive[FLEXOS_MAX_COMPARTMENTS];
 
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
-		was_alive[c] = !atomic_load(&control->dead[c]);
-	atomic_store(&control->shutdown, 1);
+		was_alive[c] = !flexos_proc__dead(c);
+	end_image();
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
 		atomic_fetch_add(&control->doorbell[c], 1);
 		flexos_proc__futex_wake(&control->doorbell[c]);
@@ -222,19 +247,19 @@ static void shut_down(void)
 	for (int i = 0; i < 1000 && atomic_load(&monitors_running); i++)
 		nanosleep(&tick, NULL);
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
-		uint32_t dead = atomic_load(&control->dead[c]);
-		if (was_alive[c] && dead > 1) { /* status + 1, not 0 */
+		uint32_t status = flexos_proc__dead(c);
+		if (was_alive[c] && status > 1) { /* status + 1, not 0 */
 			fflush(NULL);
 			fprintf(stderr, "flexos: compartment '%s' (process %d) "
 				"ended with status %u as the image ended\n"
 				"flexos: stopping the image (exit status %u)\n",
 				flexos__rt.compartments[c].name,
-				pids[c], dead - 1, dead - 1);
-			stop_image((int)dead - 1);
+				pids[c], status - 1, status - 1);
+			stop_image((int)status - 1);
 		}
 	}
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++)
-		if (!atomic_load(&control->dead[c]))
+		if (!flexos_proc__dead(c))
 			kill(pids[c], SIGKILL);
 	for (int i = 0; i < 1000 && atomic_load(&monitors_running); i++)
 		nanosleep(&tick, NULL);
@@ -245,6 +270,7 @@ static __attribute__((noreturn)) void become(unsigned c, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
+	in_default_process = false;
 	flexos__self.current = c;
 	/* The main thread's slot is the parent's: this process's threads
 	 * take their own. */
@@ -271,6 +297,7 @@ static int proc_start(void)
 	flexos_proc__sandbox_choose();
 	fflush(NULL); /* or buffered output would be written once per process */
 	pids[0] = parent;
+	in_default_process = true;
 	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
 		pid_t pid = fork();
 		if (pid < 0)

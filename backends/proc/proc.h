@@ -107,6 +107,15 @@ void flexos_proc__sandbox_files(void);
  * error instead of stopping the image. */
 extern bool flexos_proc__errors_on_crash;
 
+/* Whether compartment c's process is gone (its exit status plus one, or
+ * 0), and whether the image ends.  The default process answers from its
+ * own memory, which its monitors write: the control block's copies, which
+ * every compartment can rewrite, steer only the compartment processes
+ * (which a forger can then stall or end, never make the default process
+ * take a live callee for a dead one). */
+uint32_t flexos_proc__dead(unsigned c);
+bool flexos_proc__ending(void);
+
 /* Channels (proc_channel.c).  Links are mapped for every pair before the
  * compartment processes start; each process then keeps only its own. */
 int flexos_proc__links_map(unsigned ncompartments);

@@ -108,8 +108,7 @@ void flexos_proc__post(unsigned k, unsigned me, unsigned to)
 
 static bool peer_dead(unsigned peer)
 {
-	return flexos_proc__errors_on_crash &&
-	       atomic_load(&flexos_proc__control->dead[peer]);
+	return flexos_proc__errors_on_crash && flexos_proc__dead(peer);
 }
 
 /* Takes a message waiting for `me` on channel k, if there is one: its

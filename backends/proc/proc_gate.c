@@ -220,15 +220,13 @@ static void serve(unsigned k, unsigned from)
  * (void *)-1), NaN in the vector ones. */
 static void crashed(struct flexos__gate_frame *frame, unsigned dest)
 {
-	struct proc_control *control = flexos_proc__control;
-
 	/* Once the image ends (a destructor's gate), no monitor will stop
 	 * it: the gate fails instead. */
-	if (!flexos_proc__errors_on_crash && !atomic_load(&control->shutdown)) {
+	if (!flexos_proc__errors_on_crash && !flexos_proc__ending()) {
 		struct timespec tick = { 0, 1000000 };
 		for (int i = 0; i < 10000; i++)
 			nanosleep(&tick, NULL);
-		int code = (int)atomic_load(&control->dead[dest]) - 1;
+		int code = (int)flexos_proc__dead(dest) - 1;
 		_exit(code > 0 ? code : 1);
 	}
 	frame->ret_rax = frame->ret_rdx = UINT64_MAX;
@@ -245,7 +243,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	struct proc_link *link = flexos_proc__link(me, dest, k);
 	struct proc_mailbox *call = flexos_proc__box(link, dest, me);
 
-	if (atomic_load(&flexos_proc__control->dead[dest])) {
+	if (flexos_proc__dead(dest)) {
 		crashed(frame, dest);
 		return;
 	}
@@ -307,12 +305,17 @@ static void *server(void *arg)
 
 	my_channel = (int)k;
 	for (;;) {
-		unsigned from = (unsigned)flexos_proc__wait(k, me, me);
-		const struct proc_mailbox *box = flexos_proc__box(
-			flexos_proc__link(me, from, k), me, from);
-		if (box->kind == PROC_EXIT && from == ch->owner)
+		/* Its caller's process gone (FLEXOS_PROC_ON_CRASH=error): no
+		 * call will come. */
+		int from = flexos_proc__wait(k, me, ch->owner);
+		if (from < 0)
 			break;
-		serve(k, from);
+		const struct proc_mailbox *box = flexos_proc__box(
+			flexos_proc__link(me, (unsigned)from, k), me,
+			(unsigned)from);
+		if (box->kind == PROC_EXIT && (unsigned)from == ch->owner)
+			break;
+		serve(k, (unsigned)from);
 	}
 	atomic_store(&ch->server[me], SERVER_NONE);
 	return NULL;
@@ -368,7 +371,7 @@ void flexos_proc__thread_end(unsigned compartment)
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		if (c == compartment ||
 		    atomic_load(&ch->server[c]) == SERVER_NONE ||
-		    atomic_load(&flexos_proc__control->dead[c]))
+		    flexos_proc__dead(c))
 			continue;
 		flexos_proc__box(flexos_proc__link(compartment, c,
 						   (unsigned)my_channel),

@@ -10,8 +10,14 @@
  *   forge-as-callee   the twin: the same forgery while the host waits for
  *                     the parser itself, which is then the one to answer:
  *                     the host takes it, as it would take any answer of
- *                     its callee. */
+ *                     its callee;
+ * and, before the host's call, in the control block every process maps:
+ *   forge-dead        "the verifier died, the image ends": the host's own
+ *                     record says otherwise, and its call goes through;
+ *   kill-verifier     "the image ends", and rings the verifier's process,
+ *                     which ends: the image stops, saying so. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,9 +26,19 @@
 #include "parser.h"
 #include "verifier.h"
 
+static bool before_the_call(const char *mode)
+{
+	return !strcmp(mode, "forge-dead") || !strcmp(mode, "kill-verifier");
+}
+
 static void *attack(void *mode)
 {
-	flexos_gate(parser, parser_forge, !strcmp(mode, "forge-other-link"));
+	if (before_the_call(mode))
+		flexos_gate(parser, parser_forge_control,
+			    !strcmp(mode, "kill-verifier"));
+	else
+		flexos_gate(parser, parser_forge,
+			    !strcmp(mode, "forge-other-link"));
 	return NULL;
 }
 
@@ -33,9 +49,9 @@ int main(int argc, char **argv)
 	int valid;
 
 	if (strcmp(mode, "forge-other-link") && strcmp(mode, "forge-own-link") &&
-	    strcmp(mode, "forge-as-callee")) {
+	    strcmp(mode, "forge-as-callee") && !before_the_call(mode)) {
 		fprintf(stderr, "usage: third forge-other-link|forge-own-link|"
-				"forge-as-callee\n");
+				"forge-as-callee|forge-dead|kill-verifier\n");
 		return 2;
 	}
 	/* The main thread's gates take the first channel, as the parser
@@ -45,6 +61,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (pthread_create(&attacker, NULL, attack, (void *)mode))
 		return 1;
+	if (before_the_call(mode))
+		pthread_join(attacker, NULL);
 	if (!strcmp(mode, "forge-as-callee"))
 		valid = flexos_gate(parser, parser_slow_check, "doc");
 	else

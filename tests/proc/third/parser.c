@@ -1,7 +1,7 @@
 /* The compromised parser: it knows the proc backend's layout (proc.h) and
  * calls its internal functions, as attacker-chosen code in its compartment
- * can.  For about 200 ms it keeps posting the result "valid" to the host's
- * first channel, where the host's main thread waits. */
+ * can.  parser_forge keeps posting, for about 200 ms, the result "valid"
+ * to the host's first channel, where the host's main thread waits. */
 #include <time.h>
 
 #include "parser.h"
@@ -27,6 +27,22 @@ int parser_forge(int other_link)
 		/* Passes the turn and rings the host's bell. */
 		flexos_proc__post(MAIN_CHANNEL, sender, HOST);
 		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+int parser_forge_control(int ring)
+{
+	struct proc_control *control = flexos_proc__control;
+	struct timespec wait = { 0, 100 * 1000 * 1000 };
+
+	atomic_store(&control->shutdown, 1);
+	if (ring) {
+		atomic_fetch_add(&control->doorbell[VERIFIER], 1);
+		flexos_proc__futex_wake(&control->doorbell[VERIFIER]);
+		nanosleep(&wait, NULL);
+	} else {
+		atomic_store(&control->dead[VERIFIER], 1);
 	}
 	return 0;
 }

@@ -1,7 +1,9 @@
 /* The proc backend's shared state; private to backends/proc.
  *
  * Every compartment is a process.  A thread that makes gates takes a
- * channel (one of PROC_CHANNELS), and its calls travel on that channel
+ * channel, one of the PROC_CHANNELS of its compartment (channel k belongs
+ * to compartment k / PROC_CHANNELS, which alone hands it out, from its own
+ * memory), and its calls travel on that channel
  * from compartment to compartment.  What a call or a result says travels
  * in a link: the memory two compartments share for one channel, one
  * mailbox each way, mapped before fork and then only in those two
@@ -9,10 +11,9 @@
  * they tell each other (docs/threat-model.md, proc).  Exactly one party of
  * a channel holds its turn at a time, and nested calls (A -> B -> A -> B)
  * simply pass the turn along: the thread waiting for its result serves the
- * calls that reach it.  The control block every process maps holds only
- * what no message depends on: which channels are taken, which compartments
- * serve them, who sleeps, who died; a compartment that rewrites it can
- * stall the image, not change a call's arguments or results.
+ * calls that reach it.  The control block every process maps holds what
+ * no message says: which compartments serve a channel, who sleeps, who
+ * died (docs/threat-model.md says what rewriting it can do).
  *
  * A gate's cost is the number of cache lines that travel between the two
  * cores (docs/benchmarks.md): a call whose arguments all sit in
@@ -30,7 +31,10 @@
 #include "gate_frame.h"
 #include "internal.h"
 
+/* Channels per compartment: threads of one compartment that make gates at
+ * the same time. */
 #define PROC_CHANNELS 64
+#define PROC_ALL_CHANNELS (FLEXOS_MAX_COMPARTMENTS * PROC_CHANNELS)
 
 /* PROC_UNWIND: a longjmp to unwind.buf left the call (longjmp.c). */
 enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT, PROC_UNWIND };
@@ -77,12 +81,15 @@ struct proc_channel {
 	_Alignas(64) _Atomic uint32_t asleep[FLEXOS_MAX_COMPARTMENTS];
 	_Alignas(64) _Atomic uint32_t bell[FLEXOS_MAX_COMPARTMENTS];
 	_Alignas(64) _Atomic uint32_t server[FLEXOS_MAX_COMPARTMENTS];
-	_Atomic uint32_t in_use;
-	/* The compartment of the thread that took the channel: every call on
-	 * it starts there, so a call back into it finds that thread waiting
-	 * in a gate, which serves it; no server stands in for it there. */
-	uint32_t owner;
 };
+
+/* The compartment whose thread takes channel k: every call on it starts
+ * there, so a call back into it finds that thread waiting in a gate, which
+ * serves it; no server stands in for it there. */
+static inline unsigned flexos_proc__owner(unsigned k)
+{
+	return k / PROC_CHANNELS;
+}
 
 struct proc_control {
 	_Atomic uint32_t doorbell[FLEXOS_MAX_COMPARTMENTS];
@@ -90,7 +97,7 @@ struct proc_control {
 	 * plus one (signals as 128 + number). */
 	_Atomic uint32_t dead[FLEXOS_MAX_COMPARTMENTS];
 	_Atomic uint32_t shutdown;
-	struct proc_channel channels[PROC_CHANNELS];
+	struct proc_channel channels[PROC_ALL_CHANNELS];
 };
 
 extern struct proc_control *flexos_proc__control;

@@ -2,8 +2,8 @@
  * channel between processes.
  *
  * A link is mapped for every pair of compartments before the compartment
- * processes are forked, one mapping per pair (all PROC_CHANNELS links of
- * the pair), and each process then unmaps the pairs it is not part of: a
+ * processes are forked, one mapping per pair (a link for every channel of
+ * every compartment), and each process then unmaps the pairs it is not part of: a
  * third compartment has no memory where the two exchange their calls.
  *
  * Waiting: spin briefly (a reply from a busy peer on another core takes
@@ -32,13 +32,13 @@
 
 static __thread int spins = SPINS;
 
-/* links[a][b] (a < b): the pair's PROC_CHANNELS links.  The addresses stay
+/* links[a][b] (a < b): the pair's links.  The addresses stay
  * known in every process; only the pair's two processes have memory
  * there. */
 static struct proc_link *links[FLEXOS_MAX_COMPARTMENTS][FLEXOS_MAX_COMPARTMENTS];
 static unsigned npeers;
 
-#define PAIR_BYTES (PROC_CHANNELS * sizeof(struct proc_link))
+#define PAIR_BYTES (npeers * PROC_CHANNELS * sizeof(struct proc_link))
 
 int flexos_proc__links_map(unsigned ncompartments)
 {
@@ -161,8 +161,8 @@ void flexos_proc__wake_all(void)
 {
 	struct proc_control *control = flexos_proc__control;
 
-	for (unsigned k = 0; k < PROC_CHANNELS; k++)
-		for (unsigned c = 0; c < FLEXOS_MAX_COMPARTMENTS; c++)
+	for (unsigned k = 0; k < npeers * PROC_CHANNELS; k++)
+		for (unsigned c = 0; c < npeers; c++)
 			if (atomic_load(&control->channels[k].asleep[c]))
 				ring(&control->channels[k], c);
 }

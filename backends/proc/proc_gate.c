@@ -29,6 +29,9 @@ static size_t nentries;
 
 static __thread int my_channel = -1;
 static __thread bool owns_channel;
+/* Which of this compartment's channels its threads hold: in the process's
+ * own memory, so that no other compartment can hand one out twice. */
+static _Atomic bool taken[PROC_CHANNELS];
 
 static int by_address(const void *a, const void *b)
 {
@@ -72,38 +75,39 @@ static const struct entry_point *entry_point(uintptr_t fn)
 
 static unsigned channel_of_thread(void)
 {
-	struct proc_control *control = flexos_proc__control;
 	unsigned me = flexos__self.current;
 
 	if (my_channel >= 0)
 		return (unsigned)my_channel;
-	for (unsigned k = 0; k < PROC_CHANNELS; k++) {
-		uint32_t free_slot = 0;
-		if (atomic_compare_exchange_strong(&control->channels[k].in_use,
-						   &free_slot, 1)) {
+	for (unsigned i = 0; i < PROC_CHANNELS; i++) {
+		bool free_slot = false;
+		unsigned k = me * PROC_CHANNELS + i;
+		if (atomic_compare_exchange_strong(&taken[i], &free_slot,
+						   true)) {
 			/* A caller that ended may have left a message. */
 			for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 				if (c != me)
 					atomic_store(&flexos_proc__box(
 						flexos_proc__link(me, c, k),
 						me, c)->turn, 0);
-			control->channels[k].owner = me;
 			my_channel = (int)k;
 			owns_channel = true;
 			return k;
 		}
 	}
-	flexos__die(FLEXOS_EXIT_SETUP, "proc: more than %d threads make gates",
-		    PROC_CHANNELS);
+	flexos__die(FLEXOS_EXIT_SETUP, "proc: more than %d threads of "
+		    "compartment '%s' make gates", PROC_CHANNELS,
+		    flexos__rt.compartments[me].name);
 }
 
 /* Makes sure a thread of `dest` serves this channel: its dispatcher starts
  * one on the first call. */
-static void ensure_server(struct proc_channel *ch, unsigned dest)
+static void ensure_server(unsigned k, unsigned dest)
 {
+	struct proc_channel *ch = &flexos_proc__control->channels[k];
 	uint32_t none = SERVER_NONE;
 
-	if (dest == ch->owner)
+	if (dest == flexos_proc__owner(k))
 		return; /* the owner serves calls back into it itself */
 	if (atomic_load_explicit(&ch->server[dest], memory_order_relaxed) !=
 	    SERVER_NONE)
@@ -247,7 +251,7 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 		crashed(frame, dest);
 		return;
 	}
-	ensure_server(&flexos_proc__control->channels[k], dest);
+	ensure_server(k, dest);
 	call->kind = PROC_CALL;
 	call->call.fn = frame->fn;
 	memcpy(call->call.gpr, frame->gpr, sizeof(call->call.gpr));
@@ -307,13 +311,14 @@ static void *server(void *arg)
 	for (;;) {
 		/* Its caller's process gone (FLEXOS_PROC_ON_CRASH=error): no
 		 * call will come. */
-		int from = flexos_proc__wait(k, me, ch->owner);
+		int from = flexos_proc__wait(k, me, flexos_proc__owner(k));
 		if (from < 0)
 			break;
 		const struct proc_mailbox *box = flexos_proc__box(
 			flexos_proc__link(me, (unsigned)from, k), me,
 			(unsigned)from);
-		if (box->kind == PROC_EXIT && (unsigned)from == ch->owner)
+		if (box->kind == PROC_EXIT &&
+		    (unsigned)from == flexos_proc__owner(k))
 			break;
 		serve(k, (unsigned)from);
 	}
@@ -343,7 +348,8 @@ void flexos_proc__dispatch(void)
 			fflush(NULL);
 			_exit(0);
 		}
-		for (unsigned k = 0; k < PROC_CHANNELS; k++) {
+		for (unsigned k = 0;
+		     k < flexos__rt.ncompartments * PROC_CHANNELS; k++) {
 			struct proc_channel *ch = &control->channels[k];
 			uint32_t requested = SERVER_REQUESTED;
 			pthread_t thread;
@@ -380,7 +386,7 @@ void flexos_proc__thread_end(unsigned compartment)
 		while (atomic_load(&ch->server[c]) != SERVER_NONE)
 			sched_yield();
 	}
+	atomic_store(&taken[my_channel % PROC_CHANNELS], false);
 	my_channel = -1;
 	owns_channel = false;
-	atomic_store(&ch->in_use, 0);
 }

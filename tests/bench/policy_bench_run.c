@@ -1,16 +1,17 @@
 /* policy_bench_run IMAGE POLICY...: what applying a sharing policy costs
  * at start-up.  Spawns IMAGE (its main returns at once) until it has
  * exited, with no policy (the floor: neither its own, it has none, nor
- * FLEXOS_POLICY) and with FLEXOS_POLICY set to each POLICY in turn, one
- * run of each series per round, the order rotating from round to round so
- * that a noisy neighbour slows every series alike.  Prints the median
+ * FLEXOS_POLICY) and with FLEXOS_POLICY set to each POLICY, one run of
+ * each series per round, the order rotating from round to round so that a
+ * noisy neighbour slows every series alike.  Prints the median
  * start-to-exit time of each series and what each policy adds to the
- * floor; the last POLICY is the one held to the target (issue: applying a
- * 100-line policy costs < 5 ms).
+ * floor, against the target (issue: applying a policy of up to 100 lines
+ * costs < 5 ms).  A policy's row is named by its first line, a comment;
+ * its lines are the others.
  *
- * Before timing, each policy runs once with the image's stderr read: a
- * warning (a line naming no code, say) means the policy is not the one
- * meant, and the runner stops.  Everything runs on the CPU this program
+ * Before timing, each series runs once with the image's stderr read, and
+ * its row says how many warnings the policy gave (a stale entry, say):
+ * the floor must give none.  Everything runs on the CPU this program
  * starts on (see syscall_bench_run.c).  Environment: FLEXOS_BENCH_SAMPLES,
  * the runs of each series (default 100).  Exits 0 when every number is
  * positive; the verdict is printed, not returned. */
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #define TARGET_MS 5.0
+#define TARGET_LINES 100
 #define MAX_SERIES 8
 
 extern char **environ;
@@ -109,14 +111,14 @@ static double start_up(char *image, char **env, int null)
 	return (double)(now_ns() - start) / 1e6;
 }
 
-/* One untimed run, stderr read: the policy must apply without a word. */
-static void check_quiet(char *image, char **env, const char *policy,
-			int null)
+/* One untimed run, stderr read: how many warnings the policy gave. */
+static unsigned warnings(char *image, char **env, int null)
 {
-	char text[4096];
+	static char text[1 << 16];
 	size_t got = 0;
 	ssize_t n;
 	int pipe_fds[2];
+	unsigned count = 0;
 	pid_t pid;
 
 	if (pipe2(pipe_fds, O_CLOEXEC) != 0)
@@ -128,23 +130,26 @@ static void check_quiet(char *image, char **env, const char *policy,
 	close(pipe_fds[0]);
 	wait_ok(pid);
 	text[got] = '\0';
-	if (got) {
-		fprintf(stderr, "policy_bench_run: with %s the image said:\n%s",
-			policy, text);
-		die("a policy of the benchmark must apply without a warning");
-	}
+	for (char *at = text; (at = strstr(at, "warning: policy")); at++)
+		count++;
+	return count;
 }
 
-static unsigned count_lines(const char *path)
+/* The policy's name (its first line, a comment) and number of lines. */
+static unsigned read_policy(const char *path, char *name, size_t size)
 {
 	FILE *file = fopen(path, "r");
+	char line[1024];
 	unsigned lines = 0;
-	int c;
 
 	if (!file)
 		die("cannot read a policy");
-	while ((c = getc(file)) != EOF)
-		lines += c == '\n';
+	if (!fgets(line, sizeof(line), file) || line[0] != '#')
+		die("a policy of the benchmark starts with a comment naming it");
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(name, size, "%s", line + 1 + (line[1] == ' '));
+	while (fgets(line, sizeof(line), file))
+		lines += line[0] != '#' && line[0] != '\n';
 	fclose(file);
 	return lines;
 }
@@ -167,11 +172,11 @@ int main(int argc, char **argv)
 	const char *text = getenv("FLEXOS_BENCH_SAMPLES");
 	unsigned runs = text ? (unsigned)atoi(text) : 100;
 	unsigned nseries = (unsigned)argc - 1; /* the floor, then each policy */
-	char **env[MAX_SERIES];
-	unsigned lines[MAX_SERIES];
+	char **env[MAX_SERIES], name[MAX_SERIES][80];
+	unsigned lines[MAX_SERIES], warned[MAX_SERIES];
 	double *times[MAX_SERIES], medians[MAX_SERIES];
 	char *image = argv[1];
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), met = 1;
 	cpu_set_t cpu;
 
 	if (argc < 3 || nseries > MAX_SERIES) {
@@ -190,50 +195,53 @@ int main(int argc, char **argv)
 		const char *policy = s ? argv[s + 1] : NULL;
 
 		env[s] = environment(policy);
-		lines[s] = policy ? count_lines(policy) : 0;
+		lines[s] = 0;
+		snprintf(name[s], sizeof(name[s]), "no policy (floor)");
+		if (policy)
+			lines[s] = read_policy(policy, name[s],
+					       sizeof(name[s]));
 		times[s] = calloc(runs, sizeof(double));
 		if (!times[s])
 			die("out of memory");
-		/* Untimed: the page cache, and the check. */
-		check_quiet(image, env[s], policy ? policy : "no policy",
-			    null);
+		/* Untimed: the page cache, and the warnings. */
+		warned[s] = warnings(image, env[s], null);
 	}
+	if (warned[0])
+		die("the image warns without a policy");
 	for (unsigned i = 0; i < runs; i++)
 		for (unsigned k = 0; k < nseries; k++) {
 			unsigned s = (i + k) % nseries;
 			times[s][i] = start_up(image, env[s], null);
 		}
 
-	printf("%-36s %10s %10s  %-7s  %s\n", "sharing policy at start-up",
-	       "median ms", "added ms", "target", "verdict");
+	printf("%-40s %6s %9s %10s %9s  %-7s  %s\n",
+	       "sharing policy at start-up", "lines", "warnings", "median ms",
+	       "added ms", "target", "verdict");
 	for (unsigned s = 0; s < nseries; s++) {
-		char what[64];
+		int targeted = s && lines[s] <= TARGET_LINES;
+		double added;
 
 		medians[s] = median(times[s], runs);
 		if (!(medians[s] > 0))
 			die("a median is not positive");
+		added = medians[s] - medians[0];
 		if (!s) {
-			printf("%-36s %10.2f %10s  %-7s  %s\n",
-			       "no policy (floor)", medians[s], "-", "-", "-");
+			printf("%-40s %6u %9u %10.2f %9s  %-7s  %s\n", name[s],
+			       lines[s], warned[s], medians[s], "-", "-", "-");
 			continue;
 		}
-		snprintf(what, sizeof(what), "%u share-heap line%s", lines[s],
-			 lines[s] == 1 ? "" : "s");
-		printf("%-36s %10.2f %10.2f  %-7s  %s\n", what, medians[s],
-		       medians[s] - medians[0],
-		       s == nseries - 1 ? "<5 ms" : "-",
-		       s != nseries - 1 ? "-"
-		       : medians[s] - medians[0] < TARGET_MS ? "PASS" : "FAIL");
+		met &= !targeted || added < TARGET_MS;
+		printf("%-40s %6u %9u %10.2f %9.2f  %-7s  %s\n", name[s],
+		       lines[s], warned[s], medians[s], added,
+		       targeted ? "<5 ms" : "-",
+		       !targeted ? "-" : added < TARGET_MS ? "PASS" : "FAIL");
 	}
 	printf("\n# %u runs of each series, by turns: posix_spawn of the "
 	       "image (main returns at once) until waitpid, output to "
 	       "/dev/null; all on CPU %d\n", runs, sched_getcpu());
-	printf("# policies through FLEXOS_POLICY, each line naming a "
-	       "function of the image; each applied once beforehand without "
-	       "a warning\n");
-	printf("# target: %s (a %u-line policy adds < %.0f ms)\n",
-	       medians[nseries - 1] - medians[0] < TARGET_MS ? "met"
-							       : "MISSED",
-	       lines[nseries - 1], TARGET_MS);
+	printf("# policies through FLEXOS_POLICY; warnings counted in one "
+	       "untimed run of each beforehand\n");
+	printf("# target: %s (a policy of up to %u lines adds < %.0f ms)\n",
+	       met ? "met" : "MISSED", TARGET_LINES, TARGET_MS);
 	return 0;
 }

@@ -424,8 +424,15 @@ void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,
 bool flexos__in_executable(uintptr_t address);
 /* The same, "??" when nothing is known (and then false). */
 bool flexos__describe_address(uintptr_t address, char *out, size_t size);
-/* The code of function `name` in the image; false if there is none. */
-bool flexos__function_code(const char *name, uintptr_t *start, uintptr_t *end);
+/* The code of the image's functions named names[0..count) (sorted by
+ * strcmp, each once), found in one pass over its symbol table:
+ * found(i, start, end, context) for each function named names[i], for
+ * each of them when several have that name (static functions of different
+ * files); a name of no function gets no call. */
+void flexos__functions_code(const char *const *names, size_t count,
+			    void (*found)(size_t i, uintptr_t start,
+					  uintptr_t end, void *context),
+			    void *context);
 /* Calls found() for each code range of source line file:line (file may be
  * a trailing part of the path); returns how many. */
 int flexos__line_code(const char *file, int line,

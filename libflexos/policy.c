@@ -16,7 +16,14 @@
  * own policy's text, read when it was built; FLEXOS_POLICY names a file to
  * read instead.  A malformed line stops
  * the image (FLEXOS_EXIT_SETUP); an entry that names no code any more
- * (stale: the source moved or changed) is a warning naming it. */
+ * (stale: the source moved or changed) is a warning naming it.
+ *
+ * The whole text is read first, then its code entries are resolved: every
+ * share-heap FUNCTION of it in one pass over the image's symbol table (a
+ * policy is applied at every start-up, and may have hundreds of lines),
+ * share-heap-at FILE:LINE through the line tables, which are read only
+ * when the policy has such a line. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +35,14 @@ struct range {
 	uintptr_t start, end;
 };
 
+/* A share-heap or share-heap-at entry, resolved once the whole policy has
+ * been read. */
+struct entry {
+	char *word; /* FUNCTION, or FILE:LINE; in the policy's text */
+	unsigned number; /* its line */
+	bool at; /* share-heap-at */
+};
+
 /* A policy is a few hundred lines at most; these bound what a file given
  * at run time can make the runtime read. */
 #define POLICY_MAX_BYTES (1u << 20)
@@ -36,20 +51,35 @@ struct range {
 static struct range *heap_sites;
 static size_t nheap_sites, heap_capacity;
 
+static struct entry *entries;
+static size_t nentries, entries_capacity;
+
 bool flexos__policy_shared_stacks;
+
+static void *grow(void *array, size_t *capacity, size_t size)
+{
+	*capacity = *capacity ? 2 * *capacity : 16;
+	array = __libc_realloc(array, *capacity * size);
+	if (!array)
+		flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading the "
+			    "sharing policy");
+	return array;
+}
 
 static void add_site(uintptr_t start, uintptr_t end, void *unused)
 {
 	(void)unused;
-	if (nheap_sites == heap_capacity) {
-		heap_capacity = heap_capacity ? 2 * heap_capacity : 16;
-		heap_sites = __libc_realloc(heap_sites,
-					    heap_capacity * sizeof(*heap_sites));
-		if (!heap_sites)
-			flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
-				    "the sharing policy");
-	}
+	if (nheap_sites == heap_capacity)
+		heap_sites = grow(heap_sites, &heap_capacity,
+				  sizeof(*heap_sites));
 	heap_sites[nheap_sites++] = (struct range){ start, end };
+}
+
+static void add_entry(char *word, unsigned number, bool at)
+{
+	if (nentries == entries_capacity)
+		entries = grow(entries, &entries_capacity, sizeof(*entries));
+	entries[nentries++] = (struct entry){ word, number, at };
 }
 
 static void stale(const char *path, unsigned number, const char *what)
@@ -59,22 +89,30 @@ static void stale(const char *path, unsigned number, const char *what)
 		what);
 }
 
-static bool share_site(const char *path, unsigned number, char *site)
+/* FILE:LINE, LINE a positive number. */
+static bool site_well_formed(const char *site)
 {
-	char *colon = strrchr(site, ':'), *end;
+	const char *colon = strrchr(site, ':');
+	char *end;
 	long line;
 
 	if (!colon || colon == site)
 		return false;
-	*colon = '\0';
 	line = strtol(colon + 1, &end, 10);
-	if (*end || line <= 0)
-		return false;
-	if (flexos__line_code(site, (int)line, add_site, NULL) == 0) {
-		*colon = ':';
-		stale(path, number, site);
-	}
-	return true;
+	return !*end && line > 0 && line <= INT_MAX;
+}
+
+static void share_site(const char *path, const struct entry *entry)
+{
+	char *colon = strrchr(entry->word, ':');
+	int line = (int)strtol(colon + 1, NULL, 10);
+	int ranges;
+
+	*colon = '\0';
+	ranges = flexos__line_code(entry->word, line, add_site, NULL);
+	*colon = ':';
+	if (ranges == 0)
+		stale(path, entry->number, entry->word);
 }
 
 /* share-data is applied when the image is linked, from its own policy
@@ -109,14 +147,11 @@ static void parse(const char *path, unsigned number, char *line,
 		goto malformed;
 	for (; word && word[0] != '#'; word = strtok(NULL, " \t\r\n")) {
 		if (!strcmp(directive, "share-heap-at")) {
-			if (!share_site(path, number, word))
+			if (!site_well_formed(word))
 				goto malformed;
+			add_entry(word, number, true);
 		} else if (!strcmp(directive, "share-heap")) {
-			uintptr_t start, end;
-			if (flexos__function_code(word, &start, &end))
-				add_site(start, end, NULL);
-			else
-				stale(path, number, word);
+			add_entry(word, number, false);
 		} else if (strcmp(directive, "share-data")) {
 			goto malformed;
 		} else if (!linked) {
@@ -129,6 +164,57 @@ malformed:
 		    "policy %s:%u: not a directive; expected share-heap-at "
 		    "FILE:LINE, share-heap FUNCTION, share-data SYMBOL or "
 		    "share-stacks", path, number);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void function_found(size_t i, uintptr_t start, uintptr_t end,
+			   void *found)
+{
+	((bool *)found)[i] = true;
+	add_site(start, end, NULL);
+}
+
+/* Resolves the code entries: the share-heap names all at once (sorted,
+ * each once: a name may be on several lines), then every entry in the
+ * order of the policy's lines, so that the warnings come in that order. */
+static void resolve(const char *path)
+{
+	const char **names = __libc_malloc((nentries + 1) * sizeof(*names));
+	bool *found = __libc_malloc((nentries + 1) * sizeof(*found));
+	size_t count = 0;
+
+	if (!names || !found)
+		flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading the "
+			    "sharing policy");
+	for (size_t i = 0; i < nentries; i++)
+		if (!entries[i].at)
+			names[count++] = entries[i].word;
+	qsort(names, count, sizeof(*names), by_name);
+	size_t unique = 0;
+	for (size_t i = 0; i < count; i++)
+		if (!unique || strcmp(names[unique - 1], names[i]))
+			names[unique++] = names[i];
+	memset(found, 0, unique * sizeof(*found));
+	if (unique)
+		flexos__functions_code(names, unique, function_found, found);
+	for (size_t i = 0; i < nentries; i++) {
+		const char **name;
+
+		if (entries[i].at) {
+			share_site(path, &entries[i]);
+			continue;
+		}
+		name = bsearch(&entries[i].word, names, unique,
+			       sizeof(*names), by_name);
+		if (!found[name - names])
+			stale(path, entries[i].number, entries[i].word);
+	}
+	__libc_free(names);
+	__libc_free(found);
 }
 
 /* Reads the file FLEXOS_POLICY names, whole: a regular file of text. */
@@ -163,37 +249,50 @@ static char *read_policy_file(const char *path)
 }
 
 /* `linked`: the text is the image's own policy, whose share-data lines the
- * build applied. */
-static void parse_text(const char *name, const char *text, bool linked)
+ * build applied.  `text` is cut into lines and words where it lies; the
+ * code entries point into it until they are resolved. */
+static void parse_text(const char *name, char *text, bool linked)
 {
-	char line[POLICY_MAX_LINE];
 	unsigned number = 0;
 
 	while (*text) {
 		size_t length = strcspn(text, "\n");
-		if (length >= sizeof(line))
+		bool last = !text[length];
+
+		if (length >= POLICY_MAX_LINE)
 			flexos__die(FLEXOS_EXIT_SETUP, "policy %s:%u: a line "
-				    "longer than %zu bytes", name, number + 1,
-				    sizeof(line) - 1);
-		memcpy(line, text, length);
-		line[length] = '\0';
-		parse(name, ++number, line, linked);
-		text += length + (text[length] == '\n');
+				    "longer than %u bytes", name, number + 1,
+				    POLICY_MAX_LINE - 1);
+		text[length] = '\0';
+		parse(name, ++number, text, linked);
+		text += length + !last;
 	}
+	resolve(name);
+	__libc_free(entries);
+	entries = NULL;
+	nentries = entries_capacity = 0;
 }
 
 void flexos__policy_load(void)
 {
 	const char *path = getenv("FLEXOS_POLICY");
 	const char *own = flexos__rt.image->policy_text;
+	char *text;
 
 	if (path && *path) {
-		char *text = read_policy_file(path);
-		parse_text(path, text, own && !strcmp(text, own));
-		__libc_free(text);
+		text = read_policy_file(path);
+		bool linked = own && !strcmp(text, own);
+		parse_text(path, text, linked);
 	} else if (own) {
-		parse_text(flexos__rt.image->policy, own, true);
+		text = __libc_malloc(strlen(own) + 1);
+		if (!text)
+			flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
+				    "the sharing policy");
+		parse_text(flexos__rt.image->policy, strcpy(text, own), true);
+	} else {
+		return;
 	}
+	__libc_free(text);
 }
 
 bool flexos__policy_shared_site(uintptr_t return_address)

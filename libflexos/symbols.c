@@ -3,6 +3,8 @@
  * fault reports, learning reports and sharing policies all need it. */
 #define _GNU_SOURCE
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,46 +121,130 @@ bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 	return false;
 }
 
+/* Finding the code of functions by name, for a sharing policy's
+ * share-heap lines: all of them in one pass over the executable's symbol
+ * table, each symbol's name looked up among the policy's (sorted).  The
+ * image's code is all in the executable (calls from shared libraries are
+ * the TCB's and never served from a compartment heap, malloc.c), so the
+ * shared libraries are not searched, and libdw's view of the whole process
+ * (tens of milliseconds to set up) is not needed: libelf reads the
+ * executable's .symtab directly. */
 struct function_query {
-	const char *name;
-	uintptr_t start, end;
-	bool found;
+	const char *const *names; /* sorted, each once */
+	size_t count;
+	void (*found)(size_t i, uintptr_t start, uintptr_t end, void *context);
+	void *context;
 };
 
-static int search_symbols(Dwfl_Module *module, void **userdata,
-			  const char *name, Dwarf_Addr base, void *arg)
+static void match_symbol(const struct function_query *query,
+			 const char *symbol, const GElf_Sym *sym,
+			 uintptr_t start)
 {
-	struct function_query *query = arg;
-	int count = dwfl_module_getsymtab(module);
+	size_t low = 0, high = query->count;
 
-	(void)userdata;
-	(void)name;
-	(void)base;
-	for (int i = 1; i < count && !query->found; i++) {
+	if (!symbol || GELF_ST_TYPE(sym->st_info) != STT_FUNC ||
+	    sym->st_shndx == SHN_UNDEF || !sym->st_size)
+		return;
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		int order = strcmp(symbol, query->names[middle]);
+
+		if (!order) {
+			query->found(middle, start, start + sym->st_size,
+				     query->context);
+			return;
+		}
+		if (order < 0)
+			high = middle;
+		else
+			low = middle + 1;
+	}
+}
+
+/* The symbol table of /proc/self/exe (the running executable's file,
+ * even if replaced on disk since), read with libelf; false if it has none
+ * (a stripped executable) or no flexos_image in it.  Addresses are moved
+ * by the distance between flexos_image's address in the file and in
+ * memory: the load bias of a position-independent executable, 0
+ * otherwise. */
+static bool search_executable(const struct function_query *query)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	Elf *elf = NULL;
+	Elf_Scn *section = NULL;
+	GElf_Shdr header;
+	Elf_Data *data;
+	size_t count = 0;
+	uintptr_t bias = 0;
+	bool anchored = false;
+
+	if (fd < 0)
+		return false;
+	if (elf_version(EV_CURRENT) != EV_NONE)
+		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && (section = elf_nextscn(elf, section)))
+		if (gelf_getshdr(section, &header) &&
+		    header.sh_type == SHT_SYMTAB && header.sh_entsize)
+			break;
+	data = section ? elf_getdata(section, NULL) : NULL;
+	if (data)
+		count = header.sh_size / header.sh_entsize;
+	for (size_t i = 1; i < count && !anchored; i++) {
+		GElf_Sym sym;
+		const char *name;
+
+		if (!gelf_getsym(data, (int)i, &sym) ||
+		    GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    sym.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf, header.sh_link, sym.st_name);
+		if (name && !strcmp(name, "flexos_image")) {
+			bias = (uintptr_t)&flexos_image - sym.st_value;
+			anchored = true;
+		}
+	}
+	for (size_t i = 1; anchored && i < count; i++) {
+		GElf_Sym sym;
+
+		if (gelf_getsym(data, (int)i, &sym))
+			match_symbol(query,
+				     elf_strptr(elf, header.sh_link,
+						sym.st_name),
+				     &sym, sym.st_value + bias);
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return anchored;
+}
+
+/* Without a symbol table in the executable, libdw's view of its module,
+ * which also finds separate debug information. */
+static void search_module_symbols(const struct function_query *query)
+{
+	Dwfl *dwfl = symbols();
+	Dwfl_Module *image =
+		dwfl ? dwfl_addrmodule(dwfl, (uintptr_t)&flexos_image) : NULL;
+	int count = image ? dwfl_module_getsymtab(image) : 0;
+
+	for (int i = 1; i < count; i++) {
 		GElf_Sym sym;
 		GElf_Addr start;
 		const char *symbol = dwfl_module_getsym_info(
-			module, i, &sym, &start, NULL, NULL, NULL);
-		if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
-		    sym.st_size && !strcmp(symbol, query->name)) {
-			query->start = start;
-			query->end = start + sym.st_size;
-			query->found = true;
-		}
+			image, i, &sym, &start, NULL, NULL, NULL);
+		match_symbol(query, symbol, &sym, start);
 	}
-	return query->found ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
-bool flexos__function_code(const char *name, uintptr_t *start, uintptr_t *end)
+void flexos__functions_code(const char *const *names, size_t count,
+			    void (*found)(size_t i, uintptr_t start,
+					  uintptr_t end, void *context),
+			    void *context)
 {
-	struct function_query query = { name, 0, 0, false };
-	Dwfl *dwfl = symbols();
+	struct function_query query = { names, count, found, context };
 
-	if (dwfl)
-		dwfl_getmodules(dwfl, search_symbols, &query, 0);
-	*start = query.start;
-	*end = query.end;
-	return query.found;
+	if (!search_executable(&query))
+		search_module_symbols(&query);
 }
 
 /* `path` names `file` when equal or when `file` is a trailing part of it

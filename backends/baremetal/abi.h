@@ -20,9 +20,11 @@
 /* boot_times(struct flexos_baremetal_times *): when the machine started
  * what, for benchmarks. */
 #define FLEXOS_BAREMETAL_SYS_BOOT_TIMES 1002
-/* function(name, uint64_t range[2]): the code of the program's function
- * `name` (a string of at most 255 bytes), [range[0], range[1]); returns 0,
- * or -ENOENT.  The sharing policy's share-heap FUNCTION. */
+/* function(name, uint64_t range[2], nth): the code of the nth (from 0)
+ * of the program's functions named `name` (a string of at most 255
+ * bytes; static functions of different files may share one),
+ * [range[0], range[1]); returns 0, or -ENOENT when there are no more.  The
+ * sharing policy's share-heap FUNCTION. */
 #define FLEXOS_BAREMETAL_SYS_FUNCTION 1003
 /* start(sealed, entries, entries_size): start-up is over; from now on the
  * kernel enforces its system-call policy (docs/baremetal.md).  The caller

@@ -137,6 +137,21 @@ int *peer_heap_object(void)
 	return p;
 }
 
+/* A static function of the same name as one of scenario.c's: the policy's
+ * share-heap twin_object names both. */
+__attribute__((noinline)) static int *twin_object(void)
+{
+	int *p = malloc(sizeof(*p));
+
+	*p = 32;
+	return p;
+}
+
+int *peer_twin_object(void)
+{
+	return twin_object();
+}
+
 char *peer_strdup(const char *s)
 {
 	return strdup(s);

@@ -58,6 +58,8 @@ struct peer_ops {
 /* A const table of pointers of the peer's: readable by everybody. */
 const struct peer_ops *peer_const_table(void);
 int *peer_heap_object(void);
+/* From the peer's static twin_object (scenario.c has one of that name). */
+int *peer_twin_object(void);
 char *peer_strdup(const char *s);
 /* A block from the peer's code by allocator `how` (malloc, calloc, realloc,
  * posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the

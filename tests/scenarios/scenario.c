@@ -125,6 +125,28 @@ static int peer_reads(const int *p, const char *what)
 	return 0;
 }
 
+/* A static function of the same name as one of peer.c's: a sharing
+ * policy's share-heap twin_object names both (docs/porting.md). */
+__attribute__((noinline)) static int *twin_object(void)
+{
+	int *p = malloc(sizeof(*p));
+
+	*p = 31;
+	return p;
+}
+
+/* Each compartment reads what the other's twin_object allocated. */
+static int twin_heaps(void)
+{
+	int *mine = twin_object();
+	int *theirs = flexos_gate(peer, peer_twin_object);
+
+	peer_reads(mine, "twin heap");
+	fflush(stdout);
+	printf("host read peer twin heap: %d\n", *theirs);
+	return 0;
+}
+
 /* A call to a function no gate names, made the way a compromised
  * compartment could: a stub of its own, straight into the trampoline. */
 __asm__(".text\n"
@@ -453,6 +475,8 @@ int main(int argc, char **argv)
 		printf("host read peer heap: %d\n", *peer_owned);
 		return 0;
 	}
+	if (!strcmp(name, "twin-heaps"))
+		return twin_heaps();
 	if (!strcmp(name, "host-reads-peer-strdup")) {
 		char *copy = flexos_gate(peer, peer_strdup, "dup");
 		printf("host read peer strdup: %s\n", copy);

@@ -255,7 +255,8 @@ void loader_load(struct program *program);
 uint64_t loader_stack(const struct program *program, const char *args,
 		      const char *env);
 bool loader_symbol(uint64_t address, const char **name, uint64_t *offset);
-bool loader_function(const char *name, uint64_t *start, uint64_t *end);
+bool loader_function(const char *name, uint64_t nth, uint64_t *start,
+		     uint64_t *end);
 /* Kernel option flexos.wrpkru=NAME: the program's global function NAME
  * may write PKRU too (the benchmark's floor). */
 extern char loader_pkru_writer[64];

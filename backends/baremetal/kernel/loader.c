@@ -137,12 +137,16 @@ static void check_code(const struct program *p, const struct elf_phdr *ph)
 	}
 }
 
-bool loader_function(const char *name, uint64_t *start, uint64_t *end)
+bool loader_function(const char *name, uint64_t nth, uint64_t *start,
+		     uint64_t *end)
 {
 	for (uint64_t i = 0; i < nsymbols; i++) {
 		const struct elf_sym *s = &symbols[i];
-		if ((s->info & 0xf) != STT_FUNC || !s->shndx ||
-		    s->name >= names_size || strcmp(names + s->name, name))
+		/* The nth sized function of that name: the others are
+		 * skipped, counting nth down. */
+		if ((s->info & 0xf) != STT_FUNC || !s->shndx || !s->size ||
+		    s->name >= names_size || strcmp(names + s->name, name) ||
+		    nth--)
 			continue;
 		*start = s->value;
 		*end = s->value + s->size;

@@ -242,14 +242,16 @@ static int64_t symbol(uint64_t address, uint64_t buf, uint64_t size)
 	return n;
 }
 
-static int64_t function(uint64_t name_address, uint64_t range_address)
+static int64_t function(uint64_t name_address, uint64_t range_address,
+			uint64_t nth)
 {
 	uint64_t range[2];
 	int64_t len = vm_user_string(name_address, 256);
 
 	if (len < 0)
 		return len;
-	if (!loader_function((const char *)name_address, &range[0], &range[1]))
+	if (!loader_function((const char *)name_address, nth, &range[0],
+			     &range[1]))
 		return -ENOENT;
 	if (!vm_user_ok(range_address, sizeof(range), true))
 		return -EFAULT;
@@ -370,7 +372,7 @@ static int64_t dispatch(struct trap_frame *f)
 	case FLEXOS_BAREMETAL_SYS_BOOT_TIMES:
 		return boot_times(a);
 	case FLEXOS_BAREMETAL_SYS_FUNCTION:
-		return function(a, b);
+		return function(a, b, c);
 	case FLEXOS_BAREMETAL_SYS_START:
 		return policy_start(a, b, c);
 	default:

@@ -18,15 +18,21 @@ bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 	return true;
 }
 
-bool flexos__function_code(const char *name, uintptr_t *start, uintptr_t *end)
+/* One call per name and function: a policy names tens of functions, and
+ * the kernel's table is in memory. */
+void flexos__functions_code(const char *const *names, size_t count,
+			    void (*found)(size_t i, uintptr_t start,
+					  uintptr_t end, void *context),
+			    void *context)
 {
 	uint64_t range[2];
 
-	if (syscall(FLEXOS_BAREMETAL_SYS_FUNCTION, name, range) != 0)
-		return false;
-	*start = range[0];
-	*end = range[1];
-	return true;
+	for (size_t i = 0; i < count; i++)
+		for (unsigned long nth = 0;
+		     syscall(FLEXOS_BAREMETAL_SYS_FUNCTION, names[i], range,
+			     nth) == 0;
+		     nth++)
+			found(i, range[0], range[1], context);
 }
 
 int flexos__line_code(const char *file, int line,

@@ -18,10 +18,10 @@
 
 #include "internal.h"
 
-/* valgrind, on fcall (tools.c): it learns the heap's blocks as malloc's,
- * and the part nobody has used yet is no memory to it, so that its leak
- * check does not read 16 GiB.  Not in a baremetal image: no such tool
- * runs there. */
+/* Memory debuggers, on fcall (tools.c): valgrind learns the heap's blocks
+ * as malloc's (the part nobody has used yet is no memory to it, so that
+ * its leak check does not read 16 GiB), and LeakSanitizer scans the used
+ * part for pointers.  Not in a baremetal image: no such tool runs there. */
 #ifdef FLEXOS__BAREMETAL
 #define VALGRIND(request) ((void)0)
 #else
@@ -243,6 +243,12 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	} else if (heap->size - heap->used >= ((size_t)1 << c)) {
 		block = heap->base + heap->used;
 		heap->used += (size_t)1 << c;
+#ifndef FLEXOS__BAREMETAL
+		if (flexos__sealed.tools.lsan)
+			flexos__tools_heap_grown(heap->base,
+						 heap->used - ((size_t)1 << c),
+						 heap->used);
+#endif
 	}
 	unlock(heap);
 	if (!block)

@@ -340,6 +340,7 @@ size_t flexos__libc_usable_size(void *ptr);
  * on fcall, heap.c tells them about the shared heap. */
 void flexos__tools_check(const struct flexos_image_desc *image,
 			 const struct flexos_backend *backend);
+void flexos__tools_heap_grown(const char *base, size_t before, size_t now);
 
 /* Sharing policy (policy.c). */
 extern bool flexos__policy_shared_stacks;

@@ -21,6 +21,21 @@
 
 #include "internal.h"
 
+/* Memory debuggers, on fcall (tools.c): valgrind learns the heap's blocks
+ * as malloc's (the part nobody has used yet is no memory to it, so that
+ * its leak check does not read 16 GiB), and LeakSanitizer scans the used
+ * part for pointers.  Not in a baremetal image: no such tool runs there. */
+#ifdef FLEXOS__BAREMETAL
+#define VALGRIND(request) ((void)0)
+#else
+#include <valgrind/memcheck.h>
+#define VALGRIND(request)                          \
+	do {                                       \
+		if (flexos__sealed.tools.valgrind) \
+			request;                   \
+	} while (0)
+#endif
+
 #define SMALL_CLASSES 7 /* 32, 48, ..., 128 bytes */
 #define NCLASSES FLEXOS__HEAP_CLASSES
 
@@ -196,6 +211,7 @@ void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size)
 	heap->base = base;
 	heap->size = size;
 	atomic_flag_clear(&heap->lock);
+	VALGRIND(VALGRIND_MAKE_MEM_NOACCESS(base, size));
 }
 
 /* An allocation `heap` cannot serve: NULL and ENOMEM, as the C library
@@ -250,6 +266,12 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	if (!block && heap->size - heap->used >= class_size(c)) {
 		block = heap->base + heap->used;
 		heap->used += class_size(c);
+#ifndef FLEXOS__BAREMETAL
+		if (flexos__sealed.tools.lsan)
+			flexos__tools_heap_grown(heap->base,
+						 heap->used - class_size(c),
+						 heap->used);
+#endif
 	}
 	unlock(heap);
 	if (!block)
@@ -259,11 +281,17 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &
 			 ~(uintptr_t)(align - 1);
 	struct header *h = (struct header *)user - 1;
+	/* To valgrind: the part before the block the caller gets is the
+	 * allocator's (its header), the rest the caller's, all of the usable
+	 * size (realloc grows in place within it). */
+	VALGRIND(VALGRIND_MAKE_MEM_UNDEFINED(block, user - (uintptr_t)block));
 	h->size_class = (uint8_t)c;
 	h->counted = (uint8_t)count_of(owner);
 	h->magic = HEADER_MAGIC;
 	h->offset = user - (uintptr_t)block;
 	count(h->counted, (ptrdiff_t)class_size(c));
+	VALGRIND(VALGRIND_MALLOCLIKE_BLOCK(user, class_size(c) - h->offset,
+					   0, 0));
 	return (void *)user;
 }
 
@@ -273,6 +301,7 @@ void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 
 	h->magic = 0;
 	count(h->counted, -(ptrdiff_t)class_size(h->size_class));
+	VALGRIND(VALGRIND_FREELIKE_BLOCK(ptr, 0));
 	char *block = (char *)ptr - h->offset;
 	lock(heap);
 	*(void **)block = heap->free[h->size_class];

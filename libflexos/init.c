@@ -236,6 +236,11 @@ void flexos__init(void)
 	flexos__rt.starting = true;
 	check_image(image);
 	backend = image->backend ? image->backend : &flexos_backend_fcall;
+#ifndef FLEXOS__BAREMETAL
+	/* Before the backend starts: under valgrind, mpk's probe of hardware
+	 * keys would already be an unknown system call to it. */
+	flexos__tools_check(image, backend);
+#endif
 	flexos__rt.image = image;
 	flexos__rt.ncompartments = image->ncompartments;
 	flexos__learn_init();

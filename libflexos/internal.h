@@ -197,6 +197,13 @@ struct flexos__entry {
 	uint32_t register_args;
 };
 
+/* The memory debuggers start-up found (tools.c), for fcall: only there
+ * do they run. */
+struct flexos__tools {
+	bool valgrind; /* running under valgrind */
+	bool lsan;     /* LeakSanitizer's root regions can be registered */
+};
+
 /* What the gate trampoline trusts, on a page of its own that start-up
  * fills and then makes read-only (entries.c): a compartment that writes it
  * gets the fault report.  Offsets: arch/<name>/gate_frame.h. */
@@ -239,6 +246,7 @@ struct flexos__sealed {
 	/* The compartments whose memory each compartment reaches, bit c for
 	 * compartment c: itself and its sandboxes. */
 	uint32_t reach[FLEXOS_MAX_COMPARTMENTS];
+	struct flexos__tools tools;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -335,6 +343,12 @@ bool flexos__tcb_allocate(const void *caller, size_t size, size_t align,
 			  bool zeroed, void **out);
 /* malloc_usable_size() of a block of the C library's allocator. */
 size_t flexos__libc_usable_size(void *ptr);
+
+/* Memory debuggers (tools.c): refused on isolating backends at start-up;
+ * on fcall, heap.c tells them about the shared heap. */
+void flexos__tools_check(const struct flexos_image_desc *image,
+			 const struct flexos_backend *backend);
+void flexos__tools_heap_grown(const char *base, size_t before, size_t now);
 
 /* Sharing policy (policy.c). */
 extern bool flexos__policy_shared_stacks;

@@ -14,8 +14,9 @@ shift 3
 output=$("$@" 2>&1)
 status=$?
 printf '%s\n' "$output"
-# run-in-guest.sh: the guest could not be set up; tell CTest to skip.
-if [ "$status" -eq 77 ] && printf '%s\n' "$output" | grep -q '^run-in-guest: SKIP'; then
+# run-in-guest.sh: the guest could not be set up, valgrind.sh: valgrind is
+# not installed; tell CTest to skip.
+if [ "$status" -eq 77 ] && printf '%s\n' "$output" | grep -Eq '^(run-in-guest|valgrind\.sh): SKIP'; then
 	exit 77
 fi
 if [ "$status" -ne "$want_status" ]; then

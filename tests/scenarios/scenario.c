@@ -196,6 +196,33 @@ static int shared(void)
 	return 0;
 }
 
+/* For memory debuggers on fcall (tests: debug.valgrind.*, debug.asan.*):
+ * a block of the host's heap that only a shared block points to is not
+ * lost, and a write past a heap block is found. */
+static int shared_holds_private(void)
+{
+	static void **volatile box;
+
+	box = flexos_shared_malloc(sizeof(*box));
+	CHECK(box);
+	*box = malloc(100);
+	CHECK(*box);
+	memset(*box, 1, 100);
+	printf("a shared block holds the only pointer to a private one\n");
+	return 0;
+}
+
+static int heap_overflow(void)
+{
+	volatile char *block = malloc(8);
+
+	CHECK(block);
+	block[8] = 1;
+	printf("wrote one byte past a heap block\n");
+	free((char *)block);
+	return 0;
+}
+
 static int shared_exhaust(void)
 {
 	void *blocks[4096];
@@ -387,9 +414,12 @@ int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "";
 	int local = 99;
-	int *on_heap = malloc(sizeof(*on_heap));
+	/* Static: reachable until the end, so that valgrind's and
+	 * LeakSanitizer's leak checks see no leak of the scenarios'. */
+	static int *on_heap;
 	int *peer_owned;
 
+	on_heap = malloc(sizeof(*on_heap));
 	*on_heap = 55;
 	printf("backend %s, %u compartments\n", flexos_backend_name(),
 	       flexos_compartment_count());
@@ -506,6 +536,10 @@ int main(int argc, char **argv)
 		return callee_killed();
 	if (!strcmp(name, "caller-killed"))
 		return caller_killed();
+	if (!strcmp(name, "shared-holds-private"))
+		return shared_holds_private();
+	if (!strcmp(name, "heap-overflow"))
+		return heap_overflow();
 	if (!strcmp(name, "shared-exhaust"))
 		return shared_exhaust();
 	if (!strcmp(name, "threads"))

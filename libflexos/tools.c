@@ -1,4 +1,4 @@
-/* Memory debuggers: valgrind and the sanitizers (docs/decisions.md, 30).
+/* Memory debuggers: valgrind and the sanitizers (docs/decisions.md, 31).
  *
  * On an isolating backend they cannot work: valgrind knows neither
  * protection keys nor the runtime's own heaps and stacks, and a

@@ -37,6 +37,7 @@
 #include <flexos/flexos.h>
 
 #include "benchlib.h"
+#include "measure.h"
 
 #if defined(FLEXOS_BACKEND_PROC)
 #include <errno.h>
@@ -47,6 +48,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
 /* In-tree benchmark only: proc.h is read for two things.  The size of a
  * gate message (struct flexos__gate_frame and GATE_STACK_ARGS, what a gate
  * copies into its channel; the pipe RPC and the message note send as
@@ -69,14 +71,6 @@
 /* Round trips per sample: enough to dwarf the ~20 ns of clock_gettime. */
 #define CALL_BATCH 1000u
 #define MPROTECT_BATCH 10u
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 /* The bench's own memory comes from mmap, outside every compartment: it
  * must stay writable while the mpk floor has compartment 0 closed, and it

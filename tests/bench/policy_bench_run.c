@@ -27,24 +27,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "measure.h"
+
 #define TARGET_MS 5.0
 #define TARGET_LINES 100
 #define MAX_SERIES 8
 
 extern char **environ;
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
-	fprintf(stderr, "policy_bench_run: %s\n", what);
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	bench_die("policy_bench_run", what);
 }
 
 /* The environment without FLEXOS_POLICY, and with `policy` as it if not
@@ -152,19 +145,6 @@ static unsigned read_policy(const char *path, char *name, size_t size)
 		lines += line[0] != '#' && line[0] != '\n';
 	fclose(file);
 	return lines;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), by_value);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)

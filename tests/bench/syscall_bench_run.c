@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "measure.h"
 #include "syscall_bench.h"
 
 #define TARGET 1.1 /* issue #11: a permitted call, with / without */
@@ -46,18 +47,9 @@ struct worker {
 	struct syscall_bench_hello hello;
 };
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
-	fprintf(stderr, "syscall_bench_run: %s\n", what);
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	bench_die("syscall_bench_run", what);
 }
 
 /* The environment twice: without FLEXOS_SYSCALL_POLICY (the policy is on
@@ -157,19 +149,6 @@ static double start_up(char *image, char **env, int null)
 	 * so that neither pays for a terminal. */
 	wait_ok(spawn(argv, env, null, null, null), "the image");
 	return (now_ns() - start) / 1000.0;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), by_value);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int row(const char *what, double *with, double *without, unsigned n,

@@ -11,7 +11,9 @@
  * they tell each other (docs/threat-model.md, proc).  Exactly one party of
  * a channel holds its turn at a time, and nested calls (A -> B -> A -> B)
  * simply pass the turn along: the thread waiting for its result serves the
- * calls that reach it.  The control block every process maps holds what
+ * calls that reach it.  Every call carries a number its result repeats: a
+ * thread waiting for its inner call takes no result of its outer one,
+ * which a call injected out of turn would otherwise put in its place.  The control block every process maps holds what
  * no message says: which compartments serve a channel, who sleeps, who
  * died (docs/threat-model.md says what rewriting it can do).
  *
@@ -42,7 +44,9 @@ enum proc_message { PROC_CALL = 1, PROC_RETURN, PROC_EXIT, PROC_UNWIND };
 enum proc_server { SERVER_NONE, SERVER_REQUESTED, SERVER_RUNNING };
 
 struct proc_mailbox {
-	_Atomic uint32_t turn; /* 1: a message waits here */
+	/* The number of the call the last message here belongs to; odd
+	 * while the message waits, even once taken (proc_channel.c). */
+	_Atomic uint32_t turn;
 	uint32_t kind;         /* enum proc_message */
 	union {
 		struct {
@@ -134,13 +138,26 @@ struct proc_link *flexos_proc__link(unsigned a, unsigned b, unsigned k);
  * `to`, one of the two. */
 struct proc_mailbox *flexos_proc__box(struct proc_link *link, unsigned to,
 				      unsigned other);
-/* Passes the turn of channel k to `to`: the message is in the mailbox to
- * `to` of the link between `me` and `to`. */
-void flexos_proc__post(unsigned k, unsigned me, unsigned to);
+/* The mailbox to `to` of the link between `me` and `to` for channel k,
+ * once `to` has taken the message it held: a message is never written
+ * over one not yet read. */
+struct proc_mailbox *flexos_proc__outbox(unsigned k, unsigned me,
+					 unsigned to);
+/* Passes the turn of channel k to `to`: the message is in its outbox, for
+ * the call numbered `number` (odd: flexos_proc__number). */
+void flexos_proc__post(unsigned k, unsigned me, unsigned to, uint32_t number);
 /* Waits until a message reaches `me` on channel k, takes it, and returns
- * the compartment that sent it; -1 if `peer` died meanwhile (error
- * mode). */
-int flexos_proc__wait(unsigned k, unsigned me, unsigned peer);
+ * the compartment that sent it, the number of its call in *number; -1 if
+ * `peer` died meanwhile (error mode). */
+int flexos_proc__wait(unsigned k, unsigned me, unsigned peer,
+		      uint32_t *number);
+/* The number of the call whose gate frame is `frame`: the frames of the
+ * calls a thread has under way lie apart on its stack, and no record of
+ * them is kept that a longjmp out of them would have to mend. */
+static inline uint32_t flexos_proc__number(const void *frame)
+{
+	return (uint32_t)(uintptr_t)frame | 1;
+}
 void flexos_proc__wake_all(void);
 void flexos_proc__futex_wait(_Atomic uint32_t *word, uint32_t seen);
 void flexos_proc__futex_wake(_Atomic uint32_t *word);

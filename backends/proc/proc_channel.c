@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -96,12 +97,29 @@ static void ring(struct proc_channel *ch, unsigned to)
 	flexos_proc__futex_wake(&ch->bell[to]);
 }
 
-void flexos_proc__post(unsigned k, unsigned me, unsigned to)
+struct proc_mailbox *flexos_proc__outbox(unsigned k, unsigned me,
+					 unsigned to)
+{
+	struct proc_mailbox *box =
+		flexos_proc__box(flexos_proc__link(me, to, k), to, me);
+	struct timespec tick = { 0, 100 * 1000 };
+
+	/* Never true while every party keeps its turn: `to` took our last
+	 * message before it could pass the turn back to us.  A call injected
+	 * out of turn can make it true (a callee answers two calls in a row),
+	 * and the first answer must reach its reader, not be overwritten. */
+	while ((atomic_load_explicit(&box->turn, memory_order_acquire) & 1) &&
+	       !flexos_proc__dead(to))
+		nanosleep(&tick, NULL);
+	return box;
+}
+
+void flexos_proc__post(unsigned k, unsigned me, unsigned to, uint32_t number)
 {
 	struct proc_channel *ch = &flexos_proc__control->channels[k];
 
-	atomic_store(&flexos_proc__box(flexos_proc__link(me, to, k), to, me)
-			      ->turn, 1);
+	atomic_store_explicit(&flexos_proc__outbox(k, me, to)->turn, number,
+			      memory_order_release);
 	if (atomic_load(&ch->asleep[to]))
 		ring(ch, to);
 }
@@ -112,29 +130,35 @@ static bool peer_dead(unsigned peer)
 }
 
 /* Takes a message waiting for `me` on channel k, if there is one: its
- * sender, or -1. */
-static int take(unsigned k, unsigned me)
+ * sender, or -1.  The number stays, even: the receiver's own record of
+ * what it was asked. */
+static int take(unsigned k, unsigned me, uint32_t *number)
 {
 	for (unsigned peer = 0; peer < npeers; peer++) {
 		if (peer == me)
 			continue;
 		_Atomic uint32_t *turn = &flexos_proc__box(
 			flexos_proc__link(me, peer, k), me, peer)->turn;
-		if (atomic_load_explicit(turn, memory_order_acquire)) {
-			atomic_store_explicit(turn, 0, memory_order_relaxed);
+		uint32_t seen = atomic_load_explicit(turn,
+						     memory_order_acquire);
+		if (seen & 1) {
+			atomic_store_explicit(turn, seen & ~1u,
+					      memory_order_relaxed);
+			*number = seen;
 			return (int)peer;
 		}
 	}
 	return -1;
 }
 
-int flexos_proc__wait(unsigned k, unsigned me, unsigned peer)
+int flexos_proc__wait(unsigned k, unsigned me, unsigned peer,
+		      uint32_t *number)
 {
 	struct proc_channel *ch = &flexos_proc__control->channels[k];
 	int from;
 
 	for (int i = 0; i < spins; i++) {
-		from = take(k, me);
+		from = take(k, me, number);
 		if (from >= 0) {
 			spins = spins * 2 < SPINS ? spins * 2 : SPINS;
 			return from;
@@ -145,7 +169,7 @@ int flexos_proc__wait(unsigned k, unsigned me, unsigned peer)
 	atomic_store(&ch->asleep[me], 1);
 	for (;;) {
 		uint32_t seen = atomic_load(&ch->bell[me]);
-		from = take(k, me);
+		from = take(k, me, number);
 		if (from >= 0)
 			break;
 		if (peer_dead(peer))

@@ -29,6 +29,9 @@ static size_t nentries;
 
 static __thread int my_channel = -1;
 static __thread bool owns_channel;
+/* The compartment whose call on this thread's channel it serves, if any:
+ * what a fault report names when a result comes back for another call. */
+static __thread int serving_for = -1;
 /* Which of this compartment's channels its threads hold: in the process's
  * own memory, so that no other compartment can hand one out twice. */
 static _Atomic bool taken[PROC_CHANNELS];
@@ -137,34 +140,44 @@ static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from)
 }
 
 /* A message no call of this thread waits for: a compartment that is no
- * party to the call answered it, or sent what the channel's protocol has no
- * place for.  The image stops: taking it would put the sender's word in the
- * mouth of another. */
+ * party to the call answered it, answered another call in its place, or
+ * sent what the channel's protocol has no place for.  The image stops:
+ * taking it would put the sender's word in the mouth of another. */
 static __attribute__((noreturn)) void out_of_turn(unsigned from,
 						   unsigned kind,
-						   int waiting_for)
+						   int waiting_for,
+						   bool another_call)
 {
 	fflush(stdout);
 	fprintf(stderr, "flexos: isolation fault: compartment '%s' sent "
-		"compartment '%s' %s ", flexos__rt.compartments[from].name,
+		"compartment '%s' %s%s ", flexos__rt.compartments[from].name,
 		flexos__rt.compartments[flexos__self.current].name,
-		kind == PROC_RETURN   ? "the result of a call"
-		: kind == PROC_UNWIND ? "a longjmp out of a call"
-				      : "a message");
-	if (waiting_for >= 0)
+		kind == PROC_RETURN   ? "the result of "
+		: kind == PROC_UNWIND ? "a longjmp out of "
+				      : "a message",
+		kind == PROC_RETURN || kind == PROC_UNWIND
+			? (another_call ? "another call" : "a call")
+			: "");
+	if (waiting_for < 0)
+		fprintf(stderr, "it did not make\n");
+	else if (another_call && serving_for >= 0 &&
+		 (unsigned)serving_for != from)
+		fprintf(stderr, "it made to '%s' (a call from '%s' came in "
+			"out of turn)\n",
+			flexos__rt.compartments[waiting_for].name,
+			flexos__rt.compartments[serving_for].name);
+	else
 		fprintf(stderr, "it made to '%s'\n",
 			flexos__rt.compartments[waiting_for].name);
-	else
-		fprintf(stderr, "it did not make\n");
 	fprintf(stderr, "flexos:   backend proc\n"
 		"flexos: stopping the image (exit status %d)\n",
 		FLEXOS_EXIT_FAULT);
 	_exit(FLEXOS_EXIT_FAULT);
 }
 
-/* Runs the call `from` left in our mailbox of channel k and passes the
- * turn back, with the results in its mailbox. */
-static void serve(unsigned k, unsigned from)
+/* Runs the call numbered `number` that `from` left in our mailbox of
+ * channel k and passes the turn back, with the results in its mailbox. */
+static void serve(unsigned k, unsigned from, uint32_t number)
 {
 	unsigned me = flexos__self.current;
 	struct proc_link *link = flexos_proc__link(me, from, k);
@@ -172,10 +185,10 @@ static void serve(unsigned k, unsigned from)
 	_Alignas(16) struct flexos__gate_frame frame = { .fn = box->call.fn };
 	_Alignas(16) char stack_args[GATE_STACK_ARGS] = { 0 };
 	const struct entry_point *entry;
-	struct proc_mailbox *back = flexos_proc__box(link, from, me);
+	struct proc_mailbox *back;
 
 	if (box->kind != PROC_CALL)
-		out_of_turn(from, box->kind, -1);
+		out_of_turn(from, box->kind, -1, false);
 	entry = entry_point(frame.fn);
 	if (!entry)
 		refuse(frame.fn, from);
@@ -189,31 +202,37 @@ static void serve(unsigned k, unsigned from)
 	struct flexos__thread *self = &flexos__self;
 	char *outer_from = self->served_from;
 	void **outer_unwind = self->serve_unwind;
+	int outer_serving_for = serving_for;
 	void *unwind[5];
 	if (__builtin_setjmp(unwind)) {
 		/* A longjmp left the call (longjmp.c): the caller's process
 		 * goes on with it. */
 		self->served_from = outer_from;
 		self->serve_unwind = outer_unwind;
+		serving_for = outer_serving_for;
+		back = flexos_proc__outbox(k, me, from);
 		link->error = errno;
 		back->kind = PROC_UNWIND;
 		back->unwind.buf = self->leaving_buf;
 		back->unwind.value = self->leaving_value;
-		flexos_proc__post(k, me, from);
+		flexos_proc__post(k, me, from, number);
 		return;
 	}
 	self->served_from = __builtin_frame_address(0);
 	self->serve_unwind = unwind;
+	serving_for = (int)from;
 	flexos__invoke(&frame, stack_args);
 	self->served_from = outer_from;
 	self->serve_unwind = outer_unwind;
+	serving_for = outer_serving_for;
+	back = flexos_proc__outbox(k, me, from);
 	link->error = errno;
 	back->kind = PROC_RETURN;
 	back->ret.rax = frame.ret_rax;
 	back->ret.rdx = frame.ret_rdx;
 	memcpy(back->ret.xmm0, frame.ret_xmm0, sizeof(back->ret.xmm0));
 	memcpy(back->ret.xmm1, frame.ret_xmm1, sizeof(back->ret.xmm1));
-	flexos_proc__post(k, me, from);
+	flexos_proc__post(k, me, from, number);
 }
 
 /* The callee is gone.  By default (FLEXOS_PROC_ON_CRASH=stop) the image
@@ -245,13 +264,15 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	unsigned me = flexos__self.current, dest = (unsigned)frame->dest;
 	unsigned k = channel_of_thread();
 	struct proc_link *link = flexos_proc__link(me, dest, k);
-	struct proc_mailbox *call = flexos_proc__box(link, dest, me);
+	uint32_t mine = flexos_proc__number(frame), number;
+	struct proc_mailbox *call;
 
 	if (flexos_proc__dead(dest)) {
 		crashed(frame, dest);
 		return;
 	}
 	ensure_server(k, dest);
+	call = flexos_proc__outbox(k, me, dest);
 	call->kind = PROC_CALL;
 	call->call.fn = frame->fn;
 	memcpy(call->call.gpr, frame->gpr, sizeof(call->call.gpr));
@@ -263,9 +284,9 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 	memcpy(link->stack_args, stack_args, sizeof(link->stack_args));
 	if (flexos__sealed.hooks.domain_switch)
 		flexos__sealed.hooks.domain_switch(me, dest, flexos__sealed.hooks.context);
-	flexos_proc__post(k, me, dest);
+	flexos_proc__post(k, me, dest, mine);
 	for (;;) {
-		int from = flexos_proc__wait(k, me, dest);
+		int from = flexos_proc__wait(k, me, dest, &number);
 		if (from < 0) {
 			crashed(frame, dest);
 			return;
@@ -274,14 +295,16 @@ void flexos_proc__call(struct flexos__gate_frame *frame,
 			flexos_proc__link(me, (unsigned)from, k), me,
 			(unsigned)from);
 		if (box->kind == PROC_CALL) {
-			serve(k, (unsigned)from);
+			serve(k, (unsigned)from, number);
 			continue;
 		}
 		/* A result, or a longjmp out of the call: only the callee
-		 * may send either. */
+		 * may send either, for this call. */
 		if ((unsigned)from != dest ||
-		    (box->kind != PROC_RETURN && box->kind != PROC_UNWIND))
-			out_of_turn((unsigned)from, box->kind, (int)dest);
+		    (box->kind != PROC_RETURN && box->kind != PROC_UNWIND) ||
+		    number != mine)
+			out_of_turn((unsigned)from, box->kind, (int)dest,
+				    (unsigned)from == dest);
 		if (box->kind == PROC_UNWIND) {
 			/* As on the other backends, no domain_switch hook
 			 * for the way out of a call a longjmp leaves. */
@@ -309,9 +332,11 @@ static void *server(void *arg)
 
 	my_channel = (int)k;
 	for (;;) {
+		uint32_t number;
 		/* Its caller's process gone (FLEXOS_PROC_ON_CRASH=error): no
 		 * call will come. */
-		int from = flexos_proc__wait(k, me, flexos_proc__owner(k));
+		int from = flexos_proc__wait(k, me, flexos_proc__owner(k),
+					     &number);
 		if (from < 0)
 			break;
 		const struct proc_mailbox *box = flexos_proc__box(
@@ -320,7 +345,7 @@ static void *server(void *arg)
 		if (box->kind == PROC_EXIT &&
 		    (unsigned)from == flexos_proc__owner(k))
 			break;
-		serve(k, (unsigned)from);
+		serve(k, (unsigned)from, number);
 	}
 	atomic_store(&ch->server[me], SERVER_NONE);
 	return NULL;
@@ -379,10 +404,9 @@ void flexos_proc__thread_end(unsigned compartment)
 		    atomic_load(&ch->server[c]) == SERVER_NONE ||
 		    flexos_proc__dead(c))
 			continue;
-		flexos_proc__box(flexos_proc__link(compartment, c,
-						   (unsigned)my_channel),
-				 c, compartment)->kind = PROC_EXIT;
-		flexos_proc__post((unsigned)my_channel, compartment, c);
+		flexos_proc__outbox((unsigned)my_channel, compartment, c)
+			->kind = PROC_EXIT;
+		flexos_proc__post((unsigned)my_channel, compartment, c, 1);
 		while (atomic_load(&ch->server[c]) != SERVER_NONE)
 			sched_yield();
 	}

@@ -11,6 +11,14 @@
  *                     the parser itself, which is then the one to answer:
  *                     the host takes it, as it would take any answer of
  *                     its callee;
+ *   inject-call       a call in its own link with the host, to the host's
+ *                     entry point recheck, which asks the verifier's quick
+ *                     check ("valid") on the channel where the host waits
+ *                     for the verifier's slow one: the verifier's answers
+ *                     would change places;
+ *   call-back         the twin: the parser, called by the host, calls
+ *                     recheck itself (a callback, legitimately nested):
+ *                     the quick check's "valid" is its answer;
  * and, before the host's call, in the control block every process maps:
  *   forge-dead        "the verifier died, the image ends": the host's own
  *                     record says otherwise, and its call goes through;
@@ -18,6 +26,7 @@
  *                     which ends: the image stops, saying so. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +34,12 @@
 
 #include "parser.h"
 #include "verifier.h"
+
+/* The host's entry point, for the parser's callbacks. */
+static int recheck(const char *document)
+{
+	return flexos_gate(verifier, verifier_quick_check, document);
+}
 
 static bool before_the_call(const char *mode)
 {
@@ -36,6 +51,8 @@ static void *attack(void *mode)
 	if (before_the_call(mode))
 		flexos_gate(parser, parser_forge_control,
 			    !strcmp(mode, "kill-verifier"));
+	else if (!strcmp(mode, "inject-call"))
+		flexos_gate(parser, parser_inject_call, (uintptr_t)recheck);
 	else
 		flexos_gate(parser, parser_forge,
 			    !strcmp(mode, "forge-other-link"));
@@ -49,9 +66,11 @@ int main(int argc, char **argv)
 	int valid;
 
 	if (strcmp(mode, "forge-other-link") && strcmp(mode, "forge-own-link") &&
-	    strcmp(mode, "forge-as-callee") && !before_the_call(mode)) {
+	    strcmp(mode, "forge-as-callee") && strcmp(mode, "inject-call") &&
+	    strcmp(mode, "call-back") && !before_the_call(mode)) {
 		fprintf(stderr, "usage: third forge-other-link|forge-own-link|"
-				"forge-as-callee|forge-dead|kill-verifier\n");
+				"forge-as-callee|inject-call|call-back|"
+				"forge-dead|kill-verifier\n");
 		return 2;
 	}
 	/* The main thread's gates take the first channel, as the parser
@@ -59,6 +78,13 @@ int main(int argc, char **argv)
 	printf("third: backend %s, verifier %s\n", flexos_backend_name(),
 	       flexos_gate(verifier, verifier_ready) ? "ready" : "absent");
 	fflush(stdout);
+	if (!strcmp(mode, "call-back")) {
+		valid = flexos_gate(parser, parser_check_with,
+				    flexos_callback(third, recheck), "doc");
+		printf("third: the document is %s\n",
+		       valid ? "valid" : "invalid");
+		return 0;
+	}
 	if (pthread_create(&attacker, NULL, attack, (void *)mode))
 		return 1;
 	if (before_the_call(mode))

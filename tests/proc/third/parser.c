@@ -22,13 +22,38 @@ int parser_forge(int other_link)
 			flexos_proc__link(HOST, sender, MAIN_CHANNEL);
 		struct proc_mailbox *box =
 			flexos_proc__box(link, HOST, sender);
+		/* The number of the host's call, as its callee received it
+		 * (the twin, forge-as-callee, knows it). */
+		uint32_t number = flexos_proc__box(link, sender, HOST)->turn;
 		box->kind = PROC_RETURN;
 		box->ret.rax = 1;
 		/* Passes the turn and rings the host's bell. */
-		flexos_proc__post(MAIN_CHANNEL, sender, HOST);
+		flexos_proc__post(MAIN_CHANNEL, sender, HOST, number | 1);
 		nanosleep(&tick, NULL);
 	}
 	return 0;
+}
+
+int parser_inject_call(uintptr_t entry)
+{
+	static const char document[] = "doc";
+	struct timespec wait = { 0, 50 * 1000 * 1000 };
+	struct proc_link *link = flexos_proc__link(HOST, PARSER, MAIN_CHANNEL);
+	struct proc_mailbox *box = flexos_proc__box(link, HOST, PARSER);
+
+	/* Once, while the host waits: its answer comes back here, where
+	 * nobody waits for it. */
+	nanosleep(&wait, NULL);
+	box->kind = PROC_CALL;
+	box->call.fn = entry;
+	box->call.gpr[0] = (uintptr_t)document;
+	flexos_proc__post(MAIN_CHANNEL, PARSER, HOST, 1);
+	return 0;
+}
+
+int parser_check_with(int (*recheck)(const char *), const char *document)
+{
+	return recheck(document);
 }
 
 int parser_forge_control(int ring)

@@ -16,3 +16,9 @@ int verifier_slow_check(const char *document)
 	nanosleep(&wait, NULL);
 	return 0;
 }
+
+int verifier_quick_check(const char *document)
+{
+	(void)document;
+	return 1;
+}

@@ -20,6 +20,9 @@
 # own from <target>'s sources and flags, and timed against the fcall
 # baseline (docs/explore.md).  flexos_image()'s AUTO_GATES, SHARING_POLICY
 # and PKRU_SCAN carry over; call flexos_explore() after flexos_image().
+# With a multi-configuration generator (Ninja Multi-Config) each
+# configuration explores on its own, in <directory>/<config>, built in that
+# configuration.
 include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/FlexOSImage.cmake) # _flexos_library_name
 
@@ -235,6 +238,10 @@ function(flexos_explore target)
     endif()
   endforeach()
 
+  # Per configuration with a multi-configuration generator: the parts'
+  # flags, the build type and the measurements are the configuration's.
+  _flexos_config_dir(directory ${directory})
+
   # The configurations' projects rebuild the units from these parts.
   set(parts "")
   set(kind add_executable)
@@ -281,7 +288,7 @@ package_dir ${package_dir}
 parts ${directory}/parts.cmake
 cmake ${CMAKE_COMMAND}
 compiler ${CMAKE_C_COMPILER}
-build_type ${CMAKE_BUILD_TYPE}
+build_type $<CONFIG>
 output_name $<TARGET_FILE_NAME:${target}>
 directory ${directory}
 ${conf_lines}")

@@ -60,6 +60,20 @@ function(_flexos_check_identifier target what name)
   endif()
 endfunction()
 
+# Sets <out> to where flexos_image() writes what depends on the build
+# configuration (file names, the tool's path): <dir> itself with a
+# single-configuration generator, <dir>/<config> with a multi-configuration
+# one (Ninja Multi-Config), where one build tree holds every configuration
+# and file(GENERATE) would otherwise write one file with several contents.
+function(_flexos_config_dir out dir)
+  get_property(multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  if(multi)
+    set(${out} ${dir}/$<CONFIG> PARENT_SCOPE)
+  else()
+    set(${out} ${dir} PARENT_SCOPE)
+  endif()
+endfunction()
+
 # The name gates use for a library target.
 function(_flexos_library_name out lib)
   get_target_property(name ${lib} FLEXOS_LIBRARY_NAME)
@@ -417,9 +431,12 @@ function(flexos_image target)
   list(TRANSFORM FLEXOS_LINK_WRAPPED PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
   target_link_options(${target} PRIVATE ${wraps} LINKER:--undefined=malloc)
   if(NOT backend STREQUAL "fcall")
-    file(GENERATE OUTPUT ${dir}/image.ld CONTENT "${script}")
-    target_link_options(${target} PRIVATE "LINKER:-T,${dir}/image.ld")
-    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${dir}/image.ld)
+    # Per configuration: it names the libraries' files, which a
+    # configuration's postfix (CMAKE_DEBUG_POSTFIX) renames.
+    _flexos_config_dir(ld_dir ${dir})
+    file(GENERATE OUTPUT ${ld_dir}/image.ld CONTENT "${script}")
+    target_link_options(${target} PRIVATE "LINKER:-T,${ld_dir}/image.ld")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${ld_dir}/image.ld)
   endif()
 
   # Every part of the image sees the library tokens and the backend.

@@ -72,6 +72,39 @@ static Dwfl_Module *module_of(Dwfl *dwfl, uintptr_t address)
 	return module;
 }
 
+/* The source line of `lookup` found by asking each compilation unit of
+ * `module` whether it holds the address.  libdw finds a unit through
+ * .debug_aranges alone when the section exists, and clang writes no
+ * aranges (gcc and the assembler do): in an image with both, libdw sees
+ * only the gcc-built and assembly units.  Slower, so only when that
+ * failed. */
+static const char *line_by_units(Dwfl_Module *module, uintptr_t lookup,
+				 int *line)
+{
+	Dwarf_Addr bias;
+	Dwarf *dwarf = dwfl_module_getdwarf(module, &bias);
+	Dwarf_Off offset = 0, next;
+	size_t header;
+
+	while (dwarf && dwarf_nextcu(dwarf, offset, &next, &header, NULL, NULL,
+				     NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(dwarf, offset + header, &cu) &&
+		    dwarf_haspc(&cu, lookup - bias) > 0) {
+			Dwarf_Line *row = dwarf_getsrc_die(&cu, lookup - bias);
+			const char *src =
+				row ? dwarf_linesrc(row, NULL, NULL) : NULL;
+
+			if (src && dwarf_lineno(row, line) == 0)
+				return src;
+			return NULL;
+		}
+		offset = next;
+	}
+	return NULL;
+}
+
 void flexos__where(uintptr_t lookup, struct flexos__where *where)
 {
 	Dwfl *dwfl = symbols();
@@ -85,6 +118,8 @@ void flexos__where(uintptr_t lookup, struct flexos__where *where)
 	if (line)
 		where->file = dwfl_lineinfo(line, NULL, &where->line, NULL,
 					    NULL, NULL);
+	else if (module)
+		where->file = line_by_units(module, lookup, &where->line);
 }
 
 void flexos__describe(uintptr_t address, uintptr_t lookup, char *out,

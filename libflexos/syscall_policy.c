@@ -230,11 +230,12 @@ static void load_seccomp_rules(void)
 	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
 	/* The kernel reads these arguments as int: compare the low 32 bits
 	 * alone (SCMP_A0_32 only narrows the constant), or SIGSEGV | 1 << 32
-	 * passes for another signal. */
+	 * passes for another signal.  SCMP_CMP_NE reads no second datum; the
+	 * 0 spelled out keeps clang's -Wmissing-field-initializers quiet. */
 	RULE(filter, trap, SCMP_SYS(rt_sigaction),
-	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0));
+	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0, 0));
 	RULE(filter, trap, SCMP_SYS(rt_sigaction),
-	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0));
+	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0, 0));
 	RULE(filter, trap, SCMP_SYS(prctl),
 	     INT_A0(PR_SET_SECCOMP));
 	RULE(filter, trap, SCMP_SYS(prctl),

@@ -7,13 +7,14 @@ set -euo pipefail
 
 packages=(
 	gcc make cmake pkg-config        # build
+	ninja-build                      # the Ninja generators (package.matrix-*)
 	libunwind-dev libdw-dev          # fault reports: backtraces, file:line
 	libseccomp-dev                   # the system-call policy
 	libelf-dev                       # flexos-gen reads objects
 	zlib1g-dev                       # the zlib example: Debian's libz.a
 	libbz2-dev libyaml-dev libpcre2-dev libjpeg-dev libzstd-dev  # tests/archives
 	libcriterion-dev python3         # unit tests, report checks
-	clang libclang-rt-14-dev         # fuzzing flexos-gen (libFuzzer)
+	clang libclang-rt-14-dev         # fuzzing flexos-gen; SPLIT_STACKS; the clang builds (CI, package.matrix-*)
 	binutils                         # nm, readelf, objdump in gen tests
 	qemu-system-x86 busybox-static cpio  # hardware protection keys, in a guest
 	musl-tools musl-dev              # the C library of baremetal images

@@ -48,7 +48,9 @@ void flexos_proc__sandbox_network(void)
 	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
 	int err = filter ? seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM),
 					    SCMP_SYS(socket), 1,
-					    SCMP_A0(SCMP_CMP_NE, AF_UNIX))
+					    /* no second datum; spelled out for
+					     * clang's -Wmissing-field-initializers */
+					    SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0))
 			 : -ENOMEM;
 
 	if (!err)

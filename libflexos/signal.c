@@ -129,6 +129,11 @@ static long install(int sig, const struct kernel_sigaction *act,
 		if (is_function(act->handler)) {
 			mine.handler = (void *)flexos__signal_entry;
 			mine.flags |= SA_SIGINFO;
+			/* The kernel runs handlers with key 0 alone on
+			 * hardware keys: on the interrupted compartment's
+			 * stack the entry could not even push. */
+			if (flexos__sealed.pkru_gate)
+				mine.flags |= SA_ONSTACK;
 			/* Before the kernel calls the entry for it: a
 			 * signal in between finds the new handler. */
 			installed[sig] = *act;

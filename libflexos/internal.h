@@ -247,6 +247,10 @@ struct flexos__sealed {
 	 * compartment c: itself and its sandboxes. */
 	uint32_t reach[FLEXOS_MAX_COMPARTMENTS];
 	struct flexos__tools tools;
+	/* Where a signal frame's XSAVE area keeps PKRU, 0 when it keeps
+	 * none: the offset signal.c's check reads (on key 0 it would be
+	 * every compartment's to zero). */
+	uint32_t xsave_pkru;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 

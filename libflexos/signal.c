@@ -53,8 +53,6 @@ extern char flexos__sigreturn[];
  * a handler: it chooses nothing it could not choose by installing one. */
 static struct kernel_sigaction installed[NSIGNALS];
 static bool mediated;
-/* Where the XSAVE area keeps PKRU; 0 when the CPU saves none. */
-static unsigned pkru_offset;
 
 static bool runtime_signal(int sig)
 {
@@ -72,6 +70,8 @@ static bool frame_pkru(const ucontext_t *context, uint32_t *pkru)
 {
 	const unsigned char *xsave =
 		(const unsigned char *)context->uc_mcontext.fpregs;
+
+	uint32_t pkru_offset = flexos__sealed.xsave_pkru;
 
 	if (!pkru_offset || !xsave ||
 	    !(*(const uint64_t *)(xsave + 512) & XSTATE_PKRU))
@@ -168,12 +168,6 @@ bool flexos__sigaction_refused(int sig, bool replacing)
  * policy starts: the runtime's own and the program's. */
 void flexos__signals_take_over(void)
 {
-	unsigned eax = 0xd, ebx = 0, ecx = 9, edx = 0, xcr0_lo, xcr0_hi;
-
-	__asm__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
-	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	if (xcr0_lo & XSTATE_PKRU)
-		pkru_offset = ebx;
 	for (int sig = 1; sig < NSIGNALS; sig++) {
 		struct kernel_sigaction now;
 		if (sig == SIGKILL || sig == SIGSTOP ||

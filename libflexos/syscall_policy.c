@@ -258,6 +258,10 @@ static void load_seccomp_rules(void)
 	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0));
 	RULE(filter, trap, SCMP_SYS(rt_sigaction),
 	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0));
+	/* hardware keys: the report of a jump to a disarmed WRPKRU */
+	if (flexos__sealed.pkru_gate)
+		RULE(filter, trap, SCMP_SYS(rt_sigaction),
+		     INT_A0(SIGILL), SCMP_A1(SCMP_CMP_NE, 0));
 	RULE(filter, trap, SCMP_SYS(prctl),
 	     INT_A0(PR_SET_SECCOMP));
 	RULE(filter, trap, SCMP_SYS(prctl),

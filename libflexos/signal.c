@@ -70,7 +70,6 @@ static bool frame_pkru(const ucontext_t *context, uint32_t *pkru)
 {
 	const unsigned char *xsave =
 		(const unsigned char *)context->uc_mcontext.fpregs;
-
 	uint32_t pkru_offset = flexos__sealed.xsave_pkru;
 
 	if (!pkru_offset || !xsave ||

@@ -1,12 +1,16 @@
 /* Signal handlers in a compartment (peer_signals.c): the same visible
  * results on every backend; the attack is in exploit.c. */
+#include <spawn.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include <flexos/flexos.h>
 
 #include "peer.h"
 #include "signals.h"
+
+extern char **environ;
 
 int signals(const char *name)
 {
@@ -35,6 +39,22 @@ int signals(const char *name)
 			printf("%s\n", got == 2 ? "thread cancelled"
 				       : got == 1 ? "ids set with two threads"
 						  : "thread not cancelled");
+		return 0;
+	}
+	if (!strcmp(name, "spawn")) {
+		/* The C library's posix_spawn sets every handler to its
+		 * default in the child, which shares the parent's memory
+		 * until it runs the program. */
+		char *argv[] = { "true", NULL };
+		pid_t pid;
+		int status = -1;
+
+		got = posix_spawnp(&pid, "true", NULL, NULL, argv, environ);
+		if (got == 0 && waitpid(pid, &status, 0) == pid)
+			printf("child exited with %d\n",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		else
+			printf("spawn failed: %s\n", strerror(got));
 		return 0;
 	}
 	return -1;

@@ -1,5 +1,6 @@
 /* Signal handlers in a compartment (peer_signals.c): the same visible
  * results on every backend; the attack is in exploit.c. */
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -11,6 +12,28 @@
 #include "signals.h"
 
 extern char **environ;
+
+/* A thread's TLS is key 0: the handler can write it on hardware keys. */
+static __thread volatile sig_atomic_t early_handled;
+
+static void on_winch(int sig)
+{
+	early_handled = sig;
+}
+
+/* Before every constructor, the runtime's too: the handler gets the C
+ * library's restorer, and the runtime must install it again with its
+ * own when the policy starts, or its rt_sigreturn is refused.  SIGWINCH
+ * is ignored by default: no other scenario sees it. */
+static void install_early(int argc, char **argv, char **envp)
+{
+	(void)argc;
+	(void)argv;
+	(void)envp;
+	signal(SIGWINCH, on_winch);
+}
+__attribute__((section(".preinit_array"), used)) static void (
+	*const preinit)(int, char **, char **) = install_early;
 
 int signals(const char *name)
 {
@@ -39,6 +62,13 @@ int signals(const char *name)
 			printf("%s\n", got == 2 ? "thread cancelled"
 				       : got == 1 ? "ids set with two threads"
 						  : "thread not cancelled");
+		return 0;
+	}
+	if (!strcmp(name, "early-handler")) {
+		early_handled = 0;
+		raise(SIGWINCH);
+		printf("handler installed before the runtime started ran: "
+		       "%s\n", early_handled == SIGWINCH ? "yes" : "no");
 		return 0;
 	}
 	if (!strcmp(name, "spawn")) {

@@ -27,11 +27,14 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
 include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 
 # What every image's link wraps (--wrap): main and pthread_create, which
-# start code on compartment stacks, and the setjmp and longjmp functions, so
+# start code on compartment stacks, the setjmp and longjmp functions, so
 # that a longjmp out of calls into other compartments leaves them
-# (docs/user-guide.md).
+# (docs/user-guide.md), and, on Linux, the functions that install signal
+# handlers, which the runtime installs with its own restorer
+# (libflexos/signal.c; baremetal's kernel delivers no signals).
 set(FLEXOS_LINK_WRAPPED main pthread_create setjmp _setjmp __sigsetjmp
     longjmp _longjmp siglongjmp __longjmp_chk
+    sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
     CACHE INTERNAL "symbols every FlexOS image's link wraps")
 
 set(FLEXOS_BACKEND "" CACHE STRING
@@ -428,7 +431,12 @@ function(flexos_image target)
   target_link_libraries(${target}_flexos_image PRIVATE ${runtime})
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_flexos_image>)
   target_link_libraries(${target} PRIVATE ${backend_target})
-  list(TRANSFORM FLEXOS_LINK_WRAPPED PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
+  set(wrapped ${FLEXOS_LINK_WRAPPED})
+  if(backend STREQUAL "baremetal")
+    list(REMOVE_ITEM wrapped sigaction signal bsd_signal ssignal
+         __sysv_signal sysv_signal sigset)
+  endif()
+  list(TRANSFORM wrapped PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
   target_link_options(${target} PRIVATE ${wraps} LINKER:--undefined=malloc)
   if(NOT backend STREQUAL "fcall")
     # Per configuration: it names the libraries' files, which a

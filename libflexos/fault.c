@@ -138,6 +138,26 @@ static void on_sigill(int sig, siginfo_t *info, void *context_)
 		    what, (unsigned long)ip, object, flexos_backend_name());
 }
 
+/* Where the CPU's XSAVE keeps PKRU (CPUID leaf 0xd, sub-leaf 9), when
+ * the kernel has it saved (XCR0 bit 9): 0 otherwise.  Read before the
+ * sealed page is sealed, for signal.c's check of the PKRU a handler's
+ * frame restores. */
+static uint32_t xsave_pkru_offset(void)
+{
+	unsigned eax = 1, ebx = 0, ecx = 0, edx = 0, xcr0_lo, xcr0_hi;
+
+	__asm__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	if (!(ecx & 1u << 27)) /* OSXSAVE: no XGETBV without it */
+		return 0;
+	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+	if (!(xcr0_lo & (1u << 9)))
+		return 0;
+	eax = 0xd;
+	ecx = 9;
+	__asm__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	return ebx;
+}
+
 void flexos__fault_install(void)
 {
 	struct sigaction action = {
@@ -152,6 +172,7 @@ void flexos__fault_install(void)
 	 * image would hang).  Only fcall runs under valgrind (tools.c). */
 	if (flexos__sealed.tools.valgrind)
 		return;
+	flexos__sealed.xsave_pkru = xsave_pkru_offset();
 	sigemptyset(&action.sa_mask);
 	if (sigaction(SIGSEGV, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSEGV "

@@ -247,6 +247,10 @@ struct flexos__sealed {
 	 * compartment c: itself and its sandboxes. */
 	uint32_t reach[FLEXOS_MAX_COMPARTMENTS];
 	struct flexos__tools tools;
+	/* Where a signal frame's XSAVE area keeps PKRU, 0 when it keeps
+	 * none: the offset signal.c's check reads (on key 0 it would be
+	 * every compartment's to zero). */
+	uint32_t xsave_pkru;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -503,7 +507,18 @@ struct flexos__range_rules {
 void flexos__range_filter_load(const struct flexos__range_rules *rules);
 /* Files of /proc that reach memory past its keys (landlock.c). */
 void flexos__landlock_own_memory(void);
-/* The runtime's own mprotect and sigaltstack (runtime_syscall.S). */
+/* The runtime's own mprotect, sigaltstack and rt_sigaction
+ * (runtime_syscall.S). */
 long flexos__runtime_syscall(long nr, long a, long b, long c);
+long flexos__runtime_syscall4(long nr, long a, long b, long c, long d);
+/* Signal handlers, installed by the runtime with its restorer once the
+ * policy is on (signal.c): every handler there is, again, at start; an
+ * rt_sigaction that trapped, answered (-errno); whether replacing `sig`'s
+ * handler is refused (the runtime's own). */
+void flexos__signals_take_over(void);
+long flexos__sigaction_answer(int sig, const void *act, void *old,
+			      unsigned long size);
+bool flexos__sigaction_refused(int sig, bool replacing);
+void flexos__sigaction_redirect(void); /* sigaction_redirect.S */
 
 #endif

@@ -5,12 +5,15 @@
  *   MAP_FIXED, mremap) may not touch a protected span: whether
  *   [start, start + length) overlaps one relates two arguments, and
  *   libseccomp compares each argument with a constant only;
- * - the runtime's own mprotect and sigaltstack (arch/x86_64/
+ * - the runtime's own mprotect, sigaltstack and rt_sigaction (arch/x86_64/
  *   runtime_syscall.S) are told apart by the instruction's address, which
  *   libseccomp cannot see; from there, mprotect may change exactly the
  *   ranges the runtime switches (a compartment's static data or arena,
  *   the sealed page), so that a jump to that instruction gains no more
  *   than calling the backend's grant;
+ * - rt_sigreturn only from the runtime's restorer (flexos__sigreturn),
+ *   and rt_sigaction from elsewhere traps, so that the runtime installs
+ *   every handler with that restorer (signal.c);
  * - personality() may not turn on READ_IMPLIES_EXEC (every readable
  *   mapping executable), but may be queried with 0xffffffff: two tests of
  *   one argument.
@@ -45,6 +48,7 @@
 #endif
 
 extern const char flexos__runtime_syscall_return[];
+extern const char flexos__sigreturn_return[];
 
 #define DATA_LO(field) (offsetof(struct seccomp_data, field))
 #define DATA_HI(field) (offsetof(struct seccomp_data, field) + 4)
@@ -56,7 +60,7 @@ enum { START_LO, START_HI, END_LO, END_HI, CARRY };
 
 enum { LABEL_ALLOW, LABEL_TRAP, LABEL_MPROTECT, LABEL_SIMPLE,
        LABEL_MMAP, LABEL_MREMAP, LABEL_ALTSTACK, LABEL_PERSONALITY,
-       NLABELS };
+       LABEL_SIGACTION, LABEL_SIGRETURN, NLABELS };
 
 struct program {
 	struct sock_filter *code;
@@ -175,16 +179,23 @@ static void check_span(struct program *p, const struct flexos__span *span)
 	emit(p, RET(SECCOMP_RET_TRAP));      /* 10 */
 }
 
-/* if (instruction pointer != the runtime's site) goto name */
-static void jump_unless_runtime_site(struct program *p, unsigned name)
+/* if (instruction pointer != site) goto name */
+static void jump_unless_site(struct program *p, const void *site_,
+			     unsigned name)
 {
-	uint64_t site = (uintptr_t)flexos__runtime_syscall_return;
+	uint64_t site = (uintptr_t)site_;
 
 	emit(p, LD(DATA_LO(instruction_pointer)));
 	emit(p, JUMP(BPF_JEQ, (uint32_t)site, 0, 2));
 	emit(p, LD(DATA_HI(instruction_pointer)));
 	emit(p, JUMP(BPF_JEQ, (uint32_t)(site >> 32), 1, 0));
 	jump_to(p, name);
+}
+
+/* if (instruction pointer != the runtime's site) goto name */
+static void jump_unless_runtime_site(struct program *p, unsigned name)
+{
+	jump_unless_site(p, flexos__runtime_syscall_return, name);
 }
 
 /* if (args[0], args[1]) == (span->start, its length) allow */
@@ -223,6 +234,20 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_if(p, SYS_personality, LABEL_PERSONALITY);
 	if (rules->mediate_altstack)
 		jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
+	jump_if(p, SYS_rt_sigaction, LABEL_SIGACTION);
+	jump_if(p, SYS_rt_sigreturn, LABEL_SIGRETURN);
+	jump_to(p, LABEL_ALLOW);
+
+	/* Handlers are the runtime's to install (a trap it answers: signal.c),
+	 * with its restorer; queries too, which must see the program's
+	 * handler, not the runtime's entry. */
+	label(p, LABEL_SIGACTION);
+	jump_unless_runtime_site(p, LABEL_TRAP);
+	jump_to(p, LABEL_ALLOW);
+
+	/* A frame the kernel loads comes back through the runtime. */
+	label(p, LABEL_SIGRETURN);
+	jump_unless_site(p, flexos__sigreturn_return, LABEL_TRAP);
 	jump_to(p, LABEL_ALLOW);
 
 	/* A signal stack is where the kernel writes signal frames, with every

@@ -13,7 +13,10 @@
  *   ptrace, /proc/<pid>/mem (landlock.c), pidfd_getfd, process_madvise,
  *   userfaultfd, io_uring (its workers do not run with the caller's keys);
  * - the runtime's signals (SIGSEGV, SIGSYS) and seccomp itself: a filter
- *   of a compartment's own could answer other compartments' calls.
+ *   of a compartment's own could answer other compartments' calls;
+ * - rt_sigreturn but from the runtime's restorer, which every handler
+ *   returns through: the runtime installs them all (signal.c), and an
+ *   rt_sigaction from elsewhere traps and is answered here.
  *
  * The rules do not ask who calls: seccomp cannot see PKRU, and a rule the
  * runtime could pass with a secret would be passed by any compartment that
@@ -97,6 +100,9 @@ static const struct refusal {
 	  "the runtime sets signal stacks", false },
 	{ SCMP_SYS(rt_sigaction), "rt_sigaction",
 	  "SIGSEGV and SIGSYS are the runtime's", false },
+	{ SCMP_SYS(rt_sigreturn), "rt_sigreturn",
+	  "only the runtime's restorer has the kernel load a signal frame "
+	  "(it restores every register, and PKRU)", false },
 	{ SCMP_SYS(seccomp), "seccomp",
 	  "a filter of its own could answer other compartments' calls", true },
 	{ SCMP_SYS(prctl), "prctl",
@@ -141,10 +147,27 @@ static const struct refusal *refusal_of(int nr)
 	return NULL;
 }
 
+/* An rt_sigaction from code the image does not link through signal.c's
+ * wrappers, unless refused: the thread resumes in
+ * flexos__sigaction_redirect, which answers it with the caller's rights
+ * (this handler has key 0 alone on hardware keys).  The system call
+ * clobbers %r11 anyway. */
+static bool answer_sigaction(greg_t *regs)
+{
+	if (flexos__sigaction_refused((int)regs[REG_RDI], regs[REG_RSI] != 0))
+		return false;
+	regs[REG_R11] = regs[REG_RIP];
+	regs[REG_RIP] = (greg_t)flexos__sigaction_redirect;
+	return true;
+}
+
 static void on_sigsys(int sig, siginfo_t *info, void *context_)
 {
-	const greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
+	greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
 	const struct refusal *refusal = refusal_of(info->si_syscall);
+
+	if (info->si_syscall == SCMP_SYS(rt_sigaction) && answer_sigaction(regs))
+		return;
 	bool exec = (info->si_syscall == SCMP_SYS(mmap) ||
 		     info->si_syscall == SCMP_SYS(mprotect) ||
 		     info->si_syscall == SCMP_SYS(shmat)) &&
@@ -236,6 +259,10 @@ static void load_seccomp_rules(void)
 	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0, 0));
 	RULE(filter, trap, SCMP_SYS(rt_sigaction),
 	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0, 0));
+	/* hardware keys: the report of a jump to a disarmed WRPKRU */
+	if (flexos__sealed.pkru_gate)
+		RULE(filter, trap, SCMP_SYS(rt_sigaction),
+		     INT_A0(SIGILL), SCMP_A1(SCMP_CMP_NE, 0, 0));
 	RULE(filter, trap, SCMP_SYS(prctl),
 	     INT_A0(PR_SET_SECCOMP));
 	RULE(filter, trap, SCMP_SYS(prctl),
@@ -364,6 +391,9 @@ int flexos__syscall_policy_install(void)
 	if (sigaction(SIGSYS, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot install the SIGSYS "
 			    "handler: %s", strerror(errno));
+	/* Every handler, the runtime's too, with the runtime's restorer:
+	 * rt_sigreturn comes from nowhere else once the filters are in. */
+	flexos__signals_take_over();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "prctl(PR_SET_NO_NEW_PRIVS): %s",
 			    strerror(errno));

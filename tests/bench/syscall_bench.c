@@ -13,6 +13,7 @@
  *                          syscall_bench_hello */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,51 @@ static uint64_t time_read(const int pipe_fd[2], unsigned n)
 	return now_ns() - start;
 }
 
+static volatile sig_atomic_t signals_handled;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	signals_handled++;
+}
+
+/* A signal raised and handled: with the policy, through the runtime's
+ * entry and restorer (libflexos/signal.c). */
+static uint64_t time_signal(unsigned n)
+{
+	uint64_t start = now_ns();
+
+	for (unsigned i = 0; i < n; i++)
+		raise(SIGUSR1);
+	return now_ns() - start;
+}
+
+/* Installing a handler: the image's sigaction is the runtime's. */
+static uint64_t time_sigaction(unsigned n)
+{
+	struct sigaction act = { .sa_handler = on_signal };
+	uint64_t start = now_ns();
+
+	sigemptyset(&act.sa_mask);
+	for (unsigned i = 0; i < n; i++)
+		if (sigaction(SIGUSR2, &act, NULL) != 0)
+			fail("syscall_bench: sigaction");
+	return now_ns() - start;
+}
+
+/* An rt_sigaction that no wrapper sees (a shared library's, the C
+ * library's own): with the policy it traps and is answered. */
+static uint64_t time_sigaction_raw(unsigned n)
+{
+	unsigned long old[4];
+	uint64_t start = now_ns();
+
+	for (unsigned i = 0; i < n; i++)
+		if (syscall(SYS_rt_sigaction, SIGUSR1, NULL, old, 8) != 0)
+			fail("syscall_bench: rt_sigaction");
+	return now_ns() - start;
+}
+
 /* Seccomp_filters of /proc/self/status: the runner checks that the floor
  * really runs without the policy's filters. */
 static int seccomp_filters(void)
@@ -107,12 +153,20 @@ int main(int argc, char **argv)
 	hello.seccomp_filters = seccomp_filters();
 	hello.max_reads = (unsigned)fcntl(pipe_fd[1], F_GETPIPE_SZ) /
 			  SYSCALL_BENCH_READ;
+	if (signal(SIGUSR1, on_signal) == SIG_ERR)
+		fail("syscall_bench: signal");
 	write_all(1, &hello, sizeof(hello));
 	while (read(0, &command, sizeof(command)) == (ssize_t)sizeof(command)) {
 		uint64_t ns;
 
 		if (command.kind == SYSCALL_BENCH_GETPID)
 			ns = time_getpid(command.n);
+		else if (command.kind == SYSCALL_BENCH_SIGNAL)
+			ns = time_signal(command.n);
+		else if (command.kind == SYSCALL_BENCH_SIGACTION)
+			ns = time_sigaction(command.n);
+		else if (command.kind == SYSCALL_BENCH_SIGACTION_RAW)
+			ns = time_sigaction_raw(command.n);
 		else if (command.n <= hello.max_reads)
 			ns = time_read(pipe_fd, command.n);
 		else

@@ -6,8 +6,15 @@
 #define SYSCALL_BENCH_READ 4096u      /* bytes per timed read */
 #define SYSCALL_BENCH_READ_BATCH 256u /* reads per sample, pipe permitting */
 #define SYSCALL_BENCH_GETPID_BATCH 1000u
+#define SYSCALL_BENCH_SIGNAL_BATCH 200u /* signals, sigactions per sample */
 
-enum syscall_bench_kind { SYSCALL_BENCH_GETPID, SYSCALL_BENCH_READ_PIPE };
+enum syscall_bench_kind {
+	SYSCALL_BENCH_GETPID,
+	SYSCALL_BENCH_READ_PIPE,
+	SYSCALL_BENCH_SIGNAL,	    /* raise() with a handler installed */
+	SYSCALL_BENCH_SIGACTION,    /* sigaction() installing one */
+	SYSCALL_BENCH_SIGACTION_RAW /* rt_sigaction asking, not wrapped */
+};
 
 /* The worker's first answer. */
 struct syscall_bench_hello {

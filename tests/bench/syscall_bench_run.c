@@ -204,9 +204,18 @@ int main(int argc, char **argv)
 	if (reads > without.hello.max_reads)
 		reads = without.hello.max_reads;
 
-	double *v = calloc(4 * (size_t)samples, sizeof(double));
+	double *v = calloc(10 * (size_t)samples, sizeof(double));
 	double *getpid_on = v, *getpid_off = v + samples;
 	double *read_on = v + 2 * samples, *read_off = v + 3 * samples;
+	static const enum syscall_bench_kind signal_kinds[3] = {
+		SYSCALL_BENCH_SIGNAL, SYSCALL_BENCH_SIGACTION,
+		SYSCALL_BENCH_SIGACTION_RAW
+	};
+	double *signal_on[3], *signal_off[3];
+	for (unsigned k = 0; k < 3; k++) {
+		signal_on[k] = v + (4 + 2 * k) * (size_t)samples;
+		signal_off[k] = signal_on[k] + samples;
+	}
 	if (!v)
 		die("out of memory");
 	for (unsigned i = 0; i < warm + samples; i++) {
@@ -225,6 +234,14 @@ int main(int argc, char **argv)
 		getpid_off[s] = i % 2 ? a : b;
 		read_on[s] = i % 2 ? d : c;
 		read_off[s] = i % 2 ? c : d;
+		for (unsigned k = 0; k < 3; k++) {
+			double e = batch(first, signal_kinds[k],
+					 SYSCALL_BENCH_SIGNAL_BATCH);
+			double f = batch(second, signal_kinds[k],
+					 SYSCALL_BENCH_SIGNAL_BATCH);
+			signal_on[k][s] = i % 2 ? f : e;
+			signal_off[k][s] = i % 2 ? e : f;
+		}
 	}
 	close(with.command);
 	close(without.command);
@@ -252,12 +269,22 @@ int main(int argc, char **argv)
 	met &= row("getpid, ns per call", getpid_on, getpid_off, samples, 1);
 	met &= row("read of 4 KiB from a pipe, ns per call", read_on,
 		   read_off, samples, 1);
+	row("raise() handled, ns per signal", signal_on[0], signal_off[0],
+	    samples, 0);
+	row("sigaction() installing, ns per call", signal_on[1],
+	    signal_off[1], samples, 0);
+	row("rt_sigaction unwrapped (asks), ns per call", signal_on[2],
+	    signal_off[2], samples, 0);
 	row("start-up until exit, us", up, up + starts, starts, 0);
 	printf("\n# calls: %u samples of %u getpid and of %u reads each "
 	       "(+%u warm-up), with and without the policy by turns\n",
 	       samples, SYSCALL_BENCH_GETPID_BATCH, reads, warm);
 	printf("# getpid is syscall(SYS_getpid); a read sample times only the "
 	       "reads, the pipe filled with as many 4 KiB pages beforehand\n");
+	printf("# signals: %u of each per sample; with the policy a handler "
+	       "runs through the runtime's entry and restorer, sigaction is "
+	       "the runtime's, an unwrapped rt_sigaction traps (SIGSYS) and "
+	       "is answered\n", SYSCALL_BENCH_SIGNAL_BATCH);
 	printf("# start-up: %u runs each, by turns: posix_spawn of the image "
 	       "(main returns at once), waitpid\n", starts);
 	printf("# all on CPU %d\n", sched_getcpu());

@@ -132,6 +132,17 @@ int peer_forge_signal_frame(const char *key);
  * host_page, on whatever thread it interrupts: 0, or -errno. */
 int peer_arm_signal(char *host_page);
 
+/* Signals (peer_signals.c).  Installs handlers with sigaction and
+ * signal(), raises their signals: a mask of what worked. */
+enum { SIGNALS_RAN = 1, SIGNALS_RESUMED = 2, SIGNALS_QUERIED = 4 };
+int peer_signal_handlers(void);
+/* setgid, setuid with a second thread, then, when `cancel`, cancels it:
+ * 1 (ids set), 2 (cancelled), or -errno. */
+int peer_library_signals(int cancel);
+/* Raises a signal whose handler rewrites its frame to open every key and
+ * issues rt_sigreturn itself; then returns key[0]. */
+int peer_own_sigreturn(const char *key);
+
 /* Errors across compartments (peer_errors.c): longjmp(*where, code). */
 void peer_raise(jmp_buf *where, int code);
 /* Calls body() under a setjmp of its own: 0, or the code peer_throw

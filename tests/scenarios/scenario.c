@@ -15,6 +15,7 @@
 #include "check.h"
 #include "errors.h"
 #include "exploit.h"
+#include "signals.h"
 #include "peer.h"
 
 
@@ -554,6 +555,9 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	status = errors(name);
+	if (status >= 0)
+		return status;
+	status = signals(name);
 	if (status >= 0)
 		return status;
 	fprintf(stderr, "scenario: unknown scenario '%s'\n", name);

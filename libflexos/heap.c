@@ -4,15 +4,15 @@
  * FlexOS controls, so that the backend can protect them as a whole; general
  * purpose allocators grow with mmap wherever the kernel likes.  This one is
  * deliberately simple: size classes (multiples of 16 bytes up to 128, then
- * four a power of two, so that a block wastes at most a quarter of itself;
- * powers of two alone wasted up to half, and took twice glibc's memory on
- * tests/bench/alloc.c), a free list per class, a bump pointer for fresh
- * blocks, one spinlock.  The range is reserved
+ * eight a power of two, so that a block wastes at most an eighth of
+ * itself: a 33 KiB request takes 36 KiB, not 64), a free list per class, a
+ * bump pointer for fresh blocks, one spinlock.  The range is reserved
  * address space whose pages are committed when first touched, so the part
  * of a block nobody touches costs no memory; a freed block keeps its pages
- * for the next block of its class (madvise is a call the system-call
- * policy refuses compartments on the arenas, and the runtime's own
- * instruction must not be able to drop another compartment's pages).  A
+ * for the next block of its class: the allocator never gives pages back
+ * (decision 33: madvise is a call the system-call policy refuses
+ * compartments on the arenas, and the runtime's own instruction must not
+ * be able to drop another compartment's pages).  A
  * buddy variant (splitting and merging large blocks) measured slower and
  * larger on tests/bench/alloc.c: mixed sizes kept its blocks apart. */
 #include <errno.h>
@@ -37,16 +37,20 @@
 #endif
 
 #define SMALL_CLASSES 7 /* 32, 48, ..., 128 bytes */
+#define STEPS_SHIFT 3     /* 8 classes from one power of two to the next */
+#define STEPS (1u << STEPS_SHIFT)
 #define NCLASSES FLEXOS__HEAP_CLASSES
 
-/* The bytes of a block of class c. */
+/* The bytes of a block of class c: past the small classes, 2^power plus
+ * one to STEPS steps of 2^(power - STEPS_SHIFT), from 144 bytes (128 + 16,
+ * so that every block stays a multiple of 16). */
 static size_t class_size(unsigned c)
 {
 	if (c < SMALL_CLASSES)
 		return 32 + 16 * (size_t)c;
-	unsigned power = 7 + (c - SMALL_CLASSES) / 4;
-	return ((size_t)1 << power) +
-	       ((c - SMALL_CLASSES) % 4 + 1) * ((size_t)1 << (power - 2));
+	unsigned power = 7 + (c - SMALL_CLASSES) / STEPS;
+	return ((size_t)1 << power) + ((c - SMALL_CLASSES) % STEPS + 1) *
+					      ((size_t)1 << (power - STEPS_SHIFT));
 }
 
 /* The smallest class whose blocks hold `bytes`. */
@@ -55,10 +59,10 @@ static unsigned class_of(size_t bytes)
 	if (bytes <= 128)
 		return bytes <= 32 ? 0 : (unsigned)((bytes - 32 + 15) / 16);
 	unsigned power = 63 - (unsigned)__builtin_clzl(bytes - 1);
-	size_t step = (size_t)1 << (power - 2);
+	size_t step = (size_t)1 << (power - STEPS_SHIFT);
 	size_t steps = (bytes - ((size_t)1 << power) + step - 1) / step;
 
-	return SMALL_CLASSES + (power - 7) * 4 + (unsigned)steps - 1;
+	return SMALL_CLASSES + (power - 7) * STEPS + (unsigned)steps - 1;
 }
 
 /* Sits right before every pointer handed out. */
@@ -246,7 +250,8 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (size > heap->size)
+	/* Either past the heap would also overflow the sum below. */
+	if (size > heap->size || align > heap->size)
 		return exhausted(heap, owner, size);
 	unsigned c = class_of(size + sizeof(struct header) + (align - 16));
 	if (c >= NCLASSES)
@@ -254,10 +259,10 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 
 	char *block = NULL;
 	lock(heap);
-	/* A free block of this class, or of the next three (up to twice the
-	 * size, no more than power-of-two classes took), before fresh memory:
-	 * freed multi-MiB buffers serve the next ones of other sizes. */
-	for (unsigned k = c; !block && k < c + 4 && k < NCLASSES; k++)
+	/* A free block of this class, or of the next ones up to twice the
+	 * size (no more than power-of-two classes took), before fresh memory:
+	 * freed blocks of a size nobody asks for again serve other sizes. */
+	for (unsigned k = c; !block && k < c + STEPS && k < NCLASSES; k++)
 		if (heap->free[k]) {
 			block = heap->free[k];
 			heap->free[k] = *(void **)block;

@@ -36,9 +36,10 @@
  * gate.S). */
 #define FLEXOS__STACK_SLACK 2048u
 
-/* A first-fit heap over a fixed range, see heap.c. */
-/* Size classes of heap.c: up to blocks of 2^37 bytes, more than any heap. */
-#define FLEXOS__HEAP_CLASSES 128
+/* A heap of size classes over a fixed range, see heap.c. */
+/* Size classes of heap.c: up to blocks of 2^37 bytes, more than any heap
+ * (7 small ones, then 8 for each power of two from 2^7 to 2^36). */
+#define FLEXOS__HEAP_CLASSES 240
 
 struct flexos__heap {
 	char *base;

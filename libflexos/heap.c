@@ -8,11 +8,15 @@
  * itself: a 33 KiB request takes 36 KiB, not 64), a free list per class, a
  * bump pointer for fresh blocks, one spinlock.  The range is reserved
  * address space whose pages are committed when first touched, so the part
- * of a block nobody touches costs no memory; a freed block keeps its pages
- * for the next block of its class: the allocator never gives pages back
- * (decision 33: madvise is a call the system-call policy refuses
- * compartments on the arenas, and the runtime's own instruction must not
- * be able to drop another compartment's pages).  A
+ * of a block nobody touches costs no memory.  A freed block that ends at
+ * the bump pointer lowers it instead of joining a free list: its pages then
+ * serve the next block of any size (the multi-MiB buffer a program frees
+ * and allocates again at another size), where a free list would keep them
+ * for its own class and leave the next buffer fresh pages.  Other freed
+ * blocks keep their pages for the next block of their class: the allocator
+ * never gives pages back (decision 33: madvise is a call the system-call
+ * policy refuses compartments on the arenas, and the runtime's own
+ * instruction must not be able to drop another compartment's pages).  A
  * buddy variant (splitting and merging large blocks) measured slower and
  * larger on tests/bench/alloc.c: mixed sizes kept its blocks apart. */
 #include <errno.h>
@@ -271,12 +275,15 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	if (!block && heap->size - heap->used >= class_size(c)) {
 		block = heap->base + heap->used;
 		heap->used += class_size(c);
+		if (heap->used > heap->reached) {
 #ifndef FLEXOS__BAREMETAL
-		if (flexos__sealed.tools.lsan)
-			flexos__tools_heap_grown(heap->base,
-						 heap->used - class_size(c),
-						 heap->used);
+			if (flexos__sealed.tools.lsan)
+				flexos__tools_heap_grown(heap->base,
+							 heap->reached,
+							 heap->used);
 #endif
+			heap->reached = heap->used;
+		}
 	}
 	unlock(heap);
 	if (!block)
@@ -308,9 +315,15 @@ void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 	count(h->counted, -(ptrdiff_t)class_size(h->size_class));
 	VALGRIND(VALGRIND_FREELIKE_BLOCK(ptr, 0));
 	char *block = (char *)ptr - h->offset;
+	size_t bytes = class_size(h->size_class);
 	lock(heap);
-	*(void **)block = heap->free[h->size_class];
-	heap->free[h->size_class] = block;
+	/* At the top of the used part: fresh memory again, for any size. */
+	if (block + bytes == heap->base + heap->used) {
+		heap->used -= bytes;
+	} else {
+		*(void **)block = heap->free[h->size_class];
+		heap->free[h->size_class] = block;
+	}
 	unlock(heap);
 }
 

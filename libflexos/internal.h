@@ -45,6 +45,9 @@ struct flexos__heap {
 	char *base;
 	size_t size;
 	size_t used;      /* bump pointer, offset from base */
+	/* The most `used` has ever been: a freed block at the top lowers
+	 * `used`, not the extent the memory debuggers were told about. */
+	size_t reached;
 	void *free[FLEXOS__HEAP_CLASSES]; /* free blocks by size class */
 	atomic_flag lock;
 };

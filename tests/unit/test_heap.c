@@ -108,3 +108,38 @@ Test(heap, a_block_wastes_at_most_an_eighth)
 			      "size %zu: a block of %zu", size, block);
 	}
 }
+
+/* A freed block at the top of the used part is fresh space again: the
+ * next block, of any size, starts where it started, and the extent the
+ * memory debuggers were told about stays the largest ever used. */
+Test(heap, a_freed_top_block_serves_any_size)
+{
+	char *low = flexos__heap_alloc(&heap, 100, 16);
+	size_t below = heap.used;
+	char *a = flexos__heap_alloc(&heap, 100 << 10, 16);
+
+	cr_assert(low && a);
+	flexos__heap_free(&heap, a);
+	cr_assert_eq(heap.used, below);
+	char *b = flexos__heap_alloc(&heap, 300 << 10, 16);
+	cr_assert_eq(b, a, "a 300 KiB block after a freed 100 KiB one at the "
+		     "top: %p, not %p", (void *)b, (void *)a);
+	size_t reached = heap.used;
+	flexos__heap_free(&heap, b);
+	cr_assert_eq(heap.used, below);
+	cr_assert_eq(heap.reached, reached);
+	cr_assert_eq(flexos__heap_alloc(&heap, 50 << 10, 16), a);
+}
+
+/* A freed block below the top joins its class's free list; the top stays. */
+Test(heap, a_freed_block_below_the_top_keeps_its_place)
+{
+	char *a = flexos__heap_alloc(&heap, 1000, 16);
+	char *b = flexos__heap_alloc(&heap, 1000, 16);
+	size_t used = heap.used;
+
+	cr_assert(a && b);
+	flexos__heap_free(&heap, a);
+	cr_assert_eq(heap.used, used);
+	cr_assert_eq(flexos__heap_alloc(&heap, 1000, 16), a);
+}

@@ -47,14 +47,29 @@
 
 /* The bytes of a block of class c: past the small classes, 2^power plus
  * one to STEPS steps of 2^(power - STEPS_SHIFT), from 144 bytes (128 + 16,
- * so that every block stays a multiple of 16). */
+ * so that every block stays a multiple of 16).  A table, read-only like
+ * the code: a malloc/free pair asks it four times, and computing it each
+ * time was a sixth of the pair's instructions (cachegrind). */
+#define STEP(p, j) (((size_t)1 << (p)) + (j) * ((size_t)1 << ((p) - STEPS_SHIFT)))
+#define POWER(p)                                                          \
+	STEP(p, 1), STEP(p, 2), STEP(p, 3), STEP(p, 4), STEP(p, 5),       \
+		STEP(p, 6), STEP(p, 7), STEP(p, 8)
+static const size_t class_sizes[] = {
+	32,        48,        64,        80,        96,        112,
+	128,       POWER(7),  POWER(8),  POWER(9),  POWER(10), POWER(11),
+	POWER(12), POWER(13), POWER(14), POWER(15), POWER(16), POWER(17),
+	POWER(18), POWER(19), POWER(20), POWER(21), POWER(22), POWER(23),
+	POWER(24), POWER(25), POWER(26), POWER(27), POWER(28), POWER(29),
+	POWER(30), POWER(31), POWER(32), POWER(33), POWER(34), POWER(35),
+	STEP(36, 1),
+};
+_Static_assert(STEPS == 8, "POWER() spells out eight steps");
+_Static_assert(sizeof(class_sizes) / sizeof(class_sizes[0]) == NCLASSES,
+	       "a size for every class");
+
 static size_t class_size(unsigned c)
 {
-	if (c < SMALL_CLASSES)
-		return 32 + 16 * (size_t)c;
-	unsigned power = 7 + (c - SMALL_CLASSES) / STEPS;
-	return ((size_t)1 << power) + ((c - SMALL_CLASSES) % STEPS + 1) *
-					      ((size_t)1 << (power - STEPS_SHIFT));
+	return class_sizes[c];
 }
 
 /* The smallest class whose blocks hold `bytes`. */

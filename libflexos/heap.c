@@ -4,9 +4,10 @@
  * FlexOS controls, so that the backend can protect them as a whole; general
  * purpose allocators grow with mmap wherever the kernel likes.  This one is
  * deliberately simple: size classes (multiples of 16 bytes up to 128, then
- * eight a power of two, so that a block wastes at most an eighth of
- * itself: a 33 KiB request takes 36 KiB, not 64), a free list per class, a
- * bump pointer for fresh blocks, one spinlock.  The range is reserved
+ * eight a power of two, so that a fresh block wastes at most an eighth of
+ * itself, one from the next class's free list a quarter: a 33 KiB request
+ * takes 36 KiB, not 64), a free list per class, a bump pointer for fresh
+ * blocks, one spinlock.  The range is reserved
  * address space whose pages are committed when first touched, so the part
  * of a block nobody touches costs no memory.  A freed block that ends at
  * the bump pointer lowers it instead of joining a free list: its pages then

@@ -36,14 +36,18 @@
  * gate.S). */
 #define FLEXOS__STACK_SLACK 2048u
 
-/* A first-fit heap over a fixed range, see heap.c. */
-/* Size classes of heap.c: up to blocks of 2^37 bytes, more than any heap. */
-#define FLEXOS__HEAP_CLASSES 128
+/* A heap of size classes over a fixed range, see heap.c. */
+/* Size classes of heap.c: up to blocks of 2^37 bytes, more than any heap
+ * (7 small ones, then 8 for each power of two from 2^7 to 2^36). */
+#define FLEXOS__HEAP_CLASSES 240
 
 struct flexos__heap {
 	char *base;
 	size_t size;
 	size_t used;      /* bump pointer, offset from base */
+	/* The most `used` has ever been: a freed block at the top lowers
+	 * `used`, not the extent the memory debuggers were told about. */
+	size_t reached;
 	void *free[FLEXOS__HEAP_CLASSES]; /* free blocks by size class */
 	atomic_flag lock;
 };

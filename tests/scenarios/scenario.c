@@ -489,7 +489,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(name, "stats")) {
-		/* 100 KiB in a 112 KiB block, 10 KiB in a 12 KiB one. */
+		/* 100 KiB in a 104 KiB block, 10 KiB in an 11 KiB one. */
 		printf("peer held memory: %d\n",
 		       flexos_gate(peer, peer_hold_memory, (size_t)100 << 10,
 				   (size_t)10 << 10, (size_t)96 << 10));

@@ -302,6 +302,11 @@ void flexos__init(void)
 	flexos__entries_seal();
 	flexos__rt.ready = true;
 	flexos__rt.starting = false;
+#ifndef FLEXOS__BAREMETAL
+	/* Ready: naming the entries calls the allocator, which may start
+	 * the runtime.  Before start: proc forks there. */
+	flexos__crossings_install();
+#endif
 	if (backend->start) {
 		int err = backend->start();
 		if (err < 0)

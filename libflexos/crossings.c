@@ -10,7 +10,8 @@
  * half of it), for `flexos-gen -k` to weigh the compartment graph with.
  *
  * Off, it costs nothing: the gate counts inside the branch FLEXOS_STATS
- * already has (flexos__stats_on), which this turns on.  On, a gate does a
+ * already has (flexos__gate_counting), which this turns on without the
+ * heap accounting of FLEXOS_STATS.  On, a gate does a
  * binary search over the entry functions and one locked add.
  *
  * The counters are one MAP_SHARED mapping made before proc forks its
@@ -193,5 +194,5 @@ void flexos__crossings_install(void)
 				: "its gates are plain calls",
 			path);
 	flexos__crossings_on = true;
-	flexos__stats_on = true;
+	flexos__gate_counting = true;
 }

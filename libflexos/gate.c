@@ -32,7 +32,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "%s does not take", flexos__rt.compartments[src].name,
 			    flexos_backend_name());
 	frame->src = src;
-	if (flexos__stats_on) {
+	if (flexos__gate_counting) {
 		atomic_fetch_add_explicit(&flexos__gate_crossings[src], 1,
 					  memory_order_relaxed);
 #ifndef FLEXOS__BAREMETAL

@@ -8,7 +8,12 @@
 #               them on report.dot's edges;
 #   off         without it no file appears;
 #   unwritable  a file that cannot be written stops the image before it
-#               runs, exit 87.
+#               runs, exit 87;
+#   stats-sum   (IMAGE and CONF of any image, zlib-demo in the tests) the
+#               counts of each caller add up to the crossings FLEXOS_STATS
+#               prints for it (on proc, each compartment's process its
+#               own: the counters are shared), and every line of the file
+#               is on report.dot's edges.
 set -u
 case_=$1 backend=$2 gen=$3 image=$4 conf=$5 work=$6/$2-$1
 rm -rf "$work" && mkdir -p "$work"
@@ -65,6 +70,29 @@ unwritable)
 	[ "$status" -eq 87 ] || fail "exit status $status, expected 87"
 	has "$work/out" "FLEXOS_CROSSINGS='$work/no/such/dir/c.txt': cannot write the file in directory '$work/no/such/dir'"
 	grep -q "42 7" "$work/out" && fail "the image ran"
+	;;
+stats-sum)
+	FLEXOS_STATS=1 FLEXOS_CROSSINGS=$work/crossings.txt "$image" \
+		> "$work/out" 2>&1 || fail "image failed: $(cat "$work/out")"
+	cat "$work/crossings.txt"
+	grep "flexos: stats:" "$work/out"
+	lines=$(grep -c "flexos: stats:" "$work/out")
+	[ "$lines" -ge 2 ] || fail "no stats lines"
+	total=0
+	while read -r comp stat; do
+		sum=$(awk -v c="$comp" 'NR > 2 && $1 == c { s += $3 } END { print s + 0 }' \
+			"$work/crossings.txt")
+		echo "compartment $comp: stats $stat, file $sum"
+		[ "$sum" = "$stat" ] || fail "compartment $comp: file says $sum, stats $stat"
+		total=$((total + stat))
+	done < <(sed -nE "s/^flexos: stats: compartment '([^']+)':.*; crossings ([0-9]+)$/\1 \2/p" "$work/out")
+	[ "$total" -gt 1000 ] || fail "only $total crossings: not the run expected"
+	"$gen" analyze -q -c "$conf" -o "$work/report.txt" \
+		-k "$work/crossings.txt" || fail "flexos-gen -k failed"
+	tail -n +3 "$work/crossings.txt" | while read -r caller entry n; do
+		grep -Fq "[label=\"$entry\\n$n crossing" "$work/report.dot" ||
+			fail "report.dot lacks $entry's $n crossings"
+	done || exit 1
 	;;
 *)
 	fail "unknown case" ;;

@@ -43,6 +43,33 @@ static void quoted(struct gen_buf *b, const char *s)
 	gen_buf_add(b, "\"", 1);
 }
 
+/* A label that may hold line breaks: "\n" in a DOT string is graphviz's. */
+static void label_attr(struct gen_buf *b, const char *label)
+{
+	struct gen_buf esc = { 0 };
+
+	gen_buf_printf(b, "label=");
+	quoted(&esc, label);
+	for (char *p = esc.s; *p; p++)
+		if (*p == '\n')
+			gen_buf_add(b, "\\n", 2);
+		else
+			gen_buf_add(b, p, 1);
+	free(esc.s);
+}
+
+/* The node an edge into `g`'s entry ends at: the entry's library, or its
+ * compartment's own node for an object of no library. */
+static int head_of(const struct gen_state *st, const struct gate_edge *g,
+		   char *kind)
+{
+	const struct gen_stub *s = &st->stubs[g->stub];
+	int lib = st->objs[s->def.obj].lib;
+
+	*kind = lib >= 0 ? 'l' : 'c';
+	return lib >= 0 ? lib : s->comp;
+}
+
 static int digits(unsigned long long x)
 {
 	int d = 1;
@@ -78,6 +105,112 @@ static void clusters(const struct gen_state *st, struct gen_buf *b)
 			gen_buf_printf(b, "];\n");
 		}
 		gen_buf_printf(b, "  }\n");
+	}
+}
+
+static void one_edge(const struct gen_state *st, struct gen_buf *b,
+		     const struct gate_edge *g)
+{
+	const struct gen_stub *s = &st->stubs[g->stub];
+	char kind, *label = gen_xstrdup(gen_def_sym(st, s->def)->name), *t;
+	int head = head_of(st, g, &kind);
+
+	if (!g->call && g->seen) {
+		t = gen_xasprintf("%s (address)", label);
+		free(label);
+		label = t;
+	}
+	if (st->crossings_path) {
+		t = gen_xasprintf("%s\n%llu crossing%s", label, g->count,
+				  g->count == 1 ? "" : "s");
+		free(label);
+		label = t;
+	}
+	gen_buf_printf(b, "  \"c%d\" -> \"%c%d\" [", g->from, kind, head);
+	label_attr(b, label);
+	free(label);
+	if (!g->seen)
+		gen_buf_printf(b, ", style=dashed, tooltip=\"taken at run time; "
+			       "no static reference (a pointer handed over)\"");
+	else if (!g->call)
+		gen_buf_printf(b, ", style=dotted");
+	if (st->crossings_path)
+		gen_buf_printf(b, ", penwidth=%d, weight=%d",
+			       g->count ? digits(g->count) : 1,
+			       g->count ? digits(g->count) : 1);
+	gen_buf_printf(b, "];\n");
+}
+
+static const struct gen_state *sort_st;
+
+static int by_head_then_count(const void *a, const void *b)
+{
+	const struct gate_edge *x = a, *y = b;
+	char kx, ky;
+	int hx = head_of(sort_st, x, &kx), hy = head_of(sort_st, y, &ky);
+
+	if (x->from != y->from)
+		return x->from - y->from;
+	if (kx != ky)
+		return kx - ky;
+	if (hx != hy)
+		return hx - hy;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(gen_def_sym(sort_st, sort_st->stubs[x->stub].def)->name,
+		      gen_def_sym(sort_st, sort_st->stubs[y->stub].def)->name);
+}
+
+/* More edges than graphviz lays out in reasonable time (2000 labelled
+ * edges between 8 clusters took dot 18 s, at every link): one edge per
+ * pair of nodes, naming how many entries it stands for and the hottest
+ * (or first) three.  report.txt still lists every gate. */
+static void merged(const struct gen_state *st, struct gen_buf *b,
+		   struct gate_edge *v, size_t n, size_t most)
+{
+	gen_buf_printf(b, "  // %zu gates, more than %zu: one edge per pair "
+		       "of nodes (FLEXOS_GEN_GRAPH_EDGES sets the limit)\n",
+		       n, most);
+	sort_st = st;
+	qsort(v, n, sizeof(*v), by_head_then_count);
+	for (size_t i = 0; i < n;) {
+		char ki, kj;
+		int hi = head_of(st, &v[i], &ki);
+		size_t j = i;
+		unsigned long long total = 0;
+		struct gen_buf label = { 0 };
+
+		while (j < n && v[j].from == v[i].from &&
+		       head_of(st, &v[j], &kj) == hi && kj == ki)
+			total += v[j++].count;
+		gen_buf_printf(&label, "%zu entr%s: ", j - i,
+			       j - i == 1 ? "y" : "ies");
+		for (size_t k = i; k < j && k < i + 3; k++) {
+			const char *name =
+				gen_def_sym(st, st->stubs[v[k].stub].def)->name;
+
+			if (st->crossings_path)
+				gen_buf_printf(&label, "%s%s %llu",
+					       k > i ? ", " : "", name,
+					       v[k].count);
+			else
+				gen_buf_printf(&label, "%s%s", k > i ? ", " : "",
+					       name);
+		}
+		if (j - i > 3)
+			gen_buf_printf(&label, ", ...");
+		if (st->crossings_path)
+			gen_buf_printf(&label, "\n%llu crossing%s", total,
+				       total == 1 ? "" : "s");
+		gen_buf_printf(b, "  \"c%d\" -> \"%c%d\" [", v[i].from, ki, hi);
+		label_attr(b, label.s);
+		free(label.s);
+		if (st->crossings_path)
+			gen_buf_printf(b, ", penwidth=%d, weight=%d",
+				       total ? digits(total) : 1,
+				       total ? digits(total) : 1);
+		gen_buf_printf(b, "];\n");
+		i = j;
 	}
 }
 
@@ -128,48 +261,14 @@ char *gen_report_dot(struct gen_state *st)
 	gen_buf_printf(&b, ", labelloc=t];\n  node [fontname=\"Helvetica\"];\n"
 		       "  edge [fontname=\"Helvetica\", fontsize=10];\n");
 	clusters(st, &b);
-	for (size_t i = 0; i < n; i++) {
-		const struct gate_edge *g = &v[i];
-		const struct gen_stub *s = &st->stubs[g->stub];
-		int lib = st->objs[s->def.obj].lib;
-		char *label = gen_xstrdup(gen_def_sym(st, s->def)->name), *t;
+	const char *env = getenv("FLEXOS_GEN_GRAPH_EDGES");
+	size_t most = env && *env ? strtoul(env, NULL, 10) : 150;
 
-		if (!g->call && g->seen) {
-			t = gen_xasprintf("%s (address)", label);
-			free(label);
-			label = t;
-		}
-		if (st->crossings_path) {
-			t = gen_xasprintf("%s\n%llu crossing%s", label, g->count,
-					  g->count == 1 ? "" : "s");
-			free(label);
-			label = t;
-		}
-		gen_buf_printf(&b, "  \"c%d\" -> \"%c%d\" [label=", g->from,
-			       lib >= 0 ? 'l' : 'c', lib >= 0 ? lib : s->comp);
-		/* "\n" in a DOT string is graphviz's own line break. */
-		struct gen_buf esc = { 0 };
-
-		quoted(&esc, label);
-		for (char *p = esc.s; *p; p++)
-			if (*p == '\n')
-				gen_buf_add(&b, "\\n", 2);
-			else
-				gen_buf_add(&b, p, 1);
-		free(esc.s);
-		free(label);
-		if (!g->seen)
-			gen_buf_printf(&b, ", style=dashed, tooltip=\"taken at "
-				       "run time; no static reference (a "
-				       "pointer handed over)\"");
-		else if (!g->call)
-			gen_buf_printf(&b, ", style=dotted");
-		if (st->crossings_path)
-			gen_buf_printf(&b, ", penwidth=%d, weight=%d",
-				       g->count ? digits(g->count) : 1,
-				       g->count ? digits(g->count) : 1);
-		gen_buf_printf(&b, "];\n");
-	}
+	if (n > most)
+		merged(st, &b, v, n, most);
+	else
+		for (size_t i = 0; i < n; i++)
+			one_edge(st, &b, &v[i]);
 	gen_buf_printf(&b, "}\n");
 	free(v);
 	return b.s;

@@ -4,6 +4,7 @@
  * files first and renamed only when all of it succeeded. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -59,6 +60,9 @@ static int run_dot(const char *dot, const char *in, const char *svg)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* -q: graphviz's layout warnings are no errors of ours. */
+		if (gen_quiet)
+			freopen("/dev/null", "w", stderr);
 		execl(dot, "dot", "-Tsvg", "-o", svg, in, (char *)NULL);
 		_exit(127);
 	}

@@ -61,6 +61,21 @@ counts)
 	grep -A1 "gate crossings counted" "$out/report.txt" |
 		grep -q "lib -> host: twice 12350" || fail "hottest gate not first"
 	;;
+merged)
+	# Past FLEXOS_GEN_GRAPH_EDGES gates (150 unless set), one edge per
+	# pair of nodes, naming its entries, hottest first.
+	crossings "$work/c.txt" "host lib_value 9" "host lib_apply 2" "lib twice 1"
+	FLEXOS_GEN_GRAPH_EDGES=2 "$gen" analyze -c "$conf" -o "$out/report.txt" \
+		-k "$work/c.txt" -q || fail "run failed"
+	cat "$out/report.dot"
+	has "$out/report.dot" "// 3 gates, more than 2: one edge per pair of nodes"
+	has "$out/report.dot" '"c0" -> "l1" [label="2 entries: lib_value 9, lib_apply 2\n11 crossings", penwidth=2'
+	has "$out/report.dot" '"c1" -> "l0" [label="1 entry: twice 1\n1 crossing"'
+	[ "$(grep -c -- '->' "$out/report.dot")" -eq 2 ] || fail "not 2 edges"
+	FLEXOS_GEN_GRAPH_EDGES=3 "$gen" analyze -c "$conf" -o "$out/report.txt" \
+		-k "$work/c.txt" -q || fail "run failed"
+	[ "$(grep -c -- '->' "$out/report.dot")" -eq 3 ] || fail "merged at the limit"
+	;;
 no-dot)
 	PATH=/nonexistent "$gen" analyze -c "$conf" -o "$out/report.txt" -q ||
 		fail "run failed"

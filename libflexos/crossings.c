@@ -25,11 +25,13 @@
  * path; there the file lists no crossing, and a note says why. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gate_frame.h"
@@ -38,6 +40,8 @@
 bool flexos__crossings_on;
 
 static const char *path;
+static char tmp[PATH_MAX];	  /* path.tmpXXXXXX, made at start */
+static int tmp_fd = -1;
 static pid_t writer;		  /* the process that writes the file */
 static uintptr_t *fns;		  /* distinct entry functions, sorted */
 static char (*names)[128];	  /* their symbols, resolved at start */
@@ -72,19 +76,16 @@ void flexos__crossings_count(unsigned src, uintptr_t fn)
 
 static void write_file(void)
 {
-	char tmp[PATH_MAX];
-	int fd;
 	FILE *out;
 
 	/* proc's compartment processes inherit this handler: only the
 	 * process that set it up writes. */
 	if (getpid() != writer)
 		return;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
-		    (int)sizeof(tmp) ||
-	    (fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
+	if (!(out = fdopen(tmp_fd, "w"))) {
 		fprintf(stderr, "flexos: FLEXOS_CROSSINGS: cannot write '%s': "
-			"%s\n", path, strerror(errno));
+			"%s\n", tmp, strerror(errno));
+		unlink(tmp);
 		return;
 	}
 	fprintf(out, "flexos-crossings 1\nimage %s\n", flexos__rt.image->name);
@@ -97,7 +98,7 @@ static void write_file(void)
 					flexos__rt.image->compartments[c].name,
 					names[e], n);
 		}
-	if (fflush(out) != 0 || ferror(out) || fsync(fd) != 0) {
+	if (fflush(out) != 0 || ferror(out) || fsync(tmp_fd) != 0) {
 		fprintf(stderr, "flexos: FLEXOS_CROSSINGS: cannot write '%s': "
 			"%s\n", tmp, strerror(errno));
 		fclose(out);
@@ -112,14 +113,30 @@ static void write_file(void)
 	}
 }
 
-/* A path whose directory cannot take the file stops the image before it
- * runs, rather than after a run whose counts would be lost. */
-static void check_directory(void)
+void flexos__crossings_abandon(void)
+{
+	/* unlink is safe in a signal handler, where a fault may stop us. */
+	if (tmp_fd >= 0 && getpid() == writer)
+		unlink(tmp);
+}
+
+/* The temporary file is made now, not at exit: the system-call policy
+ * that starts with the backend (Landlock) may then refuse to open a new
+ * file where this one goes (directly in /, say), and a path that cannot
+ * take the file stops the image before it runs, rather than after a run
+ * whose counts would be lost.  A run the runtime stops (a fault, exit 86)
+ * removes it and leaves `path` as it was; one killed by a signal leaves
+ * it behind, never half a file at `path`. */
+static void create_temporary(void)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 
-	if (strlen(path) >= sizeof(dir) - 16)
+	if (path[strlen(path) - 1] == '/')
+		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS='%s': names "
+			    "a directory, not a file", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
+	    (int)sizeof(tmp))
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS='%s': path "
 			    "too long", path);
 	if (!slash)
@@ -128,13 +145,12 @@ static void check_directory(void)
 		strcpy(dir, "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (path[strlen(path) - 1] == '/')
-		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS='%s': names "
-			    "a directory, not a file", path);
-	if (access(dir, W_OK | X_OK) != 0)
+	tmp_fd = mkostemp(tmp, O_CLOEXEC);
+	if (tmp_fd < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS='%s': cannot "
 			    "write the file in directory '%s': %s", path, dir,
 			    strerror(errno));
+	fchmod(tmp_fd, 0644);
 }
 
 static void *map(size_t bytes, int shared)
@@ -157,7 +173,8 @@ void flexos__crossings_install(void)
 	path = getenv("FLEXOS_CROSSINGS");
 	if (!path || !*path)
 		return;
-	check_directory();
+	create_temporary();
+	writer = getpid();
 	/* Names are resolved now, before any sandbox (proc's) could keep
 	 * libdw from reading the executable. */
 	fns = map(n * sizeof(*fns), 0);
@@ -180,7 +197,6 @@ void flexos__crossings_install(void)
 				 (unsigned long)fns[i]);
 	}
 	counts = map(flexos__rt.ncompartments * nfns * sizeof(*counts), 1);
-	writer = getpid();
 	if (atexit(write_file) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS: cannot "
 			    "register the file's writing at exit");

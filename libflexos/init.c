@@ -37,6 +37,9 @@ void flexos__die(int status, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (flexos__sealed.backend && flexos__sealed.backend->halt)
 		flexos__sealed.backend->halt();
+#ifndef FLEXOS__BAREMETAL
+	flexos__crossings_abandon();
+#endif
 	_exit(status);
 }
 

@@ -71,6 +71,8 @@ extern _Atomic unsigned long flexos__gate_crossings[FLEXOS_MAX_COMPARTMENTS];
  * flexos__gate_counting on, and counts only inside that branch. */
 extern bool flexos__crossings_on;
 void flexos__crossings_install(void);
+/* The image stops (flexos__die): no file, and no temporary one left. */
+void flexos__crossings_abandon(void);
 void flexos__crossings_count(unsigned src, uintptr_t fn);
 
 /* [start, end), page aligned; empty when start == end. */

@@ -49,6 +49,13 @@ struct gen_diag {
 extern struct gen_diag *gen_diags; /* warnings, for the reports */
 extern size_t gen_ndiags;
 extern int gen_quiet; /* 1: no warnings or notes on stderr; 2: no errors */
+extern int gen_verbose; /* -v: say what each step did (gen_info) */
+void gen_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* progress.c: a line every 2 s on long runs (FLEXOS_GEN_PROGRESS_MS sets
+ * the first delay, for tests), naming the step gen_progress last set. */
+void gen_progress_start(void);
+void gen_progress(const char *step); /* a string literal */
+void gen_progress_stop(void);
 /* Exits with status 1 if any error was reported, removing temp files. */
 void gen_check_errors(void);
 __attribute__((noreturn)) void gen_die(const char *where, const char *fmt,
@@ -58,6 +65,11 @@ __attribute__((noreturn)) void gen_die(const char *where, const char *fmt,
  * directory and renamed into place: a reader never sees half a file. */
 int gen_read_file(const char *path, unsigned char **data, size_t *size);
 int gen_write_atomic(const char *path, const void *data, size_t size);
+/* The two halves: written in full to a temporary file (NULL on error,
+ * reported), then renamed into place.  Several outputs that go together
+ * are all written before any is renamed. */
+char *gen_write_temp(const char *path, const void *data, size_t size);
+int gen_commit_temp(char *tmp, const char *path);
 char *gen_temp_path(const char *path); /* registered for cleanup */
 void gen_temp_done(const char *tmp);   /* renamed: no cleanup */
 void gen_mkdirs(const char *dir);
@@ -106,6 +118,7 @@ struct gen_config {
 	size_t nshare_data;
 	enum gen_scan_mode scan;
 	int gates;		/* generate gates (link mode) */
+	const char *crossings;	/* -k: counts of a run, or NULL */
 };
 
 int gen_config_load(struct gen_config *cfg, const char *path);
@@ -281,6 +294,10 @@ struct gen_state {
 	const char ***tcb_calls; /* per compartment: C library symbols used */
 	size_t *ntcb_calls;
 	unsigned long crossing;	/* bit per compartment with an edge */
+	const char *crossings_path; /* -k: counts of a run (crossings.c) */
+	struct gen_crossing *crossings;
+	size_t ncrossings, capcrossings;
+	const char *graph_note;	/* report.txt's line about the graph */
 	int link_mode;		/* the linker checks resolution itself */
 };
 
@@ -323,6 +340,29 @@ int gen_rewrite_object(const struct gen_obj *o, unsigned char **out,
 		       size_t *outsize);
 int gen_write_archive(const char *path, struct gen_obj *objs, size_t n,
 		      unsigned char **datas, size_t *sizes);
+
+/* --- crossings.c: gate crossings a run counted (FLEXOS_CROSSINGS) -- */
+struct gen_crossing {
+	int caller;	/* compartment that took the gate */
+	size_t stub;	/* the entry, in st->stubs */
+	unsigned long long count;
+};
+/* Reads `flexos-crossings 1`, `image NAME`, then `CALLER ENTRY COUNT`
+ * lines; every bad line is an error naming the file and line. */
+int gen_crossings_load(struct gen_state *st, const char *path);
+/* The stub an entry name of the runtime means: the function's own name,
+ * or the alias flexos-gen gave a static one; -1 none, -2 ambiguous. */
+long gen_stub_by_entry(const struct gen_state *st, const char *name);
+
+/* --- graph.c, reports.c ---------------------------------------------- */
+/* report.dot: compartments as clusters of their libraries, one edge per
+ * (caller compartment, entry), labelled with the entry and, with -k, the
+ * count. */
+char *gen_report_dot(struct gen_state *st);
+/* Every report that was asked for (text, JSON, DOT and SVG beside the
+ * text): all written before any is renamed into place. */
+void gen_write_reports(struct gen_state *st, const char *report,
+		       const char *json);
 
 /* --- stubs.c, dwarf.c, report.c, link.c ----------------------------- */
 char *gen_stubs_asm(const struct gen_state *st);

@@ -207,6 +207,7 @@ int gen_link_main(struct gen_config *cfg, const char *outdir,
 
 	gen_state_init(&st, cfg);
 	st.link_mode = 1;
+	gen_progress("reading the link command's inputs");
 	for (char **a = argv; *a; a++)
 		expand(&v, &n, &cap, *a);
 	if (!n)
@@ -223,21 +224,25 @@ int gen_link_main(struct gen_config *cfg, const char *outdir,
 		}
 		classify(&st, &v[i]);
 	}
+	gen_progress("analysing references");
 	gen_analyze(&st);
+	gen_progress("deciding gates and sharing");
 	gen_decide(&st);
+	gen_progress("scanning for protection-key instructions");
 	gen_scan(&st);
 	gen_check_errors();
+	if (cfg->crossings)
+		gen_crossings_load(&st, cfg->crossings);
+	gen_check_errors();
+	gen_progress("writing the rewritten objects");
 	gen_mkdirs(outdir);
 	if (gen_write_outputs(&st, outdir) < 0)
 		gen_check_errors();
+	gen_progress("assembling the gate stubs");
 	char *stubs = assemble(v[0].text, outdir);
-	char *text = gen_report_text(&st), *js = gen_report_json(&st);
 
-	if (report)
-		gen_write_atomic(report, text, strlen(text));
-	if (json)
-		gen_write_atomic(json, js, strlen(js));
-	gen_check_errors();
+	gen_write_reports(&st, report, json);
+	gen_progress_stop();
 
 	/* The link, with the copies in place and the stubs first, so that
 	 * archives after them resolve what they name. */

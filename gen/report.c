@@ -217,6 +217,35 @@ static void text_gates(struct gen_state *st, struct gen_buf *b)
 	free(v);
 }
 
+static int by_count(const void *a, const void *b)
+{
+	const struct gen_crossing *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* Which gates are hot: the counts of -k, most taken first. */
+static void text_crossings(struct gen_state *st, struct gen_buf *b)
+{
+	if (!st->crossings_path)
+		return;
+	gen_buf_printf(b, "\ngate crossings counted at run time (%s)\n",
+		       st->crossings_path);
+	if (!st->ncrossings)
+		gen_buf_printf(b, "  none\n");
+	qsort(st->crossings, st->ncrossings, sizeof(*st->crossings),
+	      by_count);
+	for (size_t i = 0; i < st->ncrossings; i++) {
+		const struct gen_crossing *c = &st->crossings[i];
+		const struct gen_stub *s = &st->stubs[c->stub];
+
+		gen_buf_printf(b, "  %s -> %s: %s %llu\n",
+			       st->cfg->comps[c->caller].name,
+			       st->cfg->comps[s->comp].name,
+			       gen_def_sym(st, s->def)->name, c->count);
+	}
+}
+
 static void users(const struct gen_state *st, unsigned long u,
 		  struct gen_buf *b, int json)
 {
@@ -275,10 +304,14 @@ char *gen_report_text(struct gen_state *st)
 {
 	struct gen_buf b = { 0 };
 
-	gen_buf_printf(&b, "flexos-gen report: image '%s', backend %s\n\n",
+	gen_buf_printf(&b, "flexos-gen report: image '%s', backend %s\n",
 		       st->cfg->image, st->cfg->backend);
+	if (st->graph_note)
+		gen_buf_printf(&b, "%s\n", st->graph_note);
+	gen_buf_printf(&b, "\n");
 	text_compartments(st, &b);
 	text_gates(st, &b);
+	text_crossings(st, &b);
 	text_shared(st, &b);
 	gen_buf_printf(&b, "\nprotection-key instructions outside the TCB\n");
 	if (st->cfg->scan == GEN_SCAN_OFF)

@@ -254,7 +254,7 @@ void gen_temp_done(const char *tmp)
 			temps[i] = NULL;
 }
 
-int gen_write_atomic(const char *path, const void *data, size_t size)
+char *gen_write_temp(const char *path, const void *data, size_t size)
 {
 	char *tmp = gen_temp_path(path);
 	int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -274,15 +274,28 @@ int gen_write_atomic(const char *path, const void *data, size_t size)
 		fd = -1;
 		goto fail;
 	}
-	fd = -1;
 	chmod(tmp, 0644);
-	if (rename(tmp, path) < 0)
-		goto fail;
-	gen_temp_done(tmp);
-	return 0;
+	return tmp;
 fail:
 	gen_error(path, "cannot write: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return NULL;
+}
+
+int gen_commit_temp(char *tmp, const char *path)
+{
+	if (rename(tmp, path) < 0) {
+		gen_error(path, "cannot write: %s", strerror(errno));
+		return -1;
+	}
+	gen_temp_done(tmp);
+	return 0;
+}
+
+int gen_write_atomic(const char *path, const void *data, size_t size)
+{
+	char *tmp = gen_write_temp(path, data, size);
+
+	return tmp ? gen_commit_temp(tmp, path) : -1;
 }

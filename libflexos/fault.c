@@ -96,6 +96,8 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	else
 		print_backtrace(context);
 
+	/* The image ends here either way: no crossings file. */
+	flexos__crossings_abandon();
 	if (!isolation) {
 		/* Let the access fault again with SIGSEGV blocked: the kernel
 		 * then takes the default action (the system-call policy keeps

@@ -32,9 +32,13 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "%s does not take", flexos__rt.compartments[src].name,
 			    flexos_backend_name());
 	frame->src = src;
-	if (flexos__stats_on)
+	if (flexos__gate_counting) {
 		atomic_fetch_add_explicit(&flexos__gate_crossings[src], 1,
 					  memory_order_relaxed);
+#ifndef FLEXOS__BAREMETAL
+		flexos__crossings_count(src, frame->fn);
+#endif
+	}
 	if (flexos__sealed.backend->call) {
 		flexos__sealed.backend->call(frame, stack_args);
 		return NULL;

@@ -37,6 +37,9 @@ void flexos__die(int status, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (flexos__sealed.backend && flexos__sealed.backend->halt)
 		flexos__sealed.backend->halt();
+#ifndef FLEXOS__BAREMETAL
+	flexos__crossings_abandon();
+#endif
 	_exit(status);
 }
 
@@ -302,6 +305,11 @@ void flexos__init(void)
 	flexos__entries_seal();
 	flexos__rt.ready = true;
 	flexos__rt.starting = false;
+#ifndef FLEXOS__BAREMETAL
+	/* Ready: naming the entries calls the allocator, which may start
+	 * the runtime.  Before start: proc forks there. */
+	flexos__crossings_install();
+#endif
 	if (backend->start) {
 		int err = backend->start();
 		if (err < 0)

@@ -63,10 +63,21 @@ extern struct flexos__heap_count
 	flexos__heap_counts[2 * FLEXOS_MAX_COMPARTMENTS];
 /* FLEXOS_STATS: the gates each compartment took out of itself on the C
  * path (gate.c: emulated keys, proc), in key 0 like the heap counts;
- * counted only when FLEXOS_STATS is on (a locked add per gate, which
- * threads would contend for otherwise). */
+ * counted only when FLEXOS_STATS or FLEXOS_CROSSINGS is on
+ * (flexos__gate_counting: a locked add per gate, which threads would
+ * contend for otherwise). */
 extern bool flexos__stats_on;
+extern bool flexos__gate_counting;
 extern _Atomic unsigned long flexos__gate_crossings[FLEXOS_MAX_COMPARTMENTS];
+/* FLEXOS_CROSSINGS=path (crossings.c): the same per (caller, entry
+ * function), written to path at exit for flexos-gen -k.  Installed once
+ * the entries are sealed and before proc forks; it turns
+ * flexos__gate_counting on, and counts only inside that branch. */
+extern bool flexos__crossings_on;
+void flexos__crossings_install(void);
+/* The image stops (flexos__die): no file, and no temporary one left. */
+void flexos__crossings_abandon(void);
+void flexos__crossings_count(unsigned src, uintptr_t fn);
 
 /* [start, end), page aligned; empty when start == end. */
 struct flexos__range {

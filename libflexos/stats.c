@@ -22,6 +22,7 @@
 #define KIB(bytes) ((unsigned long)((bytes) + 1023) >> 10)
 
 bool flexos__stats_on;
+bool flexos__gate_counting;
 _Atomic unsigned long flexos__gate_crossings[FLEXOS_MAX_COMPARTMENTS];
 
 /* Resident bytes of [start, start + len), page aligned; -1 when the
@@ -104,6 +105,7 @@ static void print_all(void)
 void flexos__stats_install(void)
 {
 	flexos__stats_on = flexos__env_set("FLEXOS_STATS");
+	flexos__gate_counting = flexos__stats_on;
 	if (flexos__stats_on && atexit(print_all) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_STATS: cannot register "
 			    "the report at exit");

@@ -209,6 +209,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 		FLEXOS_EXIT_FAULT);
 	if (flexos__sealed.backend->halt)
 		flexos__sealed.backend->halt();
+	flexos__crossings_abandon();
 	_exit(FLEXOS_EXIT_FAULT);
 }
 

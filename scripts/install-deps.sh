@@ -21,6 +21,7 @@ packages=(
 	grub-pc-bin grub-common xorriso  # baremetal images booted by GRUB (iso.sh)
 	gnuplot-nox                      # flexos-explore's plots
 	gdb                              # backtraces across gates (tests)
+	graphviz                         # flexos-gen draws report.svg (dot)
 	valgrind                         # the runtime's client requests; debug.valgrind.* tests
 )
 

@@ -11,6 +11,8 @@
  * allocation order, walk the whole list (tests/bench/learn.sh,
  * docs/benchmarks.md).  Nodes live in one growable array and are named by
  * index, so that growing it moves nothing the tree points to. */
+#include <stdatomic.h>
+
 #include "internal.h"
 
 struct block {
@@ -22,6 +24,24 @@ struct block {
 static struct block *nodes; /* nodes[0] is unused: index 0 is "none" */
 static uint32_t nnodes, capacity, free_nodes, root;
 static uint32_t seed = 2463534242u;
+
+/* Learning wants one thread at a time (pthread.c warns), but a second
+ * thread's malloc must not tear the tree the first one is changing.  The
+ * fault handler takes it too: the lock is only ever held inside this
+ * file, which touches no compartment's memory, so a thread never faults
+ * while holding it. */
+static atomic_flag locked = ATOMIC_FLAG_INIT;
+
+static void lock(void)
+{
+	while (atomic_flag_test_and_set_explicit(&locked, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	atomic_flag_clear_explicit(&locked, memory_order_release);
+}
 
 static uint32_t next_priority(void)
 {
@@ -135,33 +155,44 @@ static uint32_t at_or_below(uintptr_t address)
 
 void flexos__learn_allocated(void *ptr, size_t size, const void *caller)
 {
-	if (ptr)
-		insert((uintptr_t)ptr, (uintptr_t)ptr + size,
-		       (uintptr_t)caller);
+	if (!ptr)
+		return;
+	lock();
+	insert((uintptr_t)ptr, (uintptr_t)ptr + size, (uintptr_t)caller);
+	unlock();
 }
 
 void flexos__learn_freed(void *ptr)
 {
+	lock();
 	remove_range((uintptr_t)ptr, (uintptr_t)ptr + 1);
+	unlock();
 }
 
 /* realloc keeps the allocation site of the block it grows. */
 void flexos__learn_moved(void *from, void *to, size_t size)
 {
-	uint32_t n = at_or_below((uintptr_t)from);
-	uintptr_t site;
+	uint32_t n;
 
-	if (!n || nodes[n].start != (uintptr_t)from)
-		return;
-	site = nodes[n].site;
-	remove_range((uintptr_t)from, (uintptr_t)from + 1);
-	insert((uintptr_t)to, (uintptr_t)to + size, site);
+	lock();
+	n = at_or_below((uintptr_t)from);
+	if (n && nodes[n].start == (uintptr_t)from) {
+		uintptr_t site = nodes[n].site;
+		remove_range((uintptr_t)from, (uintptr_t)from + 1);
+		insert((uintptr_t)to, (uintptr_t)to + size, site);
+	}
+	unlock();
 }
 
 /* Called from the fault handler: reads the tree, changes nothing. */
 uintptr_t flexos__learn_allocation_site(uintptr_t address)
 {
-	uint32_t n = at_or_below(address);
+	uint32_t n;
+	uintptr_t site;
 
-	return n && address < nodes[n].end ? nodes[n].site : 0;
+	lock();
+	n = at_or_below(address);
+	site = n && address < nodes[n].end ? nodes[n].site : 0;
+	unlock();
+	return site;
 }

@@ -400,6 +400,59 @@ static void where_accessed(uintptr_t ip, char *out, size_t size)
 		snprintf(out, size, "%#lx", (unsigned long)ip);
 }
 
+/* The places already seen, by the address of the instruction: a callback
+ * that touches the same object on every call faults there once per gate
+ * crossing, and naming the place from the line tables each time cost more
+ * than the rest of the fault handler (tests/bench/learn.sh). */
+#define SEEN_AT 256
+static struct {
+	uintptr_t ip;
+	unsigned object, accessor, access;
+	bool write, valid;
+} seen_at[SEEN_AT];
+
+/* The row of accesses this fault counts in, MAX_ACCESSES when the table is
+ * full; *fresh when the row is new. */
+static unsigned find_access(unsigned object, const struct flexos_fault *fault,
+			    bool *fresh)
+{
+	unsigned slot = (unsigned)((fault->ip * 0x9e3779b97f4a7c15u) >> 56) %
+			SEEN_AT;
+	char at[300];
+	unsigned a;
+
+	if (seen_at[slot].valid && seen_at[slot].ip == fault->ip &&
+	    seen_at[slot].object == object &&
+	    seen_at[slot].accessor == fault->accessor &&
+	    seen_at[slot].write == fault->write)
+		return seen_at[slot].access;
+	where_accessed(fault->ip, at, sizeof(at));
+	for (a = 0; a < naccesses; a++)
+		if (accesses[a].object == object &&
+		    accesses[a].accessor == fault->accessor &&
+		    accesses[a].write == fault->write &&
+		    !strcmp(accesses[a].where, at))
+			break;
+	if (a == naccesses) {
+		if (naccesses == MAX_ACCESSES)
+			return MAX_ACCESSES;
+		accesses[naccesses] = (struct access){
+			object, fault->accessor, fault->write, "", 0
+		};
+		snprintf(accesses[naccesses].where,
+			 sizeof(accesses[naccesses].where), "%s", at);
+		naccesses++;
+		*fresh = true;
+	}
+	seen_at[slot].ip = fault->ip;
+	seen_at[slot].object = object;
+	seen_at[slot].accessor = fault->accessor;
+	seen_at[slot].write = fault->write;
+	seen_at[slot].access = a;
+	seen_at[slot].valid = true;
+	return a;
+}
+
 bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 {
 	ucontext_t *context = context_;
@@ -424,23 +477,7 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 	if (object == MAX_OBJECTS) {
 		overflowed = true;
 	} else {
-		char at[300];
-		where_accessed(fault->ip, at, sizeof(at));
-		for (a = 0; a < naccesses; a++)
-			if (accesses[a].object == object &&
-			    accesses[a].accessor == fault->accessor &&
-			    accesses[a].write == fault->write &&
-			    !strcmp(accesses[a].where, at))
-				break;
-		if (a == naccesses && naccesses < MAX_ACCESSES) {
-			accesses[naccesses] = (struct access){
-				object, fault->accessor, fault->write, "", 0
-			};
-			snprintf(accesses[naccesses].where,
-				 sizeof(accesses[naccesses].where), "%s", at);
-			naccesses++;
-			fresh = true;
-		}
+		a = find_access(object, fault, &fresh);
 		if (a < naccesses)
 			step = ++accesses[a].count <= STEPPED_ACCESSES;
 		else

@@ -520,6 +520,11 @@ struct flexos__range_rules {
 	bool mediate_altstack;		     /* sigaltstack: the runtime's */
 };
 void flexos__range_filter_load(const struct flexos__range_rules *rules);
+struct sock_fprog;
+void flexos__range_filter_build(const struct flexos__range_rules *rules,
+				struct sock_fprog *prog);
+/* The libseccomp filter of the policy, unloaded (seccomp_release it). */
+void *flexos__policy_rules_build(void);
 /* Files of /proc that reach memory past its keys (landlock.c). */
 void flexos__landlock_own_memory(void);
 /* The runtime's own mprotect, sigaltstack and rt_sigaction

@@ -300,7 +300,11 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	emit(p, RET(SECCOMP_RET_TRAP));
 }
 
-void flexos__range_filter_load(const struct flexos__range_rules *rules)
+/* The range filter as a program, for flexos__range_filter_load and for
+ * the unit test that walks it (tests/unit/test_seccomp_cache.c); the
+ * caller frees prog->filter. */
+void flexos__range_filter_build(const struct flexos__range_rules *rules,
+				struct sock_fprog *prog)
 {
 	struct program p = { 0 };
 
@@ -317,13 +321,20 @@ void flexos__range_filter_load(const struct flexos__range_rules *rules)
 			    "%u BPF instructions for %u protected spans; the "
 			    "kernel takes %u", p.len, rules->nprotected,
 			    BPF_MAXINSNS);
-	struct sock_fprog prog = { .len = (unsigned short)p.len,
-				   .filter = p.code };
+	free(p.fixups);
+	*prog = (struct sock_fprog){ .len = (unsigned short)p.len,
+				     .filter = p.code };
+}
+
+void flexos__range_filter_load(const struct flexos__range_rules *rules)
+{
+	struct sock_fprog prog;
+
+	flexos__range_filter_build(rules, &prog);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "the kernel refuses the "
 			    "system-call policy's range filter: %s",
 			    strerror(errno));
-	free(p.code);
-	free(p.fixups);
+	free(prog.filter);
 }

@@ -232,7 +232,7 @@ static void rule(scmp_filter_ctx filter, uint32_t action, int nr,
 
 #define INT_A0(value) SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, (value))
 
-static void load_seccomp_rules(void)
+void *flexos__policy_rules_build(void)
 {
 	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
 	const uint32_t trap = SCMP_ACT_TRAP;
@@ -271,6 +271,12 @@ static void load_seccomp_rules(void)
 	/* proc keeps its processes undumpable */
 	RULE(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl),
 	     INT_A0(PR_SET_DUMPABLE));
+	return filter;
+}
+
+static void load_seccomp_rules(void)
+{
+	scmp_filter_ctx filter = flexos__policy_rules_build();
 	int err = seccomp_load(filter);
 	seccomp_release(filter);
 	if (err < 0)

@@ -10,14 +10,23 @@
  *                          reads commands (struct syscall_bench_command)
  *                          on fd 0 and answers each batch's nanoseconds
  *                          (uint64_t) on fd 1, after a struct
- *                          syscall_bench_hello */
+ *                          syscall_bench_hello
+ *   syscall_bench worker allow-all
+ *                          the same, under one seccomp filter of a single
+ *                          "allow" (run with FLEXOS_SYSCALL_POLICY=off):
+ *                          what any filter costs a call the kernel's
+ *                          action cache answers, the least a policy can
+ *                          cost */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +141,19 @@ static int seccomp_filters(void)
 	return filters;
 }
 
+/* One filter that allows every call on the number alone: the kernel
+ * caches it for every number (Linux >= 5.11), so what is left is the
+ * seccomp path of system-call entry itself. */
+static void allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		fail("syscall_bench: the allow-all filter");
+}
+
 int main(int argc, char **argv)
 {
 	struct syscall_bench_hello hello;
@@ -140,10 +162,13 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 0;
-	if (strcmp(argv[1], "worker") != 0) {
-		fprintf(stderr, "usage: %s [worker]\n", argv[0]);
+	if (strcmp(argv[1], "worker") != 0 ||
+	    (argc > 2 && strcmp(argv[2], "allow-all") != 0) || argc > 3) {
+		fprintf(stderr, "usage: %s [worker [allow-all]]\n", argv[0]);
 		return 2;
 	}
+	if (argc > 2)
+		allow_all_filter();
 	if (pipe(pipe_fd) != 0)
 		fail("syscall_bench: pipe");
 	/* As many pages as a read batch, so that the reads never wait for

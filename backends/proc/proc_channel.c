@@ -118,8 +118,10 @@ void flexos_proc__post(unsigned k, unsigned me, unsigned to, uint32_t number)
 {
 	struct proc_channel *ch = &flexos_proc__control->channels[k];
 
-	atomic_store_explicit(&flexos_proc__outbox(k, me, to)->turn, number,
-			      memory_order_release);
+	/* Sequentially consistent, as the waiter's store to `asleep` is:
+	 * either it sees the message or we see it asleep (a release store
+	 * may pass our load of `asleep`, and both would wait). */
+	atomic_store(&flexos_proc__outbox(k, me, to)->turn, number);
 	if (atomic_load(&ch->asleep[to]))
 		ring(ch, to);
 }

@@ -1,13 +1,17 @@
-/* pthread_create.  The image links with --wrap=pthread_create: a new thread
- * starts in its creator's compartment, on its own stack there, with its own
- * protection state and signal stack. */
+/* pthread_create and pthread_join.  The image links with
+ * --wrap=pthread_create: a new thread starts in its creator's compartment,
+ * on its own stack there, with its own protection state and signal stack;
+ * and with --wrap=pthread_join: a thread that waits for another leaves its
+ * compartment while it waits. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
+extern int __real_pthread_join(pthread_t thread, void **retval);
 extern int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 				 void *(*start)(void *), void *arg);
 
@@ -62,5 +66,57 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	int err = __real_pthread_create(thread, attr, thread_main, boot);
 	if (err)
 		__libc_free(boot);
+	return err;
+}
+
+/* Emulated keys open a compartment's pages to the whole process while any
+ * thread is in it, and a thread blocked in pthread_join is still in it: the
+ * thread it waits for then reaches the waiter's compartment unchecked, so a
+ * host that waits for its worker lets the worker (and the libraries it
+ * calls) read and write the host's memory, and a learning run records
+ * none of it (tests/kvstore).  The waiter touches nothing of its
+ * compartment until the join returns, so it leaves it: it waits on a stack
+ * of the runtime's (its own stack is its compartment's memory), with
+ * signals blocked (a handler would run on memory just closed), and comes
+ * back before it writes the result. */
+struct join {
+	pthread_t thread;
+	void *result;
+	int err;
+};
+
+static void *join_outside(void *arg)
+{
+	struct join *join = arg; /* on the runtime's stack, like this frame */
+	unsigned compartment = flexos__current();
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	flexos__revoke(compartment);
+	join->err = __real_pthread_join(join->thread, &join->result);
+	flexos__grant(compartment);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return NULL;
+}
+
+int __wrap_pthread_join(pthread_t thread, void **retval)
+{
+	enum { STACK = 64 * 1024 };
+
+	/* Only the emulation opens memory for every thread (its grant and
+	 * revoke; hardware keys and proc give each thread its own view). */
+	if (!flexos__rt.isolating || !flexos__sealed.backend->revoke)
+		return __real_pthread_join(thread, retval);
+	char *stack = __libc_malloc(STACK);
+	if (!stack)
+		return __real_pthread_join(thread, retval);
+	struct join *join = (struct join *)(stack + STACK) - 1;
+	*join = (struct join){ .thread = thread };
+	flexos__call_on_stack(join_outside, join, (char *)join);
+	int err = join->err;
+	if (!err && retval)
+		*retval = join->result;
+	__libc_free(stack);
 	return err;
 }

@@ -1,8 +1,9 @@
 /* pthread_create and pthread_join.  The image links with
  * --wrap=pthread_create: a new thread starts in its creator's compartment,
  * on its own stack there, with its own protection state and signal stack;
- * and with --wrap=pthread_join: a thread that waits for another leaves its
- * compartment while it waits. */
+ * with --wrap=pthread_join: a thread that waits for another leaves its
+ * compartment while it waits; and with --wrap=pthread_exit: a thread that
+ * ends inside a gate can unwind its own frames. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include "internal.h"
 
 extern int __real_pthread_join(pthread_t thread, void **retval);
+extern void __real_pthread_exit(void *result) __attribute__((noreturn));
 extern int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 				 void *(*start)(void *), void *arg);
 
@@ -24,6 +26,12 @@ struct thread_start {
 static void teardown_on_exit(void *unused)
 {
 	(void)unused;
+	for (unsigned c = 0; flexos__self.exit_open; c++) {
+		if (flexos__self.exit_open & 1u << c) {
+			flexos__self.exit_open &= ~(1u << c);
+			flexos__revoke(c);
+		}
+	}
 	if (flexos__unsafe_stack_end)
 		flexos__unsafe_stack_end();
 	flexos__thread_teardown();
@@ -119,4 +127,28 @@ int __wrap_pthread_join(pthread_t thread, void **retval)
 		*retval = join->result;
 	__libc_free(stack);
 	return err;
+}
+
+/* pthread_exit inside a gate unwinds the thread's frames on the stacks of
+ * the compartments it called from, which the emulation closed when the
+ * thread left them (a thread waiting for it in pthread_join used to keep
+ * its own compartment open, which hid this).  The thread opens them until
+ * it has ended, as it would reach them by returning through its gates;
+ * teardown_on_exit closes them again. */
+void __wrap_pthread_exit(void *result)
+{
+	struct flexos__thread *self = &flexos__self;
+
+	if (flexos__rt.isolating && flexos__sealed.backend->grant) {
+		unsigned current = flexos__current();
+
+		for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+			if (c == current || !self->sp[c] ||
+			    self->exit_open & 1u << c)
+				continue;
+			self->exit_open |= 1u << c;
+			flexos__grant(c);
+		}
+	}
+	__real_pthread_exit(result);
 }

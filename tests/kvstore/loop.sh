@@ -5,7 +5,9 @@
 #   1. built on mpk with no policy, it stops at its first fault (86);
 #   2. a learning run per script adds to one policy, WORK/learned.policy;
 #   3. built with that policy for each BACKEND (-DFLEXOS_BACKEND alone),
-#      installed into WORK/BACKEND/installed: the tests run those.
+#      installed into WORK/BACKEND/installed; the build trees and the
+#      policy file are then deleted (kept as learned.policy.txt): the
+#      tests run what is installed, which carries its policy.
 set -eu
 prefix=$1 work=$2 generator=$3 compiler=$4
 shift 4
@@ -50,4 +52,9 @@ for backend; do
 	step "$work/$backend.log" cmake --install "$work/$backend/build" \
 		--prefix "$work/$backend/installed"
 done
+for backend; do
+	rm -rf "$work/$backend/build"
+done
+rm -rf "$work/unported"
+mv "$work/learned.policy" "$work/learned.policy.txt"
 echo "loop.sh: 3. $* images built with it and installed"

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -21,7 +22,30 @@ struct thread_start {
 	void *(*start)(void *);
 	void *arg;
 	unsigned compartment;
+	unsigned parks; /* joins parked when it was created */
 };
+
+/* How many times a thread parked in pthread_join out of its compartment
+ * (join_outside). */
+static atomic_uint parks;
+
+/* Learning on emulated keys: the creator is still in the compartment the
+ * new thread starts in, which stays open to every thread until it leaves,
+ * and a worker that runs before its creator reaches pthread_join has its
+ * accesses to that compartment go unrecorded, so what the policy gets
+ * depends on the scheduler.  The new thread waits until some thread has
+ * parked in pthread_join since it was created (the usual host: start a
+ * worker, wait for it), for at most 100 ms (a creator that never joins). */
+static void wait_for_creator_to_park(unsigned parks_at_creation)
+{
+	const struct timespec tick = { .tv_nsec = 200 * 1000 };
+
+	for (int i = 0; i < 500; i++) {
+		if (atomic_load(&parks) != parks_at_creation)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
 
 static void teardown_on_exit(void *unused)
 {
@@ -43,6 +67,8 @@ static void *thread_main(void *arg)
 	void *result;
 
 	__libc_free(arg);
+	if (flexos__learning && flexos__sealed.backend->revoke)
+		wait_for_creator_to_park(start.parks);
 	flexos__thread_setup(start.compartment);
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
@@ -71,6 +97,7 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	boot->start = start;
 	boot->arg = arg;
 	boot->compartment = flexos__current();
+	boot->parks = atomic_load(&parks);
 	int err = __real_pthread_create(thread, attr, thread_main, boot);
 	if (err)
 		__libc_free(boot);
@@ -102,6 +129,7 @@ static void *join_outside(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	flexos__revoke(compartment);
+	atomic_fetch_add(&parks, 1);
 	join->err = __real_pthread_join(join->thread, &join->result);
 	flexos__grant(compartment);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# loop.sh PREFIX WORK GENERATOR COMPILER BACKEND...: the porting loop of
-# docs/porting.md on kvtool (program/), with no hand edit, against the
-# FlexOS installed in PREFIX, in Release:
+# loop.sh PREFIX WORK GENERATOR COMPILER SPLIT BACKEND...: the porting
+# loop of docs/porting.md on kvtool (program/), with no hand edit, against
+# the FlexOS installed in PREFIX, in Release, with SPLIT_STACKS when SPLIT
+# is ON (COMPILER clang):
 #   1. built on mpk with no policy, it stops at its first fault (86);
 #   2. a learning run per script adds to one policy, WORK/learned.policy;
 #   3. built with that policy for each BACKEND (-DFLEXOS_BACKEND alone),
@@ -9,8 +10,8 @@
 #      policy file are then deleted (kept as learned.policy.txt): the
 #      tests run what is installed, which carries its policy.
 set -eu
-prefix=$1 work=$2 generator=$3 compiler=$4
-shift 4
+prefix=$1 work=$2 generator=$3 compiler=$4 split=$5
+shift 5
 source=$(cd "$(dirname "$0")/program" && pwd)
 scripts="$source/basic.kv $source/errors.kv"
 export FLEXOS_MPK=emu
@@ -23,7 +24,8 @@ build() { # build NAME BACKEND [POLICY]
 	step "$work/$1.log" cmake -S "$source" -B "$work/$1/build" \
 		-G "$generator" -DCMAKE_BUILD_TYPE=Release \
 		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$compiler" \
-		-DFLEXOS_BACKEND="$2" -DKVTOOL_POLICY="${3-}"
+		-DKVTOOL_SPLIT_STACKS="$split" -DFLEXOS_BACKEND="$2" \
+		-DKVTOOL_POLICY="${3-}"
 	step "$work/$1.log" cmake --build "$work/$1/build"
 }
 rm -rf "$work"

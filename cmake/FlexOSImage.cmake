@@ -27,12 +27,15 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSGen.cmake) # AUTO_GATES: flexos-gen
 include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 
 # What every image's link wraps (--wrap): main and pthread_create, which
-# start code on compartment stacks, the setjmp and longjmp functions, so
+# start code on compartment stacks, pthread_join, which leaves the
+# compartment while it waits, pthread_exit, which opens the stacks it
+# unwinds (libflexos/pthread.c), the setjmp and longjmp functions, so
 # that a longjmp out of calls into other compartments leaves them
 # (docs/user-guide.md), and, on Linux, the functions that install signal
 # handlers, which the runtime installs with its own restorer
 # (libflexos/signal.c; baremetal's kernel delivers no signals).
-set(FLEXOS_LINK_WRAPPED main pthread_create setjmp _setjmp __sigsetjmp
+set(FLEXOS_LINK_WRAPPED main pthread_create pthread_join pthread_exit
+    setjmp _setjmp __sigsetjmp
     longjmp _longjmp siglongjmp __longjmp_chk
     sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
     CACHE INTERNAL "symbols every FlexOS image's link wraps")

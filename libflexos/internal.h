@@ -168,6 +168,9 @@ struct flexos__thread {
 	/* The gate path of gate.c and pkru_gate.c: the frame of the latest
 	 * gate through which the thread left each compartment, or NULL. */
 	char *sp[FLEXOS_MAX_COMPARTMENTS];
+	/* Emulated keys: the compartments pthread_exit inside a gate opened
+	 * for the unwind of the thread's frames there (pthread.c). */
+	uint32_t exit_open;
 	void *signal_stack;
 	/* proc: the innermost call this thread serves for a thread of
 	 * another process: its frame, or NULL (a longjmp above it leaves the

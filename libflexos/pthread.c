@@ -1,13 +1,20 @@
-/* pthread_create.  The image links with --wrap=pthread_create: a new thread
- * starts in its creator's compartment, on its own stack there, with its own
- * protection state and signal stack. */
+/* pthread_create and pthread_join.  The image links with
+ * --wrap=pthread_create: a new thread starts in its creator's compartment,
+ * on its own stack there, with its own protection state and signal stack;
+ * with --wrap=pthread_join: a thread that waits for another leaves its
+ * compartment while it waits; and with --wrap=pthread_exit: a thread that
+ * ends inside a gate can unwind its own frames. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
+extern int __real_pthread_join(pthread_t thread, void **retval);
+extern void __real_pthread_exit(void *result) __attribute__((noreturn));
 extern int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 				 void *(*start)(void *), void *arg);
 
@@ -15,11 +22,40 @@ struct thread_start {
 	void *(*start)(void *);
 	void *arg;
 	unsigned compartment;
+	unsigned parks; /* joins parked when it was created */
 };
+
+/* How many times a thread parked in pthread_join out of its compartment
+ * (join_outside). */
+static atomic_uint parks;
+
+/* Learning on emulated keys: the creator is still in the compartment the
+ * new thread starts in, which stays open to every thread until it leaves,
+ * and a worker that runs before its creator reaches pthread_join has its
+ * accesses to that compartment go unrecorded, so what the policy gets
+ * depends on the scheduler.  The new thread waits until some thread has
+ * parked in pthread_join since it was created (the usual host: start a
+ * worker, wait for it), for at most 100 ms (a creator that never joins). */
+static void wait_for_creator_to_park(unsigned parks_at_creation)
+{
+	const struct timespec tick = { .tv_nsec = 200 * 1000 };
+
+	for (int i = 0; i < 500; i++) {
+		if (atomic_load(&parks) != parks_at_creation)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
 
 static void teardown_on_exit(void *unused)
 {
 	(void)unused;
+	for (unsigned c = 0; flexos__self.exit_open; c++) {
+		if (flexos__self.exit_open & 1u << c) {
+			flexos__self.exit_open &= ~(1u << c);
+			flexos__revoke(c);
+		}
+	}
 	if (flexos__unsafe_stack_end)
 		flexos__unsafe_stack_end();
 	flexos__thread_teardown();
@@ -31,6 +67,8 @@ static void *thread_main(void *arg)
 	void *result;
 
 	__libc_free(arg);
+	if (flexos__learning && flexos__sealed.backend->revoke)
+		wait_for_creator_to_park(start.parks);
 	flexos__thread_setup(start.compartment);
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
@@ -59,8 +97,86 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	boot->start = start;
 	boot->arg = arg;
 	boot->compartment = flexos__current();
+	boot->parks = atomic_load(&parks);
 	int err = __real_pthread_create(thread, attr, thread_main, boot);
 	if (err)
 		__libc_free(boot);
 	return err;
+}
+
+/* Emulated keys open a compartment's pages to the whole process while any
+ * thread is in it, and a thread blocked in pthread_join is still in it: the
+ * thread it waits for then reaches the waiter's compartment unchecked, so a
+ * host that waits for its worker lets the worker (and the libraries it
+ * calls) read and write the host's memory, and a learning run records
+ * none of it (tests/kvstore).  The waiter touches nothing of its
+ * compartment until the join returns, so it leaves it: it waits on a stack
+ * of the runtime's (its own stack is its compartment's memory), with
+ * signals blocked (a handler would run on memory just closed), and comes
+ * back before it writes the result. */
+struct join {
+	pthread_t thread;
+	void *result;
+	int err;
+};
+
+static void *join_outside(void *arg)
+{
+	struct join *join = arg; /* on the runtime's stack, like this frame */
+	unsigned compartment = flexos__current();
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	flexos__revoke(compartment);
+	atomic_fetch_add(&parks, 1);
+	join->err = __real_pthread_join(join->thread, &join->result);
+	flexos__grant(compartment);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return NULL;
+}
+
+int __wrap_pthread_join(pthread_t thread, void **retval)
+{
+	enum { STACK = 64 * 1024 };
+
+	/* Only the emulation opens memory for every thread (its grant and
+	 * revoke; hardware keys and proc give each thread its own view). */
+	if (!flexos__rt.isolating || !flexos__sealed.backend->revoke)
+		return __real_pthread_join(thread, retval);
+	char *stack = __libc_malloc(STACK);
+	if (!stack)
+		return __real_pthread_join(thread, retval);
+	struct join *join = (struct join *)(stack + STACK) - 1;
+	*join = (struct join){ .thread = thread };
+	flexos__call_on_stack(join_outside, join, (char *)join);
+	int err = join->err;
+	if (!err && retval)
+		*retval = join->result;
+	__libc_free(stack);
+	return err;
+}
+
+/* pthread_exit inside a gate unwinds the thread's frames on the stacks of
+ * the compartments it called from, which the emulation closed when the
+ * thread left them (a thread waiting for it in pthread_join used to keep
+ * its own compartment open, which hid this).  The thread opens them until
+ * it has ended, as it would reach them by returning through its gates;
+ * teardown_on_exit closes them again. */
+void __wrap_pthread_exit(void *result)
+{
+	struct flexos__thread *self = &flexos__self;
+
+	if (flexos__rt.isolating && flexos__sealed.backend->grant) {
+		unsigned current = flexos__current();
+
+		for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+			if (c == current || !self->sp[c] ||
+			    self->exit_open & 1u << c)
+				continue;
+			self->exit_open |= 1u << c;
+			flexos__grant(c);
+		}
+	}
+	__real_pthread_exit(result);
 }

@@ -358,6 +358,8 @@ static void *idle(void *arg)
 static void *read_secret_in_thread(void *arg)
 {
 	(void)arg;
+	/* Late enough that main waits in pthread_join by then. */
+	usleep(50 * 1000);
 	peer_reads(&secret, "static");
 	return NULL;
 }

@@ -1,10 +1,11 @@
 #!/bin/sh
 # port.sh PREFIX CLANG WORK GENERATOR BACKEND...: ports
 # tests/archives/archives.c's five archives (port/CMakeLists.txt) the way
-# docs/porting.md says: build with no policy, run every case in learning
-# mode (each run adds to one policy), then build an image of each BACKEND
-# with that policy, retargeted with -DFLEXOS_BACKEND alone, into
-# WORK/BACKEND.  The tests then run those images.
+# docs/porting.md says, in Release: build with no policy, run every case
+# in learning mode (each run adds to one policy), then build an image of
+# each BACKEND with that policy, retargeted with -DFLEXOS_BACKEND alone,
+# into WORK/BACKEND, and install it into WORK/BACKEND-installed.  The
+# tests then run the installed images, which carry their policy.
 set -eu
 prefix=$1 clang=$2 work=$3 generator=$4
 shift 4
@@ -12,6 +13,7 @@ source=$(cd "$(dirname "$0")/port" && pwd)
 build() { # build DIR BACKEND [POLICY]
 	cmake -S "$source" -B "$work/$1" -G "$generator" \
 		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$clang" \
+		-DCMAKE_BUILD_TYPE=Release \
 		-DFLEXOS_BACKEND="$2" -DPORT_POLICY="${3-}" >"$work/$1.log" 2>&1 ||
 		{ cat "$work/$1.log"; exit 1; }
 	cmake --build "$work/$1" >>"$work/$1.log" 2>&1 ||
@@ -29,5 +31,7 @@ echo "port.sh: the policy learning wrote:"
 cat "$work/learned.policy"
 for backend; do
 	build "$backend" "$backend" "$work/learned.policy"
+	cmake --install "$work/$backend" --prefix "$work/$backend-installed" \
+		>>"$work/$backend.log" 2>&1 || { cat "$work/$backend.log"; exit 1; }
 done
-echo "port.sh: $* images built with it"
+echo "port.sh: $* images built with it and installed"

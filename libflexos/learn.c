@@ -17,6 +17,7 @@
  * Stepping uses page protection, so learning runs on the mpk emulation,
  * one thread at a time (docs/porting.md). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -356,29 +357,59 @@ static void write_policy(struct out *out)
 	}
 }
 
-/* Each file is written beside its final name and renamed over it. */
-static void write_file(const char *suffix, void (*content)(struct out *))
+/* Each file is written beside its final name and renamed over it.
+ * Returns 0, or the errno of the step that failed (the file at `path` is
+ * then the one an earlier run left, whole). */
+static int write_file(const char *suffix, void (*content)(struct out *),
+		      char *path, size_t size)
 {
-	char path[4096], temporary[4200];
+	char temporary[4200];
 	struct out out = { .used = 0 };
+	int error = 0;
 
-	snprintf(path, sizeof(path), "%s.%s", report_prefix, suffix);
+	snprintf(path, size, "%s.%s", report_prefix, suffix);
 	snprintf(temporary, sizeof(temporary), "%s.tmp.%d", path, getpid());
 	out.fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		      0644);
 	if (out.fd < 0)
-		return;
+		return errno;
 	content(&out);
 	flush_out(&out);
-	close(out.fd);
-	rename(temporary, path);
+	if (close(out.fd) || rename(temporary, path))
+		error = errno;
+	if (error)
+		unlink(temporary);
+	return error;
+}
+
+/* Writes the three files; on failure says which, and returns the errno. */
+static int write_report_files(void)
+{
+	static const struct {
+		const char *suffix;
+		void (*content)(struct out *);
+	} files[] = {
+		{ "txt", write_text },
+		{ "json", write_json },
+		{ "policy", write_policy },
+	};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int error = write_file(files[i].suffix, files[i].content,
+				       path, sizeof(path));
+		if (error) {
+			fprintf(stderr, "flexos: learning mode: cannot write "
+				"%s: %s\n", path, strerror(error));
+			return error;
+		}
+	}
+	return 0;
 }
 
 static void write_report(void)
 {
-	write_file("txt", write_text);
-	write_file("json", write_json);
-	write_file("policy", write_policy);
+	write_report_files();
 }
 
 /* --- stepping over --------------------------------------------------- */
@@ -529,6 +560,12 @@ void flexos__learn_init(void)
 	if (sigaction(SIGTRAP, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: cannot install "
 			    "the SIGTRAP handler: %s", strerror(errno));
-	write_report();
+	/* Before the program runs: a run whose findings could not be kept
+	 * must not run at all (it would run with every access let through,
+	 * and end as if all went well). */
+	if (write_report_files())
+		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: FLEXOS_LEARN=%s "
+			    "names files that cannot be written; nothing ran",
+			    prefix);
 	atexit(write_report);
 }

@@ -153,7 +153,7 @@ long flexos__sigaction_answer(int sig, const void *act, void *old,
 
 	if (size != 8)
 		return -EINVAL;
-	if (new && runtime_signal(sig))
+	if (flexos__sigaction_refused(sig, new != NULL))
 		return -EPERM;
 	return install(sig, new, old);
 }
@@ -194,10 +194,7 @@ void flexos__signals_take_over(void)
 
 int __real_sigaction(int, const struct sigaction *, struct sigaction *);
 __sighandler_t __real_signal(int, __sighandler_t);
-__sighandler_t __real_bsd_signal(int, __sighandler_t);
-__sighandler_t __real_ssignal(int, __sighandler_t);
 __sighandler_t __real___sysv_signal(int, __sighandler_t);
-__sighandler_t __real_sysv_signal(int, __sighandler_t);
 __sighandler_t __real_sigset(int, __sighandler_t);
 
 int __wrap_sigaction(int sig, const struct sigaction *act,

@@ -11,11 +11,10 @@
 # alloc.sh PLAIN MPK [ROUNDS]
 set -eu
 plain=$1 mpk=$2 rounds=${3:-7}
-median() { awk NF | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/stats.sh"
 field() { # field N of "alloc: S s, peak RSS P KiB, grown G KiB from R KiB ..."
 	awk -v n="$1" '{ gsub(/,/, ""); print $n }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 declare -A seconds start peak grown
 for ((r = 0; r < rounds; r++)); do
 	for name in plain mpk; do

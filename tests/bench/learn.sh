@@ -21,8 +21,7 @@ line='share-heap learn_token_buffer'
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 echo "$line" >"$work/enforce.policy"
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+. "$(dirname "$0")/stats.sh"
 
 # run NAME PROGRAM [ENV...]: one run, its wall-clock seconds appended to
 # $work/NAME; a failed run stops the benchmark with its output.

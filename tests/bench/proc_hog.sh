@@ -24,7 +24,7 @@ seconds() { # runs "$@", prints its wall-clock seconds
 	end=$(date +%s%N)
 	awk -v ns=$((end - start)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/stats.sh"
 
 plain_times=$(mktemp) proc_times=$(mktemp)
 for ((r = 0; r < rounds; r++)); do

@@ -10,6 +10,7 @@
  *   share-heap FUNCTION...          policy: their allocations are shared
  *   share-data SYMBOL...            policy: these data objects are shared
  *   share-heap-at FILE:LINE...      policy, applied at run time: ignored
+ *   allocator FUNCTION...           policy, applied at run time: ignored
  *   share-stacks                    policy, applied at run time: ignored
  *   pkru-scan off|warn|error        WRPKRU/XRSTOR outside the TCB
  *   gates on|off                    generate gates (link mode)
@@ -156,9 +157,11 @@ static int directive(struct gen_config *cfg, const char *where, char **w,
 	} else if (!strcmp(d, "share-data")) {
 		for (size_t i = 1; i < n; i++)
 			push(&cfg->share_data, &cfg->nshare_data, w[i]);
-	} else if (!strcmp(d, "share-heap-at") || !strcmp(d, "share-stacks")) {
+	} else if (!strcmp(d, "share-heap-at") || !strcmp(d, "share-stacks") ||
+		   !strcmp(d, "allocator")) {
 		/* Sharing policy entries the runtime applies (allocation
-		 * sites, stacks): nothing to decide at link time. */
+		 * sites, allocator wrappers, stacks): nothing to decide at
+		 * link time. */
 	} else if (!strcmp(d, "pkru-scan")) {
 		NEED(2);
 		if (!strcmp(w[1], "off"))

@@ -71,6 +71,7 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 	char *sp = base - FLEXOS__ACTIVATION_LINK - GATE_FRAME_SIZE -
 		   GATE_STACK_ARGS;
 	*(struct flexos__gate_frame **)(base - FLEXOS__ACTIVATION_LINK) = frame;
+	*(uint64_t *)(base - FLEXOS__ACTIVATION_ENTRY) = frame->fn;
 	memcpy(sp, stack_args, GATE_STACK_ARGS);
 	memcpy(sp + GATE_STACK_ARGS, frame, GATE_FRAME_SIZE);
 	if (flexos__sealed.hooks.domain_switch)

@@ -129,6 +129,10 @@ struct flexos__setjmp_point {
  * when none waits there, else the gate frame the latest one waits in.  The
  * word below it links to the gate frame that entered the activation. */
 #define FLEXOS__ACTIVATION_LINK 16u
+/* The word above it: the function the gate called, which starts the
+ * activation (0 for a thread's first), so that memory it allocates with a
+ * tail call is named by it (allocation_site.c). */
+#define FLEXOS__ACTIVATION_ENTRY 8u
 
 struct flexos__runtime {
 	bool starting; /* flexos__init() is running: the C library's own
@@ -178,6 +182,7 @@ struct flexos__thread {
 	 * to the caller's process, and what it says (longjmp.c). */
 	char *served_from;
 	void **serve_unwind;
+	uintptr_t served_fn; /* the entry point that call runs */
 	uintptr_t leaving_buf;
 	int leaving_value;
 };
@@ -372,20 +377,39 @@ void flexos__tools_check(const struct flexos_image_desc *image,
 			 const struct flexos_backend *backend);
 void flexos__tools_heap_grown(const char *base, size_t before, size_t now);
 
-/* Sharing policy (policy.c). */
+/* Where a heap block is allocated (allocation_site.c): `code` lies in
+ * the function that names it; `via` holds the allocator wrappers stepped
+ * past, innermost first (0 ends them); `entered` says that function is an
+ * entry point which tail-called the allocator. */
+#define FLEXOS__SITE_VIA 4
+struct flexos__site {
+	uintptr_t code;
+	uintptr_t via[FLEXOS__SITE_VIA];
+	bool entered;
+};
+void flexos__allocation_site(uintptr_t return_address,
+			     struct flexos__site *site);
+/* [start, end) is an allocator wrapper's code. */
+void flexos__add_allocator(uintptr_t start, uintptr_t end);
+
+/* Sharing policy (policy.c).  flexos__policy_heap: it has share-heap
+ * entries, which allocations are then matched against. */
 extern bool flexos__policy_shared_stacks;
+extern bool flexos__policy_heap;
 void flexos__policy_load(void);
-bool flexos__policy_shared_site(uintptr_t return_address);
+bool flexos__policy_shared_site(uintptr_t code);
 
 /* Learning mode (learn.c). */
 extern bool flexos__learning;
 void flexos__learn_init(void);
 /* Its record of the program's heap blocks (learn_heap.c): their
- * allocation site, 0 for an address of no block recorded. */
-void flexos__learn_allocated(void *ptr, size_t size, const void *caller);
+ * allocation site; false for an address of no block recorded. */
+void flexos__learn_allocated(void *ptr, size_t size,
+			     const struct flexos__site *site);
 void flexos__learn_freed(void *ptr);
 void flexos__learn_moved(void *from, void *to, size_t size);
-uintptr_t flexos__learn_allocation_site(uintptr_t address);
+bool flexos__learn_allocation_site(uintptr_t address,
+				   struct flexos__site *site);
 /* An isolation fault in learning mode: record it, step over the access.
  * Returns false when the access cannot be stepped over. */
 bool flexos__learn_access(const struct flexos_fault *fault, void *context);
@@ -466,6 +490,12 @@ bool flexos__describe_address(uintptr_t address, char *out, size_t size);
  * each of them when several have that name (static functions of different
  * files); a name of no function gets no call. */
 void flexos__functions_code(const char *const *names, size_t count,
+			    void (*found)(size_t i, uintptr_t start,
+					  uintptr_t end, void *context),
+			    void *context);
+/* found(0, start, end, context) for each function of the executable
+ * whose name like() accepts (Linux only). */
+void flexos__functions_like(bool (*like)(const char *name),
 			    void (*found)(size_t i, uintptr_t start,
 					  uintptr_t end, void *context),
 			    void *context);

@@ -46,8 +46,8 @@ struct object {
 	enum flexos_memory_kind kind;
 	unsigned owner;
 	uintptr_t id; /* allocation site, symbol address, or function */
-	char name[256];
-	char policy[300];
+	char name[400];
+	char policy[600]; /* its lines */
 	char hint[300];
 };
 
@@ -108,7 +108,98 @@ static uintptr_t frame_owner(uintptr_t address, ucontext_t *context)
 	return owner;
 }
 
-static unsigned find_object(const struct flexos_fault *fault, uintptr_t id)
+/* Functions whose names say they hand out memory: "alloc" anywhere
+ * (xmalloc, g_malloc, sqlite3Malloc, png_calloc, ZSTD_customMalloc,
+ * default_bzalloc, xrealloc, alloc_small), or a name ending in strdup,
+ * strndup or memdup.  A guess, kept honest by the policy: the wrappers a
+ * learning run steps past are written into it as `allocator` lines, which
+ * are all an enforcing run follows (allocation_site.c). */
+static bool allocates_by_name(const char *name)
+{
+	static const char *const endings[] = { "strdup", "strndup", "memdup" };
+	size_t length = strlen(name);
+
+	if (!strncmp(name, "flexos", 6))
+		return false;
+	if (strcasestr(name, "alloc"))
+		return true;
+	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+		size_t n = strlen(endings[i]);
+		if (length >= n && !strcmp(name + length - n, endings[i]))
+			return true;
+	}
+	return false;
+}
+
+static void allocator_found(size_t i, uintptr_t start, uintptr_t end,
+			    void *unused)
+{
+	(void)i;
+	(void)unused;
+	flexos__add_allocator(start, end);
+}
+
+/* "%.*s" of a function's name without the suffix of a compiler's copy
+ * (scenario_xmalloc.constprop.0): the policy names them all by it. */
+#define FUNCTION(symbol) (int)strcspn(symbol, "."), symbol
+
+/* A heap object's name and policy lines: by the function that allocated
+ * it, from the symbol table, a policy that holds without line tables, in
+ * another build of the same sources, on another machine and on baremetal
+ * (the line, where known, only helps the reader); and by the allocator
+ * wrappers it came through, which the policy must name too for an
+ * enforcing run to find that function again. */
+static void name_heap_object(struct object *o, const struct flexos__site *site,
+			     const char *owner)
+{
+	struct flexos__where where;
+	char line[64] = "", through[200] = "";
+	size_t used = 0, written = 0;
+
+	flexos__where(site->code, &where);
+	if (!site->code || !where.symbol ||
+	    !strncmp(where.symbol, "flexos__", 8)) {
+		snprintf(o->name, sizeof(o->name), "heap object of '%s' from "
+			 "an unknown allocation site (0x%lx)", owner,
+			 (unsigned long)site->code);
+		return;
+	}
+	if (where.file)
+		snprintf(line, sizeof(line), " (%s:%d)", where.file,
+			 where.line);
+	written = (size_t)snprintf(o->policy, sizeof(o->policy),
+				   "share-heap %.*s", FUNCTION(where.symbol));
+	if (site->entered)
+		snprintf(through, sizeof(through), " (an entry point, which "
+			 "tail-called the allocator)");
+	for (unsigned i = 0; i < FLEXOS__SITE_VIA && site->via[i]; i++) {
+		struct flexos__where wrapper;
+
+		flexos__where(site->via[i], &wrapper);
+		if (!wrapper.symbol)
+			continue;
+		used += (size_t)snprintf(through + used, sizeof(through) - used,
+					 "%s %.*s", used ? "," : " through",
+					 FUNCTION(wrapper.symbol));
+		if (used >= sizeof(through))
+			used = sizeof(through) - 1;
+		written += (size_t)snprintf(o->policy + written,
+					    sizeof(o->policy) - written,
+					    "\nallocator %.*s",
+					    FUNCTION(wrapper.symbol));
+		if (written >= sizeof(o->policy))
+			written = sizeof(o->policy) - 1;
+	}
+	snprintf(o->name, sizeof(o->name), "heap object allocated by %.*s%s%s "
+		 "in compartment '%s'", FUNCTION(where.symbol), line, through,
+		 owner);
+	snprintf(o->hint, sizeof(o->hint),
+		 "allocate it with flexos_shared_malloc in %.*s",
+		 FUNCTION(where.symbol));
+}
+
+static unsigned find_object(const struct flexos_fault *fault, uintptr_t id,
+			    const struct flexos__site *site)
 {
 	const char *owner = flexos__rt.compartments[fault->owner].name;
 	struct flexos__where where;
@@ -124,36 +215,12 @@ static unsigned find_object(const struct flexos_fault *fault, uintptr_t id)
 	o->kind = fault->kind;
 	o->owner = fault->owner;
 	o->id = id;
-	/* Heap objects are named by their allocation call: the return
-	 * address minus one is inside it. */
-	flexos__where(fault->kind == FLEXOS_MEMORY_HEAP && id ? id - 1 : id,
-		      &where);
+	if (fault->kind == FLEXOS_MEMORY_HEAP) {
+		name_heap_object(o, site, owner);
+		return nobjects++;
+	}
+	flexos__where(id, &where);
 	switch (fault->kind) {
-	case FLEXOS_MEMORY_HEAP:
-		/* By the function that allocated it, from the symbol table:
-		 * a policy that holds without line tables, in another build
-		 * of the same sources, on another machine and on baremetal.
-		 * The line, where known, only helps the reader. */
-		if (!where.symbol || !strncmp(where.symbol, "flexos__", 8)) {
-			snprintf(o->name, sizeof(o->name), "heap object of "
-				 "'%s' from an unknown allocation site (0x%lx)",
-				 owner, (unsigned long)id);
-			break;
-		}
-		if (where.file)
-			snprintf(o->name, sizeof(o->name), "heap object "
-				 "allocated by %s (%s:%d) in compartment '%s'",
-				 where.symbol, where.file, where.line, owner);
-		else
-			snprintf(o->name, sizeof(o->name), "heap object "
-				 "allocated by %s in compartment '%s'",
-				 where.symbol, owner);
-		snprintf(o->policy, sizeof(o->policy), "share-heap %s",
-			 where.symbol);
-		snprintf(o->hint, sizeof(o->hint),
-			 "allocate it with flexos_shared_malloc in %s",
-			 where.symbol);
-		break;
 	case FLEXOS_MEMORY_STATIC:
 		snprintf(o->name, sizeof(o->name),
 			 "static variable '%s' of compartment '%s'",
@@ -330,30 +397,41 @@ static void read_earlier_policy(void)
 	fclose(file);
 }
 
-static bool learned_before(const char *directive)
+/* Whether `lines` (each ending in a newline) hold the n bytes of
+ * `directive` as a line. */
+static bool has_line(const char *lines, const char *directive, size_t n)
 {
-	size_t n = strlen(directive);
-
-	for (const char *l = earlier; *l; l = strchr(l, '\n') + 1)
+	for (const char *l = lines; *l; l = strchr(l, '\n') + 1)
 		if (!strncmp(l, directive, n) && l[n] == '\n')
 			return true;
 	return false;
 }
 
+/* The earlier run's lines, then each line of this run's objects that is
+ * new (an object has one or more). */
 static void write_policy(struct out *out)
 {
+	static char written[sizeof(earlier) + MAX_OBJECTS * 600];
+	size_t used = strlen(earlier);
+
 	emit(out, "# Sharing policy learned from runs of image '%s'.\n",
 	     flexos__rt.image->name);
+	memcpy(written, earlier, used + 1);
 	for (const char *l = earlier; *l; l = strchr(l, '\n') + 1)
 		emit(out, "%.*s\n", (int)(strchr(l, '\n') - l), l);
 	for (unsigned i = 0; i < nobjects; i++) {
-		bool seen = learned_before(objects[i].policy);
-		if (!objects[i].policy[0])
-			continue;
-		for (unsigned j = 0; j < i && !seen; j++)
-			seen = !strcmp(objects[j].policy, objects[i].policy);
-		if (!seen)
-			emit(out, "%s\n", objects[i].policy);
+		for (const char *l = objects[i].policy; *l;) {
+			size_t n = strcspn(l, "\n");
+
+			if (!has_line(written, l, n)) {
+				emit(out, "%.*s\n", (int)n, l);
+				memcpy(written + used, l, n);
+				used += n;
+				written[used++] = '\n';
+				written[used] = '\0';
+			}
+			l += n + (l[n] == '\n');
+		}
 	}
 }
 
@@ -490,21 +568,23 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 	uintptr_t page = fault->address & ~(uintptr_t)(FLEXOS__PAGE - 1);
 	uintptr_t id;
 	struct flexos__where where;
+	struct flexos__site site = { 0 };
 	unsigned object, a = MAX_ACCESSES;
 	bool fresh = false, step = true;
 
 	if (npending == MAX_PENDING)
 		return false;
-	if (fault->kind == FLEXOS_MEMORY_HEAP)
-		id = flexos__learn_allocation_site(fault->address);
-	else if (fault->kind == FLEXOS_MEMORY_STACK)
+	if (fault->kind == FLEXOS_MEMORY_HEAP) {
+		flexos__learn_allocation_site(fault->address, &site);
+		id = site.code;
+	} else if (fault->kind == FLEXOS_MEMORY_STACK)
 		id = frame_owner(fault->address, context);
 	else {
 		flexos__where(fault->address, &where);
 		id = where.symbol ? fault->address - where.offset
 				  : fault->address;
 	}
-	object = find_object(fault, id);
+	object = find_object(fault, id, &site);
 	if (object == MAX_OBJECTS) {
 		overflowed = true;
 	} else {
@@ -556,6 +636,7 @@ void flexos__learn_init(void)
 	report_prefix = prefix;
 	flexos__learning = true;
 	read_earlier_policy();
+	flexos__functions_like(allocates_by_name, allocator_found, NULL);
 	sigemptyset(&action.sa_mask);
 	if (sigaction(SIGTRAP, &action, NULL) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: cannot install "

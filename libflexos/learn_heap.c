@@ -17,7 +17,7 @@
 
 struct block {
 	uintptr_t start, end;
-	uintptr_t site; /* return address of the allocation call */
+	struct flexos__site site;
 	uint32_t left, right; /* indices; 0 is no node */
 	uint32_t priority;  /* heap order: a random balance */
 };
@@ -51,7 +51,8 @@ static uint32_t next_priority(void)
 	return seed;
 }
 
-static uint32_t new_node(uintptr_t start, uintptr_t end, uintptr_t site)
+static uint32_t new_node(uintptr_t start, uintptr_t end,
+			 const struct flexos__site *site)
 {
 	uint32_t n;
 
@@ -70,7 +71,7 @@ static uint32_t new_node(uintptr_t start, uintptr_t end, uintptr_t site)
 		}
 		n = ++nnodes;
 	}
-	nodes[n] = (struct block){ start, end, site, 0, 0, next_priority() };
+	nodes[n] = (struct block){ start, end, *site, 0, 0, next_priority() };
 	return n;
 }
 
@@ -125,7 +126,8 @@ static void remove_range(uintptr_t from, uintptr_t to)
 
 /* Records [start, end).  A block we were not told was freed and that lay
  * where this one starts is forgotten, so that lookups find the new one. */
-static void insert(uintptr_t start, uintptr_t end, uintptr_t site)
+static void insert(uintptr_t start, uintptr_t end,
+		   const struct flexos__site *site)
 {
 	uint32_t below, above, n;
 
@@ -153,12 +155,13 @@ static uint32_t at_or_below(uintptr_t address)
 	return found;
 }
 
-void flexos__learn_allocated(void *ptr, size_t size, const void *caller)
+void flexos__learn_allocated(void *ptr, size_t size,
+			     const struct flexos__site *site)
 {
 	if (!ptr)
 		return;
 	lock();
-	insert((uintptr_t)ptr, (uintptr_t)ptr + size, (uintptr_t)caller);
+	insert((uintptr_t)ptr, (uintptr_t)ptr + size, site);
 	unlock();
 }
 
@@ -177,22 +180,25 @@ void flexos__learn_moved(void *from, void *to, size_t size)
 	lock();
 	n = at_or_below((uintptr_t)from);
 	if (n && nodes[n].start == (uintptr_t)from) {
-		uintptr_t site = nodes[n].site;
+		struct flexos__site site = nodes[n].site;
 		remove_range((uintptr_t)from, (uintptr_t)from + 1);
-		insert((uintptr_t)to, (uintptr_t)to + size, site);
+		insert((uintptr_t)to, (uintptr_t)to + size, &site);
 	}
 	unlock();
 }
 
 /* Called from the fault handler: reads the tree, changes nothing. */
-uintptr_t flexos__learn_allocation_site(uintptr_t address)
+bool flexos__learn_allocation_site(uintptr_t address,
+				   struct flexos__site *site)
 {
 	uint32_t n;
-	uintptr_t site;
+	bool found;
 
 	lock();
 	n = at_or_below(address);
-	site = n && address < nodes[n].end ? nodes[n].site : 0;
+	found = n && address < nodes[n].end;
+	if (found)
+		*site = nodes[n].site;
 	unlock();
-	return site;
+	return found;
 }

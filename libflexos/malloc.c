@@ -2,7 +2,7 @@
  *
  * A call made by the program's own code is served from the private heap of
  * the compartment the thread runs in, or from the shared heap when the
- * sharing policy names its call site.  A call that belongs to the TCB (the
+ * sharing policy names its allocation site (allocation_site.c).  A call that belongs to the TCB (the
  * C library allocating a stdio buffer, a shared library) is served by the
  * C library's allocator, reachable from every compartment: otherwise
  * stdout's buffer would belong to whichever compartment printed first.
@@ -42,15 +42,19 @@ static struct flexos__heap *owning_heap(const void *ptr)
 static void *allocate_private(const void *caller, size_t size, size_t align)
 {
 	struct flexos__heap *heap = flexos__sealed.heaps[flexos__current()];
+	struct flexos__site site;
 	void *ptr;
 
-	/* The sharing policy names call sites whose memory crosses. */
-	if (flexos__policy_shared_site((uintptr_t)caller))
+	if (!flexos__policy_heap && !flexos__learning)
+		return flexos__heap_alloc(heap, size, align);
+	/* The sharing policy names the sites whose memory crosses. */
+	flexos__allocation_site((uintptr_t)caller, &site);
+	if (flexos__policy_shared_site(site.code))
 		return flexos__heap_alloc(flexos__sealed.shared_heap, size,
 					  align);
 	ptr = flexos__heap_alloc(heap, size, align);
 	if (flexos__learning)
-		flexos__learn_allocated(ptr, size, caller);
+		flexos__learn_allocated(ptr, size, &site);
 	return ptr;
 }
 

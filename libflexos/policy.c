@@ -7,6 +7,10 @@
  *                               trailing part of the path)
  *   share-heap FUNCTION...      memory allocated by FUNCTION's own calls
  *                               comes from the shared heap
+ *   allocator FUNCTION...       FUNCTION is an allocator wrapper: what it
+ *                               allocates is its caller's, and a
+ *                               share-heap line names the caller
+ *                               (allocation_site.c)
  *   share-data SYMBOL...        SYMBOL lives in the shared region (placed
  *                               when the image is linked, see flexos-gen)
  *   share-stacks                every compartment's thread stacks are
@@ -19,7 +23,7 @@
  * (stale: the source moved or changed) is a warning naming it.
  *
  * The whole text is read first, then its code entries are resolved: every
- * share-heap FUNCTION of it in one pass over the image's symbol table (a
+ * FUNCTION of it in one pass over the image's symbol table (a
  * policy is applied at every start-up, and may have hundreds of lines),
  * share-heap-at FILE:LINE through the line tables, which are read only
  * when the policy has such a line. */
@@ -35,12 +39,13 @@ struct range {
 	uintptr_t start, end;
 };
 
-/* A share-heap or share-heap-at entry, resolved once the whole policy has
- * been read. */
+/* A share-heap, share-heap-at or allocator entry, resolved once the
+ * whole policy has been read. */
+enum entry_kind { SHARED_AT = 1, SHARED_FUNCTION = 2, ALLOCATOR = 4 };
 struct entry {
 	char *word; /* FUNCTION, or FILE:LINE; in the policy's text */
 	unsigned number; /* its line */
-	bool at; /* share-heap-at */
+	enum entry_kind kind;
 };
 
 /* A policy is a few hundred lines at most; these bound what a file given
@@ -55,6 +60,7 @@ static struct entry *entries;
 static size_t nentries, entries_capacity;
 
 bool flexos__policy_shared_stacks;
+bool flexos__policy_heap;
 
 static void *grow(void *array, size_t *capacity, size_t size)
 {
@@ -73,13 +79,14 @@ static void add_site(uintptr_t start, uintptr_t end, void *unused)
 		heap_sites = grow(heap_sites, &heap_capacity,
 				  sizeof(*heap_sites));
 	heap_sites[nheap_sites++] = (struct range){ start, end };
+	flexos__policy_heap = true;
 }
 
-static void add_entry(char *word, unsigned number, bool at)
+static void add_entry(char *word, unsigned number, enum entry_kind kind)
 {
 	if (nentries == entries_capacity)
 		entries = grow(entries, &entries_capacity, sizeof(*entries));
-	entries[nentries++] = (struct entry){ word, number, at };
+	entries[nentries++] = (struct entry){ word, number, kind };
 }
 
 static void stale(const char *path, unsigned number, const char *what)
@@ -149,9 +156,11 @@ static void parse(const char *path, unsigned number, char *line,
 		if (!strcmp(directive, "share-heap-at")) {
 			if (!site_well_formed(word))
 				goto malformed;
-			add_entry(word, number, true);
+			add_entry(word, number, SHARED_AT);
 		} else if (!strcmp(directive, "share-heap")) {
-			add_entry(word, number, false);
+			add_entry(word, number, SHARED_FUNCTION);
+		} else if (!strcmp(directive, "allocator")) {
+			add_entry(word, number, ALLOCATOR);
 		} else if (strcmp(directive, "share-data")) {
 			goto malformed;
 		} else if (!linked) {
@@ -162,59 +171,79 @@ static void parse(const char *path, unsigned number, char *line,
 malformed:
 	flexos__die(FLEXOS_EXIT_SETUP,
 		    "policy %s:%u: not a directive; expected share-heap-at "
-		    "FILE:LINE, share-heap FUNCTION, share-data SYMBOL or "
-		    "share-stacks", path, number);
+		    "FILE:LINE, share-heap FUNCTION, allocator FUNCTION, "
+		    "share-data SYMBOL or share-stacks", path, number);
 }
+
+/* Each name of the policy's function entries, once, and what its lines
+ * say of it (kinds OR-ed): a name may be on several lines. */
+struct function_name {
+	const char *word;
+	unsigned kinds;
+	bool found;
+};
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct function_name *)a)->word,
+		      ((const struct function_name *)b)->word);
 }
 
 static void function_found(size_t i, uintptr_t start, uintptr_t end,
-			   void *found)
+			   void *names_)
 {
-	((bool *)found)[i] = true;
-	add_site(start, end, NULL);
+	struct function_name *name = &((struct function_name *)names_)[i];
+
+	name->found = true;
+	if (name->kinds & SHARED_FUNCTION)
+		add_site(start, end, NULL);
+	if (name->kinds & ALLOCATOR)
+		flexos__add_allocator(start, end);
 }
 
-/* Resolves the code entries: the share-heap names all at once (sorted,
- * each once: a name may be on several lines), then every entry in the
- * order of the policy's lines, so that the warnings come in that order. */
+/* Resolves the code entries: the function names all at once (sorted,
+ * each once), then every entry in the order of the policy's lines, so
+ * that the warnings come in that order. */
 static void resolve(const char *path)
 {
-	const char **names = __libc_malloc((nentries + 1) * sizeof(*names));
-	bool *found = __libc_malloc((nentries + 1) * sizeof(*found));
-	size_t count = 0;
+	struct function_name *names =
+		__libc_malloc((nentries + 1) * sizeof(*names));
+	const char **words = __libc_malloc((nentries + 1) * sizeof(*words));
+	size_t count = 0, unique = 0;
 
-	if (!names || !found)
+	if (!names || !words)
 		flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading the "
 			    "sharing policy");
 	for (size_t i = 0; i < nentries; i++)
-		if (!entries[i].at)
-			names[count++] = entries[i].word;
+		if (entries[i].kind != SHARED_AT)
+			names[count++] = (struct function_name){
+				entries[i].word, entries[i].kind, false
+			};
 	qsort(names, count, sizeof(*names), by_name);
-	size_t unique = 0;
-	for (size_t i = 0; i < count; i++)
-		if (!unique || strcmp(names[unique - 1], names[i]))
+	for (size_t i = 0; i < count; i++) {
+		if (unique && !strcmp(names[unique - 1].word, names[i].word))
+			names[unique - 1].kinds |= names[i].kinds;
+		else
 			names[unique++] = names[i];
-	memset(found, 0, unique * sizeof(*found));
+	}
+	for (size_t i = 0; i < unique; i++)
+		words[i] = names[i].word;
 	if (unique)
-		flexos__functions_code(names, unique, function_found, found);
+		flexos__functions_code(words, unique, function_found, names);
 	for (size_t i = 0; i < nentries; i++) {
-		const char **name;
+		struct function_name key = { entries[i].word, 0, false };
+		const struct function_name *name;
 
-		if (entries[i].at) {
+		if (entries[i].kind == SHARED_AT) {
 			share_site(path, &entries[i]);
 			continue;
 		}
-		name = bsearch(&entries[i].word, names, unique,
-			       sizeof(*names), by_name);
-		if (!found[name - names])
+		name = bsearch(&key, names, unique, sizeof(*names), by_name);
+		if (!name->found)
 			stale(path, entries[i].number, entries[i].word);
 	}
 	__libc_free(names);
-	__libc_free(found);
+	__libc_free(words);
 }
 
 /* Reads the file FLEXOS_POLICY names, whole: a regular file of text. */
@@ -295,11 +324,10 @@ void flexos__policy_load(void)
 	__libc_free(text);
 }
 
-bool flexos__policy_shared_site(uintptr_t return_address)
+bool flexos__policy_shared_site(uintptr_t code)
 {
 	for (size_t i = 0; i < nheap_sites; i++)
-		if (return_address - 1 >= heap_sites[i].start &&
-		    return_address - 1 < heap_sites[i].end)
+		if (code >= heap_sites[i].start && code < heap_sites[i].end)
 			return true;
 	return false;
 }

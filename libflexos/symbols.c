@@ -157,8 +157,11 @@ bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 }
 
 /* Finding the code of functions by name, for a sharing policy's
- * share-heap lines: all of them in one pass over the executable's symbol
- * table, each symbol's name looked up among the policy's (sorted).  The
+ * share-heap and allocator lines (and learning's guess at the allocator
+ * wrappers, by a test of each name): all of them in one pass over the
+ * executable's symbol table, each symbol's name looked up among the
+ * policy's (sorted); a name also finds the copies a compiler made of the
+ * function (name.constprop.0, name.cold), which learning names by it.  The
  * image's code is all in the executable (calls from shared libraries are
  * the TCB's and never served from a compartment heap, malloc.c), so the
  * shared libraries are not searched, and libdw's view of the whole process
@@ -167,22 +170,45 @@ bool flexos__describe_address(uintptr_t address, char *out, size_t size)
 struct function_query {
 	const char *const *names; /* sorted, each once */
 	size_t count;
+	bool (*like)(const char *name); /* instead of names */
 	void (*found)(size_t i, uintptr_t start, uintptr_t end, void *context);
 	void *context;
 };
+
+/* A function's name without the suffix a compiler gives its copies
+ * (scenario_xmalloc.constprop.0, main.cold): `length` bytes of it. */
+static size_t base_length(const char *symbol)
+{
+	return strcspn(symbol, ".");
+}
+
+/* strcmp() of the name `length` bytes at `symbol` against `name`. */
+static int compare_base(const char *symbol, size_t length, const char *name)
+{
+	int order = strncmp(symbol, name, length);
+
+	return order ? order : name[length] ? -1 : 0;
+}
 
 static void match_symbol(const struct function_query *query,
 			 const char *symbol, const GElf_Sym *sym,
 			 uintptr_t start)
 {
-	size_t low = 0, high = query->count;
+	size_t low = 0, high = query->count, length;
 
 	if (!symbol || GELF_ST_TYPE(sym->st_info) != STT_FUNC ||
 	    sym->st_shndx == SHN_UNDEF || !sym->st_size)
 		return;
+	if (query->like) {
+		if (query->like(symbol))
+			query->found(0, start, start + sym->st_size,
+				     query->context);
+		return;
+	}
+	length = base_length(symbol);
 	while (low < high) {
 		size_t middle = low + (high - low) / 2;
-		int order = strcmp(symbol, query->names[middle]);
+		int order = compare_base(symbol, length, query->names[middle]);
 
 		if (!order) {
 			query->found(middle, start, start + sym->st_size,
@@ -276,7 +302,18 @@ void flexos__functions_code(const char *const *names, size_t count,
 					  uintptr_t end, void *context),
 			    void *context)
 {
-	struct function_query query = { names, count, found, context };
+	struct function_query query = { names, count, NULL, found, context };
+
+	if (!search_executable(&query))
+		search_module_symbols(&query);
+}
+
+void flexos__functions_like(bool (*like)(const char *name),
+			    void (*found)(size_t i, uintptr_t start,
+					  uintptr_t end, void *context),
+			    void *context)
+{
+	struct function_query query = { NULL, 0, like, found, context };
 
 	if (!search_executable(&query))
 		search_module_symbols(&query);

@@ -51,7 +51,7 @@ flexos__gate:
 	movq	%rax, %rsp
 	call	flexos__gate_entered
 	cld					/* as the ABI has it at a call */
-	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp
+	GATE_CALL_FRAME GATE_STACK_ARGS, %rsp, flexos__gate_returned
 	cld			/* the C below copies; the callee chose DF */
 	leaq	GATE_STACK_ARGS(%rsp), %rdi
 	call	flexos__gate_leave

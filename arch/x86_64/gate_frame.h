@@ -66,6 +66,10 @@
  * there): the gate frame that entered it, on the caller's stack, or 0 for
  * a thread's first activation.  A longjmp out of calls walks them. */
 #define GATE_ACTIVATION_LINK 16
+/* The word above the link: the function the gate called to start the
+ * activation, which names the memory it allocates with a tail call
+ * (libflexos/allocation_site.c). */
+#define GATE_ACTIVATION_ENTRY 8
 /* The setjmp points a compartment registered on a slot (struct
  * flexos__setjmp_point, libflexos/longjmp.c): GATE_JMP_POINTS of them,
  * just below the slot record. */
@@ -228,13 +232,32 @@
 	movq	\off+GATE_RAX(\base), %rax
 .endm
 
+/* A word \name holding the address of the code that follows: where a
+ * gate's call of an entry returns.  A word in data, not a label, so that
+ * backtraces keep naming the gate's own function there. */
+.macro GATE_RETURN_ADDRESS name
+.Lgate_return\@:
+	.pushsection .data.rel.ro, "aw"
+	.balign	8
+	.globl	\name
+	.hidden	\name
+	.type	\name, @object
+	.size	\name, 8
+\name:
+	.quad	.Lgate_return\@
+	.popsection
+.endm
+
 /* Calls the frame's function with the frame's argument registers and
  * stores the result registers back into it.  \base must survive the call
- * (%rsp, or a callee-saved register). */
-.macro GATE_CALL_FRAME off, base
+ * (%rsp, or a callee-saved register).  \returned names the word holding
+ * the return address (GATE_RETURN_ADDRESS): an allocation made from there
+ * was tail-called by the entry. */
+.macro GATE_CALL_FRAME off, base, returned
 	GATE_LOAD_ARGS \off, \base
 	movq	\off+GATE_FN(\base), %r11
 	call	*%r11
+	GATE_RETURN_ADDRESS \returned
 	movq	%rax, \off+GATE_RET_RAX(\base)
 	movq	%rdx, \off+GATE_RET_RDX(\base)
 	movaps	%xmm0, \off+GATE_RET_XMM0(\base)

@@ -28,7 +28,7 @@ flexos__invoke:
 	 * arguments, and the direction flag, whatever the callee leaves. */
 	stmxcsr	GATE_STACK_ARGS(%rsp)
 	fnstcw	GATE_STACK_ARGS+4(%rsp)
-	GATE_CALL_FRAME 0, %rbx
+	GATE_CALL_FRAME 0, %rbx, flexos__invoke_returned
 	ldmxcsr	GATE_STACK_ARGS(%rsp)
 	fldcw	GATE_STACK_ARGS+4(%rsp)
 	cld

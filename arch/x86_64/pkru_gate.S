@@ -183,6 +183,8 @@ flexos__pkru_gate:
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	leaq	FRAME_FROM_RBP(%rbp), %rcx	/* our frame: the link */
 	movq	%rcx, -GATE_ACTIVATION_LINK(%rax)
+	movq	GATE_ENTRY_FN(%r10), %rcx
+	movq	%rcx, -GATE_ACTIVATION_ENTRY(%rax)
 	leaq	-(GATE_ACTIVATION_LINK + GATE_STACK_ARGS)(%rax), %rsp
 	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
 	jne	4f
@@ -198,6 +200,7 @@ flexos__pkru_gate:
 	movq	%r11, %rbx			/* the callee */
 	cld					/* as the ABI has it at a call */
 	call	*GATE_ENTRY_FN(%r10)
+	GATE_RETURN_ADDRESS flexos__pkru_gate_returned
 	/* Back, with the callee's rights and registers: %rbx (the callee),
 	 * %r14 (the caller) and %r15 (the slot) are hints, which only the
 	 * checks after the WRPKRU below bind.  Until then the gate writes

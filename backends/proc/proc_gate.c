@@ -202,6 +202,7 @@ static void serve(unsigned k, unsigned from, uint32_t number)
 	struct flexos__thread *self = &flexos__self;
 	char *outer_from = self->served_from;
 	void **outer_unwind = self->serve_unwind;
+	uintptr_t outer_fn = self->served_fn;
 	int outer_serving_for = serving_for;
 	void *unwind[5];
 	if (__builtin_setjmp(unwind)) {
@@ -209,6 +210,7 @@ static void serve(unsigned k, unsigned from, uint32_t number)
 		 * goes on with it. */
 		self->served_from = outer_from;
 		self->serve_unwind = outer_unwind;
+		self->served_fn = outer_fn;
 		serving_for = outer_serving_for;
 		back = flexos_proc__outbox(k, me, from);
 		link->error = errno;
@@ -220,10 +222,12 @@ static void serve(unsigned k, unsigned from, uint32_t number)
 	}
 	self->served_from = __builtin_frame_address(0);
 	self->serve_unwind = unwind;
+	self->served_fn = frame.fn;
 	serving_for = (int)from;
 	flexos__invoke(&frame, stack_args);
 	self->served_from = outer_from;
 	self->serve_unwind = outer_unwind;
+	self->served_fn = outer_fn;
 	serving_for = outer_serving_for;
 	back = flexos_proc__outbox(k, me, from);
 	link->error = errno;

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# loop.sh IMAGE SCENARIO WORKDIR REPORT_PATTERN POLICY_PATTERN
+# loop.sh IMAGE SCENARIO WORKDIR REPORT_PATTERN POLICY_PATTERN...
 #
 # The porting loop of learning mode, on one scenario of IMAGE (mpk):
 #   1. enforcing, no policy: the scenario stops with the fault report (86);
 #   2. learning (FLEXOS_LEARN): it runs to the end (0) and leaves a report
-#      matching REPORT_PATTERN and a policy matching POLICY_PATTERN
-#      (extended regular expressions; the report is matched as one line);
+#      matching REPORT_PATTERN and a policy with a line matching each
+#      POLICY_PATTERN (extended regular expressions; the report is matched
+#      as one line);
 #   3. enforcing with the learned policy (FLEXOS_POLICY): it passes (0).
 set -u
-image=$1 scenario=$2 work=$3 report_pattern=$4 policy_pattern=$5
+image=$1 scenario=$2 work=$3 report_pattern=$4
+shift 4
 export FLEXOS_MPK=emu
 mkdir -p "$work"
 prefix=$work/$scenario
@@ -27,8 +29,10 @@ done
 cat "$prefix.txt"
 tr '\n' ' ' < "$prefix.txt" | grep -Eq -- "$report_pattern" ||
 	fail "report does not match: $report_pattern"
-grep -Eq -- "$policy_pattern" "$prefix.policy" ||
-	fail "policy does not match: $policy_pattern"
+for policy_pattern; do
+	grep -Eq -- "$policy_pattern" "$prefix.policy" ||
+		fail "policy has no line matching: $policy_pattern"
+done
 grep -q '"complete": true' "$prefix.json" || fail "JSON report incomplete"
 echo "2. learning: report and policy written"
 

@@ -157,6 +157,18 @@ char *peer_strdup(const char *s)
 	return strdup(s);
 }
 
+/* `return strdup(s);` as an optimizing compiler builds it: a jump, so that
+ * the allocator returns straight into the gate.  Written out, so that
+ * every build type has the jump. */
+__asm__(".text\n"
+	".globl peer_dup\n"
+	".type peer_dup, @function\n"
+	"peer_dup:\n\t"
+	".cfi_startproc\n\t"
+	"jmp strdup@PLT\n\t"
+	".cfi_endproc\n"
+	".size peer_dup, .-peer_dup\n");
+
 char *peer_alloc(const char *how)
 {
 	char *p = NULL;

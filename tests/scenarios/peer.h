@@ -61,6 +61,8 @@ int *peer_heap_object(void);
 /* From the peer's static twin_object (scenario.c has one of that name). */
 int *peer_twin_object(void);
 char *peer_strdup(const char *s);
+/* strdup(s), reached by a jump (a tail call). */
+char *peer_dup(const char *s);
 /* A block from the peer's code by allocator `how` (malloc, calloc, realloc,
  * posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
  * text "peer"; NULL for an unknown allocator. */

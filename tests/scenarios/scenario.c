@@ -126,6 +126,41 @@ static int peer_reads(const int *p, const char *what)
 	return 0;
 }
 
+/* An allocator wrapper of the kind most libraries have: the block it
+ * returns is its caller's.  Learning mode takes it for one by its name. */
+__attribute__((noinline)) static void *scenario_xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p) {
+		perror("scenario_xmalloc");
+		exit(1);
+	}
+	return p;
+}
+
+/* Two callers of the wrapper: a policy learned from the first shares its
+ * blocks by its name and leaves the second's private. */
+__attribute__((noinline)) static int wrapped_record(void)
+{
+	int *record = scenario_xmalloc(sizeof(*record));
+
+	*record = 66;
+	peer_reads(record, "wrapped heap");
+	free(record);
+	return 0;
+}
+
+__attribute__((noinline)) static int other_wrapped_record(void)
+{
+	int *record = scenario_xmalloc(sizeof(*record));
+
+	*record = 67;
+	peer_reads(record, "other wrapped heap");
+	free(record);
+	return 0;
+}
+
 /* A static function of the same name as one of peer.c's: a sharing
  * policy's share-heap twin_object names both (docs/porting.md). */
 __attribute__((noinline)) static int *twin_object(void)
@@ -446,6 +481,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(name, "read-heap"))
 		return peer_reads(on_heap, "heap");
+	if (!strcmp(name, "read-wrapped-heap"))
+		return wrapped_record();
+	if (!strcmp(name, "read-other-wrapped-heap"))
+		return other_wrapped_record();
 	if (!strcmp(name, "read-stack"))
 		return peer_reads(&local, "stack");
 	if (!strcmp(name, "write-static")) {
@@ -506,6 +545,13 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "host-reads-peer-heap")) {
 		peer_owned = flexos_gate(peer, peer_heap_object);
 		printf("host read peer heap: %d\n", *peer_owned);
+		return 0;
+	}
+	if (!strcmp(name, "host-reads-peer-dup")) {
+		static char *copy;
+
+		copy = flexos_gate(peer, peer_dup, "tail");
+		printf("host read peer dup: %s\n", copy);
 		return 0;
 	}
 	if (!strcmp(name, "twin-heaps"))

@@ -137,6 +137,17 @@ static void check_code(const struct program *p, const struct elf_phdr *ph)
 	}
 }
 
+/* `symbol` names function `name`, or a copy a compiler made of it
+ * (name.constprop.0, name.cold). */
+static bool names_function(const char *symbol, const char *name)
+{
+	while (*name && *symbol == *name) {
+		symbol++;
+		name++;
+	}
+	return !*name && (!*symbol || *symbol == '.');
+}
+
 bool loader_function(const char *name, uint64_t nth, uint64_t *start,
 		     uint64_t *end)
 {
@@ -145,7 +156,8 @@ bool loader_function(const char *name, uint64_t nth, uint64_t *start,
 		/* The nth sized function of that name: the others are
 		 * skipped, counting nth down. */
 		if ((s->info & 0xf) != STT_FUNC || !s->shndx || !s->size ||
-		    s->name >= names_size || strcmp(names + s->name, name) ||
+		    s->name >= names_size ||
+		    !names_function(names + s->name, name) ||
 		    nth--)
 			continue;
 		*start = s->value;

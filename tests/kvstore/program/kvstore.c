@@ -1,4 +1,5 @@
 #include "kvstore.h"
+#include "kvmem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -105,10 +106,9 @@ int kv_set(struct kv_store *store, const char *key, const char *value)
 		errno = E2BIG;
 		return -1;
 	}
-	char *copy = malloc(len + 1);
+	char *copy = kv_memdup(value, len + 1);
 	if (!copy)
 		return -1;
-	memcpy(copy, value, len + 1);
 	struct entry **e = slot(store, key);
 	if (*e) {
 		free((*e)->value);

@@ -413,6 +413,10 @@ bool flexos__learn_allocation_site(uintptr_t address,
 /* An isolation fault in learning mode: record it, step over the access.
  * Returns false when the access cannot be stepped over. */
 bool flexos__learn_access(const struct flexos_fault *fault, void *context);
+/* The program, returning to `caller`, frees or reallocates `block`, a
+ * block of compartment `owner`'s private heap: a write to it. */
+void flexos__learn_foreign_block(uintptr_t block, unsigned owner,
+				 uintptr_t caller);
 
 /* Split stacks (split_stack.c, linked only into images SafeStack
  * compiled): a thread that ends gives back the unsafe stack it has of its

@@ -562,18 +562,18 @@ static unsigned find_access(unsigned object, const struct flexos_fault *fault,
 	return a;
 }
 
-bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
+/* Counts the access in the report, rewritten when it is a new one.
+ * Returns how many times it has been seen from there (0: not counted, a
+ * table is full). */
+static unsigned long record_access(const struct flexos_fault *fault,
+				   ucontext_t *context)
 {
-	ucontext_t *context = context_;
-	uintptr_t page = fault->address & ~(uintptr_t)(FLEXOS__PAGE - 1);
 	uintptr_t id;
 	struct flexos__where where;
 	struct flexos__site site = { 0 };
 	unsigned object, a = MAX_ACCESSES;
-	bool fresh = false, step = true;
+	bool fresh = false;
 
-	if (npending == MAX_PENDING)
-		return false;
 	if (fault->kind == FLEXOS_MEMORY_HEAP) {
 		flexos__learn_allocation_site(fault->address, &site);
 		id = site.code;
@@ -585,17 +585,28 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 				  : fault->address;
 	}
 	object = find_object(fault, id, &site);
-	if (object == MAX_OBJECTS) {
-		overflowed = true;
-	} else {
+	if (object < MAX_OBJECTS)
 		a = find_access(object, fault, &fresh);
-		if (a < naccesses)
-			step = ++accesses[a].count <= STEPPED_ACCESSES;
-		else
-			overflowed = true;
+	if (a >= naccesses) {
+		overflowed = true;
+		return 0;
 	}
 	if (fresh)
 		write_report();
+	return ++accesses[a].count;
+}
+
+bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
+{
+	ucontext_t *context = context_;
+	uintptr_t page = fault->address & ~(uintptr_t)(FLEXOS__PAGE - 1);
+	unsigned long seen;
+	bool step;
+
+	if (npending == MAX_PENDING)
+		return false;
+	seen = record_access(fault, context);
+	step = seen <= STEPPED_ACCESSES;
 
 	if (mprotect((void *)page, FLEXOS__PAGE, PROT_READ | PROT_WRITE) != 0)
 		return false;
@@ -604,6 +615,21 @@ bool flexos__learn_access(const struct flexos_fault *fault, void *context_)
 		context->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
 	}
 	return true;
+}
+
+void flexos__learn_foreign_block(uintptr_t block, unsigned owner,
+				 uintptr_t caller)
+{
+	struct flexos_fault fault = {
+		.accessor = flexos__current(),
+		.owner = owner,
+		.kind = FLEXOS_MEMORY_HEAP,
+		.address = block,
+		.ip = caller - 1,
+		.write = true,
+	};
+
+	record_access(&fault, NULL);
 }
 
 /* The stepped access is done: close what it opened. */

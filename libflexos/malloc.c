@@ -91,6 +91,34 @@ void *calloc(size_t count, size_t size)
 	return ptr;
 }
 
+/* Learning mode: the program frees or reallocates a block of the private
+ * heap of a compartment it does not reach (libjpeg's jpeg_mem_dest hands
+ * its caller a buffer to free).  That is recorded as a write to the
+ * block, so that the learned policy shares it, and done with the owner
+ * open rather than faulting at every word of the heap's state, which
+ * names nothing.  Returns the compartment opened, or -1. */
+static int open_foreign_block(const struct flexos__heap *heap, void *ptr,
+			      const void *caller)
+{
+	uint32_t reach = flexos__sealed.reach[flexos__current()];
+
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		if (flexos__sealed.heaps[c] != heap || reach & 1u << c)
+			continue;
+		flexos__learn_foreign_block((uintptr_t)ptr, c,
+					    (uintptr_t)caller);
+		flexos__grant(c);
+		return (int)c;
+	}
+	return -1;
+}
+
+static void close_foreign_block(int opened)
+{
+	if (opened >= 0)
+		flexos__revoke((unsigned)opened);
+}
+
 void free(void *ptr)
 {
 	struct flexos__heap *heap;
@@ -102,9 +130,14 @@ void free(void *ptr)
 		__libc_free(ptr);
 		return;
 	}
-	if (flexos__learning)
-		flexos__learn_freed(ptr);
+	if (!flexos__learning) {
+		flexos__heap_free(heap, ptr);
+		return;
+	}
+	int opened = open_foreign_block(heap, ptr, CALLER);
+	flexos__learn_freed(ptr);
 	flexos__heap_free(heap, ptr);
+	close_foreign_block(opened);
 }
 
 void *realloc(void *ptr, size_t size)
@@ -116,9 +149,13 @@ void *realloc(void *ptr, size_t size)
 	heap = owning_heap(ptr);
 	if (!heap)
 		return __libc_realloc(ptr, size);
+	if (!flexos__learning)
+		return flexos__heap_realloc(heap, ptr, size);
+	int opened = open_foreign_block(heap, ptr, CALLER);
 	void *moved = flexos__heap_realloc(heap, ptr, size);
-	if (flexos__learning && moved)
+	if (moved)
 		flexos__learn_moved(ptr, moved, size);
+	close_foreign_block(opened);
 	return moved;
 }
 

@@ -116,6 +116,10 @@ static int pcre2(void)
 				 0, match, NULL);
 	CHECK(groups == 3);
 	CHECK(pcre2_substring_copy_bynumber(match, 2, group, &group_len) == 0);
+	/* The offsets, read where the library keeps them: in the match data
+	 * it allocated. */
+	const PCRE2_SIZE *offsets = pcre2_get_ovector_pointer(match);
+	CHECK(offsets[4] == 8 && offsets[5] == 14);
 	CHECK(!pcre2_compile((PCRE2_SPTR)"(unclosed", PCRE2_ZERO_TERMINATED, 0,
 			     &error, &offset, NULL));
 	pcre2_get_error_message(error, (PCRE2_UCHAR8 *)message,

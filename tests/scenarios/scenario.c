@@ -547,6 +547,12 @@ int main(int argc, char **argv)
 		printf("host read peer heap: %d\n", *peer_owned);
 		return 0;
 	}
+	if (!strcmp(name, "host-frees-peer-heap")) {
+		/* As libjpeg's jpeg_mem_dest has it: the caller frees. */
+		free(flexos_gate(peer, peer_heap_object));
+		printf("host freed peer heap\n");
+		return 0;
+	}
 	if (!strcmp(name, "host-reads-peer-dup")) {
 		static char *copy;
 

@@ -18,3 +18,12 @@ void flexos__learn_init(void)
 			    "backend; learn on Linux (mpk), then build for "
 			    "baremetal with SHARING_POLICY");
 }
+
+/* What malloc.c tells learning mode, which stays off here. */
+void flexos__learn_foreign_block(uintptr_t block, unsigned owner,
+				 uintptr_t caller)
+{
+	(void)block;
+	(void)owner;
+	(void)caller;
+}

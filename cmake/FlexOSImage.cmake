@@ -3,6 +3,9 @@
 #   [COMPARTMENT <name> LIBRARIES <library targets...>
 #                [SANDBOXED_BY <compartments...>]]...
 #   [AUTO_GATES] [PKRU_SCAN off|warn|error]     flexos-gen (docs/gen.md)
+#   [CROSSINGS <file>]                          AUTO_GATES: the counts of a
+#                                               run (FLEXOS_CROSSINGS) on
+#                                               the compartment graph
 #   [SPLIT_STACKS]                              clang's SafeStack (user guide)
 #   [SHARING_POLICY <file>]                     docs/porting.md
 #   [LEARN <report prefix>])                    run in learning mode
@@ -197,10 +200,10 @@ function(flexos_image target)
       set(split_stacks ON)
       set(mode "")
     elseif(arg STREQUAL "SHARING_POLICY" OR arg STREQUAL "PKRU_SCAN" OR
-           arg STREQUAL "LEARN")
+           arg STREQUAL "LEARN" OR arg STREQUAL "CROSSINGS")
       set(mode ${arg})
     elseif(mode STREQUAL "SHARING_POLICY" OR mode STREQUAL "PKRU_SCAN" OR
-           mode STREQUAL "LEARN")
+           mode STREQUAL "LEARN" OR mode STREQUAL "CROSSINGS")
       set(gen_${mode} ${arg})
       set(mode "")
     elseif(mode STREQUAL "BACKEND")
@@ -531,6 +534,9 @@ function(flexos_image target)
   endif()
   if(auto_gates) # flexos-gen (cmake/FlexOSGen.cmake)
     _flexos_gen_image(${target} ${dir} ${backend})
+  elseif(gen_CROSSINGS)
+    _flexos_fail(${target} "CROSSINGS needs AUTO_GATES: the compartment "
+                 "graph is flexos-gen's (docs/gen.md)")
   endif()
   message(STATUS "FlexOS image ${target}: backend ${backend}, compartments ${compartments}")
 endfunction()

@@ -60,22 +60,21 @@ function(_flexos_gen_image target dir backend)
   endif()
   file(GENERATE OUTPUT ${gdir}/gen.conf CONTENT "${conf}")
   # The crossings a run counted (FLEXOS_CROSSINGS), drawn on the graph
-  # (-k).  Before the first run there is no file: the graph has no counts
-  # until the configuration runs again, which the build does by itself
-  # once the file exists.
+  # (-k); the image relinks when they change.  Before the first run there
+  # is no file (and a link cannot depend on one that is missing): the
+  # graph has no counts until the project is configured again.
   set(counts "")
   if(gen_CROSSINGS)
     get_filename_component(crossings "${gen_CROSSINGS}" ABSOLUTE
                            BASE_DIR ${CMAKE_CURRENT_BINARY_DIR})
-    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${crossings})
     if(EXISTS ${crossings})
       set(counts " -k \"${crossings}\"")
       list(APPEND depends ${crossings})
     else()
       message(WARNING "flexos_image(${target}): CROSSINGS ${crossings}: no "
               "such file yet, so the compartment graph has no crossing "
-              "counts.  Run the image with FLEXOS_CROSSINGS=${crossings}; "
-              "the next build draws them.")
+              "counts.  Run the image with FLEXOS_CROSSINGS=${crossings}, "
+              "then configure again.")
     endif()
   endif()
 

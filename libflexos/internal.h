@@ -552,6 +552,10 @@ struct flexos__span {
 struct flexos__range_rules {
 	const struct flexos__span *protected; /* nobody remaps these */
 	unsigned nprotected;
+	/* All the image's code (W^X: there is no other); a call from
+	 * elsewhere is a program an execve put in the image's place. */
+	const struct flexos__span *code;
+	unsigned ncode;
 	const struct flexos__span *switched; /* the runtime's mprotect, each */
 	unsigned nswitched;		     /* exactly */
 	bool mediate_altstack;		     /* sigaltstack: the runtime's */

@@ -16,7 +16,17 @@
  *   every handler with that restorer (signal.c);
  * - personality() may not turn on READ_IMPLIES_EXEC (every readable
  *   mapping executable), but may be queried with 0xffffffff: two tests of
- *   one argument.
+ *   one argument;
+ * - no new executable memory (mmap, mprotect with PROT_EXEC; shmat with
+ *   SHM_EXEC or SHM_REMAP), and the runtime's signals (SIGSEGV, SIGSYS,
+ *   with hardware keys SIGILL) keep their handlers.
+ * Every one of these rules is about the image's own address space, so
+ * each applies to calls made from the image's code only: all of it is
+ * known when the filter is built (W^X: no code comes after), and a call
+ * from elsewhere is a program's that an execve put in the image's place —
+ * a shell system() started, which maps its libraries executable and sets
+ * its own handlers.  Filters outlive execve; the rules that keep a
+ * process from reaching another's memory (libseccomp's) hold there too.
  *
  * Classic BPF has 32-bit registers, so each 64-bit value is handled as two
  * halves; conditional jumps reach 255 instructions at most, so every far
@@ -32,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,7 +71,8 @@ enum { START_LO, START_HI, END_LO, END_HI, CARRY };
 
 enum { LABEL_ALLOW, LABEL_TRAP, LABEL_MPROTECT, LABEL_SIMPLE,
        LABEL_MMAP, LABEL_MREMAP, LABEL_ALTSTACK, LABEL_PERSONALITY,
-       LABEL_SIGACTION, LABEL_SIGRETURN, NLABELS };
+       LABEL_SIGACTION, LABEL_SIGRETURN, LABEL_SHMAT, LABEL_FROM_IMAGE,
+       LABEL_RULES, NLABELS };
 
 struct program {
 	struct sock_filter *code;
@@ -179,6 +191,51 @@ static void check_span(struct program *p, const struct flexos__span *span)
 	emit(p, RET(SECCOMP_RET_TRAP));      /* 10 */
 }
 
+/* Goes to `name` when the instruction pointer lies in span: IP <
+ * span.end && IP >= span.start, each a comparison of high words, then of
+ * low words. */
+static void jump_if_from(struct program *p, const struct flexos__span *span,
+			 unsigned name)
+{
+	uint32_t end_hi = (uint32_t)(span->end >> 32), end_lo = (uint32_t)span->end;
+	uint32_t start_hi = (uint32_t)(span->start >> 32);
+	uint32_t start_lo = (uint32_t)span->start;
+
+	emit(p, LD(DATA_HI(instruction_pointer)));  /* 0 */
+	emit(p, JUMP(BPF_JGT, end_hi, 9, 0));        /* 1: above: next span */
+	emit(p, JUMP(BPF_JEQ, end_hi, 0, 2));        /* 2: below its end */
+	emit(p, LD(DATA_LO(instruction_pointer)));  /* 3 */
+	emit(p, JUMP(BPF_JGE, end_lo, 6, 0));        /* 4: at or after it */
+	emit(p, LD(DATA_HI(instruction_pointer)));  /* 5 */
+	emit(p, JUMP(BPF_JGT, start_hi, 3, 0));      /* 6: inside */
+	emit(p, JUMP(BPF_JEQ, start_hi, 0, 3));      /* 7: before it */
+	emit(p, LD(DATA_LO(instruction_pointer)));  /* 8 */
+	emit(p, JUMP(BPF_JGE, start_lo, 0, 1));      /* 9 */
+	jump_to(p, name);                           /* 10 */
+}
+
+/* if (args[arg] & bits) goto name */
+static void jump_if_set(struct program *p, unsigned arg, uint32_t bits,
+			unsigned name)
+{
+	emit(p, LD(ARG_LO(arg)));
+	emit(p, JUMP(BPF_JSET, bits, 0, 1));
+	jump_to(p, name);
+}
+
+/* The runtime's signals keep its handlers: trap when args[0], read as an
+ * int, is one and args[1] (the new action) is not NULL. */
+static void trap_runtime_signal(struct program *p, int sig)
+{
+	emit(p, LD(ARG_LO(0)));
+	emit(p, JUMP(BPF_JEQ, (uint32_t)sig, 0, 5));
+	emit(p, LD(ARG_LO(1)));
+	emit(p, JUMP(BPF_JEQ, 0, 0, 2));
+	emit(p, LD(ARG_HI(1)));
+	emit(p, JUMP(BPF_JEQ, 0, 1, 0));
+	jump_to(p, LABEL_TRAP);
+}
+
 /* if (instruction pointer != site) goto name */
 static void jump_unless_site(struct program *p, const void *site_,
 			     unsigned name)
@@ -230,6 +287,25 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	emit(p, LD(DATA_LO(nr)));
 	emit(p, JUMP(BPF_JSET, __X32_SYSCALL_BIT, 0, 1));
 	emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+	static const unsigned ruled[] = {
+		SYS_mprotect, SYS_munmap, SYS_madvise, SYS_mseal, SYS_mmap,
+		SYS_mremap, SYS_personality, SYS_rt_sigaction, SYS_rt_sigreturn,
+		SYS_shmat, SYS_sigaltstack,
+	};
+	for (size_t i = 0; i < sizeof(ruled) / sizeof(ruled[0]); i++)
+		if (ruled[i] != SYS_sigaltstack || rules->mediate_altstack)
+			jump_if(p, ruled[i], LABEL_FROM_IMAGE);
+	jump_to(p, LABEL_ALLOW);
+
+	/* From the image's code, the rules; from no code of the image, a
+	 * program's an execve put in its place. */
+	label(p, LABEL_FROM_IMAGE);
+	for (unsigned i = 0; i < rules->ncode; i++)
+		jump_if_from(p, &rules->code[i], LABEL_RULES);
+	jump_to(p, LABEL_ALLOW);
+
+	label(p, LABEL_RULES);
+	emit(p, LD(DATA_LO(nr)));
 	jump_if(p, SYS_mprotect, LABEL_MPROTECT);
 	jump_if(p, SYS_munmap, LABEL_SIMPLE);
 	jump_if(p, SYS_madvise, LABEL_SIMPLE);
@@ -237,16 +313,19 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_if(p, SYS_mmap, LABEL_MMAP);
 	jump_if(p, SYS_mremap, LABEL_MREMAP);
 	jump_if(p, SYS_personality, LABEL_PERSONALITY);
-	if (rules->mediate_altstack)
-		jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
+	jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
 	jump_if(p, SYS_rt_sigaction, LABEL_SIGACTION);
 	jump_if(p, SYS_rt_sigreturn, LABEL_SIGRETURN);
-	jump_to(p, LABEL_ALLOW);
+	jump_to(p, LABEL_SHMAT);
 
 	/* Handlers are the runtime's to install (a trap it answers: signal.c),
 	 * with its restorer; queries too, which must see the program's
-	 * handler, not the runtime's entry. */
+	 * handler, not the runtime's entry.  Its own signals, nobody's. */
 	label(p, LABEL_SIGACTION);
+	trap_runtime_signal(p, SIGSYS);
+	trap_runtime_signal(p, SIGSEGV);
+	if (rules->mediate_altstack) /* hardware keys: a disarmed WRPKRU */
+		trap_runtime_signal(p, SIGILL);
 	jump_unless_runtime_site(p, LABEL_TRAP);
 	jump_to(p, LABEL_ALLOW);
 
@@ -262,6 +341,11 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_unless_runtime_site(p, LABEL_TRAP);
 	jump_to(p, LABEL_ALLOW);
 
+	/* Shared memory: not executable, and not over a mapping. */
+	label(p, LABEL_SHMAT);
+	jump_if_set(p, 2, SHM_EXEC | SHM_REMAP, LABEL_TRAP);
+	jump_to(p, LABEL_ALLOW);
+
 	label(p, LABEL_PERSONALITY);
 	emit(p, LD(ARG_LO(0)));
 	emit(p, JUMP(BPF_JEQ, 0xffffffff, 0, 1));
@@ -271,6 +355,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_to(p, LABEL_ALLOW);
 
 	label(p, LABEL_MMAP);
+	jump_if_set(p, 2, PROT_EXEC, LABEL_TRAP); /* W^X */
 	emit(p, LD(ARG_LO(3)));
 	emit(p, JUMP(BPF_JSET, MAP_FIXED | MAP_FIXED_NOREPLACE, 1, 0));
 	jump_to(p, LABEL_ALLOW);
@@ -290,6 +375,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_to(p, LABEL_SIMPLE);
 
 	label(p, LABEL_MPROTECT);
+	jump_if_set(p, 2, PROT_EXEC, LABEL_TRAP); /* W^X */
 	jump_unless_runtime_site(p, LABEL_SIMPLE);
 	for (unsigned i = 0; i < rules->nswitched; i++)
 		allow_exactly(p, &rules->switched[i]);

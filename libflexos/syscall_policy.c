@@ -252,26 +252,10 @@ void *flexos__policy_rules_build(void)
 		if (refusals[i].always)
 			rule(filter, trap, refusals[i].nr, 0, NULL);
 	rule(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(io_uring_setup), 0, NULL);
-	RULE(filter, trap, SCMP_SYS(mmap),
-	     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
-	RULE(filter, trap, SCMP_SYS(mprotect),
-	     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
-	RULE(filter, trap, SCMP_SYS(shmat),
-	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_REMAP, SHM_REMAP));
-	RULE(filter, trap, SCMP_SYS(shmat),
-	     SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
 	/* The kernel reads these arguments as int: compare the low 32 bits
-	 * alone (SCMP_A0_32 only narrows the constant), or SIGSEGV | 1 << 32
-	 * passes for another signal.  SCMP_CMP_NE reads no second datum; the
-	 * 0 spelled out keeps clang's -Wmissing-field-initializers quiet. */
-	RULE(filter, trap, SCMP_SYS(rt_sigaction),
-	     INT_A0(SIGSYS), SCMP_A1(SCMP_CMP_NE, 0, 0));
-	RULE(filter, trap, SCMP_SYS(rt_sigaction),
-	     INT_A0(SIGSEGV), SCMP_A1(SCMP_CMP_NE, 0, 0));
-	/* hardware keys: the report of a jump to a disarmed WRPKRU */
-	if (flexos__sealed.pkru_gate)
-		RULE(filter, trap, SCMP_SYS(rt_sigaction),
-		     INT_A0(SIGILL), SCMP_A1(SCMP_CMP_NE, 0, 0));
+	 * alone (SCMP_A0_32 only narrows the constant), or PR_SET_MM | 1 << 32
+	 * passes for another option.  (W^X and the runtime's signals are
+	 * syscall_filter.c's: they hold for the image's code alone.) */
 	RULE(filter, trap, SCMP_SYS(prctl),
 	     INT_A0(PR_SET_SECCOMP));
 	RULE(filter, trap, SCMP_SYS(prctl),
@@ -333,11 +317,41 @@ static int add_object(struct dl_phdr_info *info, size_t size, void *s)
 	return 0;
 }
 
+/* Each loaded object's code: its executable segments. */
+static int add_code(struct dl_phdr_info *info, size_t size, void *s)
+{
+	(void)size;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && ph->p_flags & PF_X)
+			add_span(s, info->dlpi_addr + ph->p_vaddr,
+				 info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+	}
+	return 0;
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct flexos__span *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sorted, and each overlapping or touching pair made one. */
+static void merge_spans(struct spans *s)
+{
+	unsigned merged = 0;
+
+	qsort(s->span, s->n, sizeof(s->span[0]), by_start);
+	for (unsigned i = 0; i < s->n; i++) {
+		if (merged && s->span[i].start <= s->span[merged - 1].end) {
+			if (s->span[i].end > s->span[merged - 1].end)
+				s->span[merged - 1].end = s->span[i].end;
+			continue;
+		}
+		s->span[merged++] = s->span[i];
+	}
+	s->n = merged;
 }
 
 /* What the runtime's own mprotect switches: each compartment's static
@@ -378,24 +392,14 @@ static void collect_spans(struct spans *s)
 					 FLEXOS__STACK_SIZE);
 	add_span(s, (uintptr_t)flexos__sealed.entries,
 		 (uintptr_t)flexos__sealed.entries + flexos__sealed.entry_bytes);
-	qsort(s->span, s->n, sizeof(s->span[0]), by_start);
-	unsigned merged = 0;
-	for (unsigned i = 0; i < s->n; i++) {
-		if (merged && s->span[i].start <= s->span[merged - 1].end) {
-			if (s->span[i].end > s->span[merged - 1].end)
-				s->span[merged - 1].end = s->span[i].end;
-			continue;
-		}
-		s->span[merged++] = s->span[i];
-	}
-	s->n = merged;
+	merge_spans(s);
 }
 
 int flexos__syscall_policy_install(void)
 {
 	struct sigaction action = { .sa_sigaction = on_sigsys,
 				    .sa_flags = SA_SIGINFO | SA_ONSTACK };
-	struct spans spans = { .n = 0 }, switched = { .n = 0 };
+	struct spans spans = { .n = 0 }, switched = { .n = 0 }, code = { .n = 0 };
 
 	if (flexos__learning || !flexos__syscall_policy_wanted())
 		return 0;
@@ -416,10 +420,16 @@ int flexos__syscall_policy_install(void)
 		flexos__landlock_own_memory();
 	collect_spans(&spans);
 	collect_switched(&switched);
+	/* The code there is: the libraries are loaded (libgcc_s above), and
+	 * no executable memory comes after (W^X). */
+	dl_iterate_phdr(add_code, &code);
+	merge_spans(&code);
 	/* The range filter first: the rules refuse seccomp itself. */
 	flexos__range_filter_load(&(struct flexos__range_rules){
 		.protected = spans.span,
 		.nprotected = spans.n,
+		.code = code.span,
+		.ncode = code.n,
 		.switched = switched.span,
 		.nswitched = switched.n,
 		.mediate_altstack = flexos__sealed.pkru_gate,

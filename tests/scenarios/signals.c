@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <flexos/flexos.h>
 
@@ -69,6 +70,25 @@ int signals(const char *name)
 		raise(SIGWINCH);
 		printf("handler installed before the runtime started ran: "
 		       "%s\n", early_handled == SIGWINCH ? "yes" : "no");
+		return 0;
+	}
+	if (!strcmp(name, "exec-shell")) {
+		/* A dynamically linked program that sets a handler and
+		 * returns from it. */
+		pid_t pid = fork();
+		int status = -1;
+
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c",
+			      "trap 'echo trapped' USR1; kill -USR1 $$; "
+			      "echo sh-ok", (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0 && waitpid(pid, &status, 0) == pid)
+			printf("shell: %s %d\n",
+			       WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status)
+						 : WTERMSIG(status));
 		return 0;
 	}
 	if (!strcmp(name, "spawn")) {

@@ -34,14 +34,25 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 # compartment while it waits, pthread_exit, which opens the stacks it
 # unwinds (libflexos/pthread.c), the setjmp and longjmp functions, so
 # that a longjmp out of calls into other compartments leaves them
-# (docs/user-guide.md), and, on Linux, the functions that install signal
-# handlers, which the runtime installs with its own restorer
-# (libflexos/signal.c; baremetal's kernel delivers no signals).
+# (docs/user-guide.md), and, on Linux (FLEXOS_LINK_WRAPPED_LINUX), the
+# functions that install signal handlers, which the runtime installs with
+# its own restorer (libflexos/signal.c; baremetal's kernel delivers no
+# signals), and those that start programs, which the C library does from a
+# child the system-call policy would kill (libflexos/spawn.c).
 set(FLEXOS_LINK_WRAPPED main pthread_create pthread_join pthread_exit
     setjmp _setjmp __sigsetjmp
     longjmp _longjmp siglongjmp __longjmp_chk
-    sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
     CACHE INTERNAL "symbols every FlexOS image's link wraps")
+set(FLEXOS_LINK_WRAPPED_LINUX
+    sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
+    posix_spawn posix_spawnp system popen pclose
+    posix_spawn_file_actions_init posix_spawn_file_actions_destroy
+    posix_spawn_file_actions_addopen posix_spawn_file_actions_addclose
+    posix_spawn_file_actions_adddup2 posix_spawn_file_actions_addchdir_np
+    posix_spawn_file_actions_addfchdir_np
+    posix_spawn_file_actions_addclosefrom_np
+    posix_spawn_file_actions_addtcsetpgrp_np
+    CACHE INTERNAL "symbols a Linux FlexOS image's link wraps too")
 
 set(FLEXOS_BACKEND "" CACHE STRING
     "Backend of every FlexOS image, overriding BACKEND (fcall, mpk, proc)")
@@ -438,9 +449,8 @@ function(flexos_image target)
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_flexos_image>)
   target_link_libraries(${target} PRIVATE ${backend_target})
   set(wrapped ${FLEXOS_LINK_WRAPPED})
-  if(backend STREQUAL "baremetal")
-    list(REMOVE_ITEM wrapped sigaction signal bsd_signal ssignal
-         __sysv_signal sysv_signal sigset)
+  if(NOT backend STREQUAL "baremetal")
+    list(APPEND wrapped ${FLEXOS_LINK_WRAPPED_LINUX})
   endif()
   list(TRANSFORM wrapped PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
   target_link_options(${target} PRIVATE ${wraps} LINKER:--undefined=malloc)

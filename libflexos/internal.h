@@ -580,6 +580,9 @@ void flexos__signals_take_over(void);
 long flexos__sigaction_answer(int sig, const void *act, void *old,
 			      unsigned long size);
 bool flexos__sigaction_refused(int sig, bool replacing);
+/* `sig` to its default action, touching nothing else: for a forked child
+ * about to execve, where another thread may have held a lock (spawn.c). */
+void flexos__signal_default(int sig);
 void flexos__sigaction_redirect(void); /* sigaction_redirect.S */
 
 #endif

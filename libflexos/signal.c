@@ -110,6 +110,13 @@ static long kernel_sigaction(int sig, const struct kernel_sigaction *act,
 					(long)old, 8);
 }
 
+void flexos__signal_default(int sig)
+{
+	struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+	kernel_sigaction(sig, &dfl, NULL);
+}
+
 /* Installs `act` for `sig` as the runtime does; `old`: the program's
  * view of what was there.  -errno on failure. */
 static long install(int sig, const struct kernel_sigaction *act,

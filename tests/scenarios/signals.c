@@ -1,8 +1,10 @@
 /* Signal handlers in a compartment (peer_signals.c): the same visible
  * results on every backend; the attack is in exploit.c. */
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,19 +94,80 @@ int signals(const char *name)
 		return 0;
 	}
 	if (!strcmp(name, "spawn")) {
-		/* The C library's posix_spawn sets every handler to its
-		 * default in the child, which shares the parent's memory
-		 * until it runs the program. */
-		char *argv[] = { "true", NULL };
+		/* Every way to start a program: posix_spawnp; posix_spawn
+		 * with file actions (a pipe for stdout, a file opened, a
+		 * descriptor closed) and a program that is not there;
+		 * system() and its status; popen both ways. */
+		char *argv[] = { "sh", "-c", "exit 0", NULL };
+		char *shell[] = { "sh", "-c",
+				  "echo piped; { true <&8; } 2>/dev/null && "
+				  "echo eight-open || echo eight-closed; "
+				  "{ true >&9; } 2>/dev/null && "
+				  "echo nine-open || echo nine-closed",
+				  NULL };
+		posix_spawn_file_actions_t actions;
+		int out[2], made[2], status = -1;
+		char line[128] = "";
 		pid_t pid;
-		int status = -1;
+		FILE *in, *to;
 
-		got = posix_spawnp(&pid, "true", NULL, NULL, argv, environ);
+		got = posix_spawnp(&pid, "sh", NULL, NULL, argv, environ);
 		if (got == 0 && waitpid(pid, &status, 0) == pid)
 			printf("child exited with %d\n",
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		else
 			printf("spawn failed: %s\n", strerror(got));
+		/* Above the descriptors the shell is told about: 8 is
+		 * opened for it, 9 (open here) closed. */
+		if (pipe(made) != 0 || dup2(1, 9) != 9)
+			return 1;
+		out[0] = fcntl(made[0], F_DUPFD, 10);
+		out[1] = fcntl(made[1], F_DUPFD, 10);
+		close(made[0]);
+		close(made[1]);
+		posix_spawn_file_actions_init(&actions);
+		posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+		posix_spawn_file_actions_addclose(&actions, out[0]);
+		posix_spawn_file_actions_addopen(&actions, 8, "/dev/null",
+						 O_RDONLY, 0);
+		posix_spawn_file_actions_addclose(&actions, 9);
+		got = posix_spawn(&pid, "/bin/sh", &actions, NULL, shell,
+				  environ);
+		close(out[1]);
+		size_t used = 0;
+		ssize_t n;
+		while (!got && used < sizeof(line) - 1 &&
+		       (n = read(out[0], line + used,
+				 sizeof(line) - 1 - used)) > 0)
+			used += (size_t)n;
+		line[used] = '\0';
+		for (char *c = line; *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
+		close(out[0]);
+		if (got == 0)
+			waitpid(pid, &status, 0);
+		printf("file actions: %s, [%s]\n", got ? strerror(got) : "ok",
+		       line);
+		got = posix_spawn(&pid, "/no/such/program", NULL, NULL, argv,
+				  environ);
+		printf("missing program: %s\n", strerror(got));
+		posix_spawn_file_actions_destroy(&actions);
+		status = system("exit 3");
+		printf("system: %d\n", WIFEXITED(status) ? WEXITSTATUS(status)
+							: -1);
+		in = popen("echo from-popen", "r");
+		if (!in || !fgets(line, sizeof(line), in))
+			return 1;
+		printf("popen read: %s", line);
+		printf("pclose: %d\n", pclose(in));
+		to = popen("read word; test \"$word\" = to-popen", "w");
+		if (!to)
+			return 1;
+		fputs("to-popen\n", to);
+		status = pclose(to);
+		printf("popen write: %s\n",
+		       WIFEXITED(status) && !WEXITSTATUS(status) ? "read"
+								  : "lost");
 		return 0;
 	}
 	return -1;

@@ -1,0 +1,573 @@
+/* Starting programs: posix_spawn, posix_spawnp, system and popen, in place
+ * of the C library's (the image's link wraps them), on Linux.
+ *
+ * The C library starts a program from a child that shares its parent's
+ * memory (clone with CLONE_VM|CLONE_VFORK), with every signal blocked, and
+ * that child sets each handled signal to its default before execve.  Under
+ * the system-call policy an rt_sigaction from the image's code traps
+ * (syscall_filter.c), and a trapped call with SIGSYS blocked kills the
+ * process: no program ever started.  Here the child is a fork, a process
+ * of its own: it needs no handler reset (execve resets every handled
+ * signal), and what it does set, it sets through the runtime's own
+ * rt_sigaction.  It runs with every signal blocked until execve, so no
+ * handler of the image runs in it (on proc a handler could write memory
+ * the compartments' processes share), and says through a close-on-exec
+ * pipe why execve failed, so that posix_spawn can return that error as
+ * the C library's does.
+ *
+ * A posix_spawn_file_actions_t is opaque: the image's calls that fill one
+ * are wrapped too, and their actions kept here, by its address, to replay
+ * in the child. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+/* --- file actions ------------------------------------------------------ */
+
+enum action_kind { OPEN, CLOSE, DUP2, CHDIR, FCHDIR, CLOSEFROM, TCSETPGRP };
+
+struct action {
+	enum action_kind kind;
+	int fd, other; /* DUP2: the new descriptor; OPEN: the flags */
+	mode_t mode;
+	char *path; /* OPEN, CHDIR */
+};
+
+/* The actions of one posix_spawn_file_actions_t. */
+struct actions {
+	const posix_spawn_file_actions_t *key;
+	struct action *list;
+	size_t count;
+	struct actions *next;
+};
+
+static struct actions *recorded;
+static pthread_mutex_t recorded_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The record of `key`, with the lock held; NULL if none. */
+static struct actions **find_record(const posix_spawn_file_actions_t *key)
+{
+	struct actions **at = &recorded;
+
+	while (*at && (*at)->key != key)
+		at = &(*at)->next;
+	return *at ? at : NULL;
+}
+
+static void drop_record(const posix_spawn_file_actions_t *key)
+{
+	struct actions **at = find_record(key);
+
+	if (!at)
+		return;
+	struct actions *gone = *at;
+	*at = gone->next;
+	for (size_t i = 0; i < gone->count; i++)
+		__libc_free(gone->list[i].path);
+	__libc_free(gone->list);
+	__libc_free(gone);
+}
+
+/* Appends `action` to the record of `key` (made if need be); ENOMEM when
+ * it cannot.  `action.path` is copied. */
+static int record(const posix_spawn_file_actions_t *key, struct action action)
+{
+	struct actions **at, *mine;
+	int error = ENOMEM;
+
+	pthread_mutex_lock(&recorded_lock);
+	at = find_record(key);
+	mine = at ? *at : __libc_calloc(1, sizeof(*mine));
+	if (!mine)
+		goto out;
+	if (!at) {
+		mine->key = key;
+		mine->next = recorded;
+		recorded = mine;
+	}
+	if (action.path) {
+		char *path = __libc_malloc(strlen(action.path) + 1);
+		if (!path)
+			goto out;
+		action.path = strcpy(path, action.path);
+	}
+	struct action *grown = __libc_realloc(
+		mine->list, (mine->count + 1) * sizeof(*grown));
+	if (!grown) {
+		__libc_free(action.path);
+		goto out;
+	}
+	grown[mine->count++] = action;
+	mine->list = grown;
+	error = 0;
+out:
+	pthread_mutex_unlock(&recorded_lock);
+	return error;
+}
+
+/* Each wrapper lets the C library check the arguments and fill its own
+ * object first (a caller may still read it, or pass it to a library that
+ * is not ours), then keeps the action. */
+int __real_posix_spawn_file_actions_init(posix_spawn_file_actions_t *);
+int __real_posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *);
+int __real_posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *, int,
+					    const char *, int, mode_t);
+int __real_posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *,
+					     int);
+int __real_posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *, int,
+					    int);
+int __real_posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *,
+						const char *);
+int __real_posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *,
+						 int);
+int __real_posix_spawn_file_actions_addclosefrom_np(
+	posix_spawn_file_actions_t *, int);
+int __real_posix_spawn_file_actions_addtcsetpgrp_np(
+	posix_spawn_file_actions_t *, int);
+
+int __wrap_posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
+{
+	pthread_mutex_lock(&recorded_lock);
+	drop_record(fa); /* an object initialised again: its old actions */
+	pthread_mutex_unlock(&recorded_lock);
+	return __real_posix_spawn_file_actions_init(fa);
+}
+
+int __wrap_posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)
+{
+	pthread_mutex_lock(&recorded_lock);
+	drop_record(fa);
+	pthread_mutex_unlock(&recorded_lock);
+	return __real_posix_spawn_file_actions_destroy(fa);
+}
+
+#define KEEP(call, ...)                                                       \
+	do {                                                                  \
+		int error_ = (call);                                          \
+		return error_ ? error_ : record(fa, (struct action){ __VA_ARGS__ }); \
+	} while (0)
+
+int __wrap_posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa,
+					    int fd, const char *path,
+					    int flags, mode_t mode)
+{
+	KEEP(__real_posix_spawn_file_actions_addopen(fa, fd, path, flags, mode),
+	     OPEN, fd, flags, mode, (char *)path);
+}
+
+int __wrap_posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa,
+					     int fd)
+{
+	KEEP(__real_posix_spawn_file_actions_addclose(fa, fd), CLOSE, fd, 0, 0,
+	     NULL);
+}
+
+int __wrap_posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa,
+					    int fd, int newfd)
+{
+	KEEP(__real_posix_spawn_file_actions_adddup2(fa, fd, newfd), DUP2, fd,
+	     newfd, 0, NULL);
+}
+
+int __wrap_posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *fa,
+						const char *path)
+{
+	KEEP(__real_posix_spawn_file_actions_addchdir_np(fa, path), CHDIR, -1,
+	     0, 0, (char *)path);
+}
+
+int __wrap_posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *fa,
+						 int fd)
+{
+	KEEP(__real_posix_spawn_file_actions_addfchdir_np(fa, fd), FCHDIR, fd, 0,
+	     0, NULL);
+}
+
+int __wrap_posix_spawn_file_actions_addclosefrom_np(
+	posix_spawn_file_actions_t *fa, int from)
+{
+	KEEP(__real_posix_spawn_file_actions_addclosefrom_np(fa, from),
+	     CLOSEFROM, from, 0, 0, NULL);
+}
+
+int __wrap_posix_spawn_file_actions_addtcsetpgrp_np(
+	posix_spawn_file_actions_t *fa, int fd)
+{
+	KEEP(__real_posix_spawn_file_actions_addtcsetpgrp_np(fa, fd), TCSETPGRP,
+	     fd, 0, 0, NULL);
+}
+
+/* --- the child --------------------------------------------------------- */
+
+struct plan {
+	const char *file;
+	char *const *argv, *const *envp;
+	bool search; /* posix_spawnp: file is looked up in PATH */
+	const struct action *actions;
+	size_t nactions;
+	const posix_spawnattr_t *attr;
+	sigset_t mask;     /* the program's signal mask */
+	sigset_t defaults; /* signals it gets with their default action */
+};
+
+static int run_action(const struct action *a)
+{
+	int fd;
+
+	switch (a->kind) {
+	case OPEN:
+		fd = open(a->path, a->other, a->mode);
+		if (fd < 0)
+			return -1;
+		if (fd != a->fd) {
+			if (dup2(fd, a->fd) < 0)
+				return -1;
+			close(fd);
+		}
+		return 0;
+	case CLOSE:
+		/* POSIX: closing a descriptor that is not open is no error. */
+		return close(a->fd) == 0 || errno == EBADF ? 0 : -1;
+	case DUP2:
+		/* dup2 onto itself leaves close-on-exec set: clear it. */
+		if (a->fd == a->other) {
+			int flags = fcntl(a->fd, F_GETFD);
+			return flags < 0 ? -1
+					 : fcntl(a->fd, F_SETFD,
+						 flags & ~FD_CLOEXEC);
+		}
+		return dup2(a->fd, a->other) < 0 ? -1 : 0;
+	case CHDIR:
+		return chdir(a->path);
+	case FCHDIR:
+		return fchdir(a->fd);
+	case CLOSEFROM:
+		return syscall(SYS_close_range, (unsigned)a->fd, ~0u, 0) == 0 ||
+				       errno == ENOSYS
+			       ? 0
+			       : -1;
+	case TCSETPGRP:
+		return tcsetpgrp(a->fd, getpgrp());
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* The attributes the caller set (posix_spawnattr_*). */
+static int apply_attributes(const posix_spawnattr_t *attr)
+{
+	short flags = 0;
+
+	if (!attr)
+		return 0;
+	posix_spawnattr_getflags(attr, &flags);
+	if (flags & POSIX_SPAWN_SETSID && setsid() < 0)
+		return -1;
+	if (flags & POSIX_SPAWN_SETPGROUP) {
+		pid_t group = 0;
+		posix_spawnattr_getpgroup(attr, &group);
+		if (setpgid(0, group) < 0)
+			return -1;
+	}
+	if (flags & POSIX_SPAWN_SETSCHEDULER) {
+		int policy = 0;
+		struct sched_param param = { 0 };
+		posix_spawnattr_getschedpolicy(attr, &policy);
+		posix_spawnattr_getschedparam(attr, &param);
+		if (sched_setscheduler(0, policy, &param) < 0)
+			return -1;
+	} else if (flags & POSIX_SPAWN_SETSCHEDPARAM) {
+		struct sched_param param = { 0 };
+		posix_spawnattr_getschedparam(attr, &param);
+		if (sched_setparam(0, &param) < 0)
+			return -1;
+	}
+	if (flags & POSIX_SPAWN_RESETIDS &&
+	    (setgid(getgid()) < 0 || setuid(getuid()) < 0))
+		return -1;
+	return 0;
+}
+
+/* Runs in the forked child, every signal blocked; returns only when
+ * something failed, with errno set. */
+static void become(const struct plan *plan)
+{
+	/* A handled signal's default comes with execve; an ignored one's
+	 * must be set here.  The runtime's own signals keep their
+	 * handlers until then (the policy refuses them to anybody). */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&plan->defaults, sig) && sig != SIGKILL &&
+		    sig != SIGSTOP && !flexos__sigaction_refused(sig, true))
+			flexos__signal_default(sig);
+	}
+	if (apply_attributes(plan->attr) < 0)
+		return;
+	for (size_t i = 0; i < plan->nactions; i++)
+		if (run_action(&plan->actions[i]) < 0)
+			return;
+	sigprocmask(SIG_SETMASK, &plan->mask, NULL);
+	if (plan->search)
+		execvpe(plan->file, plan->argv, plan->envp);
+	else
+		execve(plan->file, plan->argv, plan->envp);
+}
+
+/* Starts the plan's program; 0 and its pid, or the error posix_spawn
+ * returns (the child's own, when execve or an action failed). */
+static int start(pid_t *pid, const struct plan *plan)
+{
+	sigset_t all, caller;
+	int report[2], error = 0;
+	pid_t child;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &caller);
+	child = fork();
+	if (child == 0) {
+		close(report[0]);
+		become(plan);
+		error = errno;
+		while (write(report[1], &error, sizeof(error)) < 0 &&
+		       errno == EINTR)
+			;
+		_exit(127);
+	}
+	error = child < 0 ? errno : 0;
+	pthread_sigmask(SIG_SETMASK, &caller, NULL);
+	close(report[1]);
+	if (child > 0) {
+		ssize_t got;
+		while ((got = read(report[0], &error, sizeof(error))) < 0 &&
+		       errno == EINTR)
+			;
+		if (got == (ssize_t)sizeof(error)) {
+			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			error = 0;
+			if (pid)
+				*pid = child;
+		}
+	}
+	close(report[0]);
+	return error;
+}
+
+/* --- posix_spawn, posix_spawnp ------------------------------------------ */
+
+static int spawn(pid_t *pid, const char *file,
+		 const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[], bool search)
+{
+	struct plan plan = { .file = file, .argv = argv,
+			     .envp = envp ? envp : environ, .search = search,
+			     .attr = attr };
+	short flags = 0;
+	struct actions **mine = NULL;
+	int error;
+
+	sigemptyset(&plan.defaults);
+	pthread_sigmask(SIG_SETMASK, NULL, &plan.mask);
+	if (attr) {
+		posix_spawnattr_getflags(attr, &flags);
+		if (flags & POSIX_SPAWN_SETSIGMASK)
+			posix_spawnattr_getsigmask(attr, &plan.mask);
+		if (flags & POSIX_SPAWN_SETSIGDEF)
+			posix_spawnattr_getsigdefault(attr, &plan.defaults);
+	}
+	pthread_mutex_lock(&recorded_lock);
+	if (fa) {
+		mine = find_record(fa);
+		if (!mine && fa->__used) {
+			pthread_mutex_unlock(&recorded_lock);
+			fprintf(stderr, "flexos: posix_spawn: file actions "
+				"made by code outside the image cannot be "
+				"followed\n");
+			return ENOTSUP;
+		}
+	}
+	if (mine) {
+		plan.actions = (*mine)->list;
+		plan.nactions = (*mine)->count;
+	}
+	error = start(pid, &plan);
+	pthread_mutex_unlock(&recorded_lock);
+	return error;
+}
+
+int __wrap_posix_spawn(pid_t *pid, const char *path,
+		       const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[],
+		       char *const envp[])
+{
+	return spawn(pid, path, fa, attr, argv, envp, false);
+}
+
+int __wrap_posix_spawnp(pid_t *pid, const char *file,
+			const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	return spawn(pid, file, fa, attr, argv, envp, true);
+}
+
+/* --- system ------------------------------------------------------------ */
+
+/* The shell, as POSIX has system() run it. */
+static int start_shell(pid_t *pid, const char *command,
+		       const struct action *actions, size_t nactions,
+		       const sigset_t *mask, const sigset_t *defaults)
+{
+	char *argv[] = { "sh", "-c", (char *)command, NULL };
+	struct plan plan = { .file = "/bin/sh", .argv = argv, .envp = environ,
+			     .actions = actions, .nactions = nactions,
+			     .mask = *mask, .defaults = *defaults };
+
+	return start(pid, &plan);
+}
+
+int __wrap_system(const char *command)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigset_t chld, caller, defaults;
+	pid_t pid;
+	int status = -1, error;
+
+	if (!command)
+		return access("/bin/sh", X_OK) == 0;
+	/* The caller ignores SIGINT and SIGQUIT and does not see SIGCHLD
+	 * while the shell runs; the shell gets the dispositions the caller
+	 * had (a handled signal's default, from execve). */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &caller);
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
+	sigemptyset(&defaults);
+	if (old_int.sa_handler != SIG_IGN)
+		sigaddset(&defaults, SIGINT);
+	if (old_quit.sa_handler != SIG_IGN)
+		sigaddset(&defaults, SIGQUIT);
+	error = start_shell(&pid, command, NULL, 0, &caller, &defaults);
+	if (!error) {
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				status = -1;
+				break;
+			}
+		}
+	} else if (error == ENOENT || error == EACCES) {
+		status = 127 << 8; /* as if the shell had said so */
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	pthread_sigmask(SIG_SETMASK, &caller, NULL);
+	if (error && status == -1)
+		errno = error;
+	return status;
+}
+
+/* --- popen, pclose ----------------------------------------------------- */
+
+struct stream {
+	FILE *file;
+	pid_t pid;
+	struct stream *next;
+};
+
+static struct stream *streams;
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+
+FILE *__wrap_popen(const char *command, const char *mode)
+{
+	bool reading = mode[0] == 'r', cloexec = strchr(mode, 'e') != NULL;
+	int ends[2];
+	struct stream *stream;
+	sigset_t mask, defaults;
+	pid_t pid;
+
+	if ((mode[0] != 'r' && mode[0] != 'w') ||
+	    strspn(mode + 1, "e") != strlen(mode + 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Close-on-exec in the parent: so no other popen's shell inherits
+	 * either end (POSIX), nor any program started meanwhile. */
+	if (pipe2(ends, O_CLOEXEC) < 0)
+		return NULL;
+	int mine = reading ? ends[0] : ends[1], theirs = reading ? ends[1] : ends[0];
+	struct action redirect = { DUP2, theirs, reading ? 1 : 0, 0, NULL };
+	stream = __libc_malloc(sizeof(*stream));
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	sigemptyset(&defaults);
+	int error = stream ? start_shell(&pid, command, &redirect, 1, &mask,
+					 &defaults)
+			   : ENOMEM;
+	close(theirs);
+	if (!error && !cloexec)
+		fcntl(mine, F_SETFD, 0);
+	FILE *file = error ? NULL : fdopen(mine, reading ? "r" : "w");
+	if (!file) {
+		int why = error ? error : errno;
+		close(mine);
+		__libc_free(stream);
+		if (!error)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		errno = why;
+		return NULL;
+	}
+	*stream = (struct stream){ file, pid, NULL };
+	pthread_mutex_lock(&streams_lock);
+	stream->next = streams;
+	streams = stream;
+	pthread_mutex_unlock(&streams_lock);
+	return file;
+}
+
+int __real_pclose(FILE *file);
+
+int __wrap_pclose(FILE *file)
+{
+	struct stream **at, *stream = NULL;
+	int status;
+
+	pthread_mutex_lock(&streams_lock);
+	for (at = &streams; *at; at = &(*at)->next) {
+		if ((*at)->file == file) {
+			stream = *at;
+			*at = stream->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&streams_lock);
+	if (!stream) /* the C library's own popen, from a shared library */
+		return __real_pclose(file);
+	fclose(file);
+	while (waitpid(stream->pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	__libc_free(stream);
+	return status;
+}

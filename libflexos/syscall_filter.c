@@ -191,9 +191,10 @@ static void check_span(struct program *p, const struct flexos__span *span)
 	emit(p, RET(SECCOMP_RET_TRAP));      /* 10 */
 }
 
-/* Goes to `name` when the instruction pointer lies in span: IP <
- * span.end && IP >= span.start, each a comparison of high words, then of
- * low words. */
+/* Goes to `name` when the call was made from span.  Seccomp reports the
+ * address after the system-call instruction, so that is span.start < IP
+ * <= span.end: a `syscall` in the last two bytes of a span reports its
+ * end.  Each a comparison of high words, then of low words. */
 static void jump_if_from(struct program *p, const struct flexos__span *span,
 			 unsigned name)
 {
@@ -205,12 +206,12 @@ static void jump_if_from(struct program *p, const struct flexos__span *span,
 	emit(p, JUMP(BPF_JGT, end_hi, 9, 0));        /* 1: above: next span */
 	emit(p, JUMP(BPF_JEQ, end_hi, 0, 2));        /* 2: below its end */
 	emit(p, LD(DATA_LO(instruction_pointer)));  /* 3 */
-	emit(p, JUMP(BPF_JGE, end_lo, 6, 0));        /* 4: at or after it */
+	emit(p, JUMP(BPF_JGT, end_lo, 6, 0));        /* 4: after it */
 	emit(p, LD(DATA_HI(instruction_pointer)));  /* 5 */
 	emit(p, JUMP(BPF_JGT, start_hi, 3, 0));      /* 6: inside */
 	emit(p, JUMP(BPF_JEQ, start_hi, 0, 3));      /* 7: before it */
 	emit(p, LD(DATA_LO(instruction_pointer)));  /* 8 */
-	emit(p, JUMP(BPF_JGE, start_lo, 0, 1));      /* 9 */
+	emit(p, JUMP(BPF_JGT, start_lo, 0, 1));      /* 9 */
 	jump_to(p, name);                           /* 10 */
 }
 

@@ -189,6 +189,8 @@ char *peer_alloc(const char *how)
 		p = aligned_alloc(256, 256);
 	else if (!strcmp(how, "memalign"))
 		p = memalign(128, 8);
+	else if (!strcmp(how, "reallocarray"))
+		p = reallocarray(NULL, 2, 4);
 	if (p)
 		strcpy(p, "peer");
 	return p;

@@ -64,7 +64,7 @@ char *peer_strdup(const char *s);
 /* strdup(s), reached by a jump (a tail call). */
 char *peer_dup(const char *s);
 /* A block from the peer's code by allocator `how` (malloc, calloc, realloc,
- * posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
+ * reallocarray, posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
  * text "peer"; NULL for an unknown allocator. */
 char *peer_alloc(const char *how);
 

@@ -13,6 +13,8 @@
  * came from the C library's allocator and goes back to it. */
 #include <errno.h>
 #include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,4 +216,95 @@ char *strdup(const char *s)
 char *strndup(const char *s, size_t max)
 {
 	return duplicate(CALLER, s, strnlen(s, max));
+}
+
+/* The C library's functions that allocate for their caller: its own calls
+ * of malloc would be the TCB's (malloc_glibc.c), so the block would be
+ * served from the C library's heap, which every compartment reaches. */
+static int format(const void *caller, char **out, const char *fmt,
+		  va_list args)
+{
+	va_list again;
+	int length;
+
+	va_copy(again, args);
+	length = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (length < 0)
+		return -1;
+	*out = allocate(caller, (size_t)length + 1, 16);
+	if (!*out)
+		return -1;
+	return vsnprintf(*out, (size_t)length + 1, fmt, args);
+}
+
+int vasprintf(char **out, const char *fmt, va_list args)
+{
+	return format(CALLER, out, fmt, args);
+}
+
+int asprintf(char **out, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	int length = format(CALLER, out, fmt, args);
+	va_end(args);
+	return length;
+}
+
+static ssize_t read_delimited(const void *caller, char **line, size_t *size,
+			      int delimiter, FILE *stream)
+{
+	size_t used = 0;
+	int c;
+
+	if (!line || !size || !stream) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!*line)
+		*size = 0;
+	flockfile(stream);
+	do {
+		c = getc_unlocked(stream);
+		if (c == EOF && !used)
+			break;
+		if (used + 2 > *size) {
+			size_t grown = *size < 120 ? 120 : 2 * *size;
+			char *moved = *line ? realloc(*line, grown)
+					    : allocate(caller, grown, 16);
+			if (!moved) {
+				funlockfile(stream);
+				return -1;
+			}
+			*line = moved;
+			*size = grown;
+		}
+		if (c != EOF)
+			(*line)[used++] = (char)c;
+	} while (c != EOF && c != delimiter);
+	funlockfile(stream);
+	if (!used)
+		return -1; /* end of file, or an error the stream keeps */
+	(*line)[used] = '\0';
+	return (ssize_t)used;
+}
+
+ssize_t getdelim(char **line, size_t *size, int delimiter, FILE *stream)
+{
+	return read_delimited(CALLER, line, size, delimiter, stream);
+}
+
+ssize_t getline(char **line, size_t *size, FILE *stream)
+{
+	return read_delimited(CALLER, line, size, '\n', stream);
+}
+
+/* What glibc's <stdio.h> makes of getline when optimizing (an inline
+ * that calls it). */
+ssize_t __getdelim(char **line, size_t *size, int delimiter, FILE *stream);
+ssize_t __getdelim(char **line, size_t *size, int delimiter, FILE *stream)
+{
+	return read_delimited(CALLER, line, size, delimiter, stream);
 }

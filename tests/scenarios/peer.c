@@ -1,7 +1,9 @@
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +177,19 @@ char *peer_alloc(const char *how)
 
 	if (!strcmp(how, "strdup"))
 		return strdup("peer");
+	if (!strcmp(how, "asprintf"))
+		return asprintf(&p, "%s", "peer") < 0 ? NULL : p;
+	if (!strcmp(how, "getline")) {
+		FILE *text = fmemopen("peer\nmore\n", 10, "r");
+		size_t size = 0;
+		ssize_t got = text ? getline(&p, &size, text) : -1;
+		if (text)
+			fclose(text);
+		if (got != 5)
+			return NULL;
+		p[4] = '\0';
+		return p;
+	}
 	if (!strcmp(how, "strndup"))
 		return strndup("peer and more", 4);
 	if (!strcmp(how, "malloc"))

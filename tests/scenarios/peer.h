@@ -64,8 +64,9 @@ char *peer_strdup(const char *s);
 /* strdup(s), reached by a jump (a tail call). */
 char *peer_dup(const char *s);
 /* A block from the peer's code by allocator `how` (malloc, calloc, realloc,
- * reallocarray, posix_memalign, aligned_alloc, memalign, strdup, strndup), holding the
- * text "peer"; NULL for an unknown allocator. */
+ * reallocarray, posix_memalign, aligned_alloc, memalign, strdup, strndup,
+ * asprintf, getline), holding the text "peer"; NULL for an unknown
+ * allocator. */
 char *peer_alloc(const char *how);
 
 /* Process control, for the fault scenarios of the proc backend. */

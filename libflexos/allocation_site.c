@@ -32,12 +32,8 @@ _Static_assert(FLEXOS__ACTIVATION_ENTRY == GATE_ACTIVATION_ENTRY, "");
 extern const uintptr_t flexos__gate_returned, flexos__pkru_gate_returned;
 extern const uintptr_t flexos__invoke_returned __attribute__((weak));
 
-struct code_range {
-	uintptr_t start, end;
-};
-
 /* Sorted by start; written before main (the policy, learning mode). */
-static struct code_range *allocators;
+static struct flexos__span *allocators;
 static size_t nallocators, allocators_capacity;
 
 void flexos__add_allocator(uintptr_t start, uintptr_t end)
@@ -52,7 +48,7 @@ void flexos__add_allocator(uintptr_t start, uintptr_t end)
 	if (nallocators == allocators_capacity) {
 		size_t grown = allocators_capacity ? 2 * allocators_capacity
 						   : 16;
-		struct code_range *moved = __libc_realloc(
+		struct flexos__span *moved = __libc_realloc(
 			allocators, grown * sizeof(*allocators));
 		if (!moved)
 			flexos__die(FLEXOS_EXIT_SETUP, "out of memory reading "
@@ -62,7 +58,7 @@ void flexos__add_allocator(uintptr_t start, uintptr_t end)
 	}
 	memmove(&allocators[at + 1], &allocators[at],
 		(nallocators - at) * sizeof(*allocators));
-	allocators[at] = (struct code_range){ start, end };
+	allocators[at] = (struct flexos__span){ start, end };
 	nallocators++;
 }
 

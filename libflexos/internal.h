@@ -392,11 +392,11 @@ void flexos__allocation_site(uintptr_t return_address,
 /* [start, end) is an allocator wrapper's code. */
 void flexos__add_allocator(uintptr_t start, uintptr_t end);
 
-/* Sharing policy (policy.c).  flexos__policy_heap: it has share-heap
- * entries, which allocations are then matched against. */
+/* Sharing policy (policy.c): whether it has share-heap entries, which
+ * allocations are then matched against, and whether `code` is in one. */
 extern bool flexos__policy_shared_stacks;
-extern bool flexos__policy_heap;
 void flexos__policy_load(void);
+bool flexos__policy_shares_heap(void);
 bool flexos__policy_shared_site(uintptr_t code);
 
 /* Learning mode (learn.c). */

@@ -143,6 +143,20 @@ static void allocator_found(size_t i, uintptr_t start, uintptr_t end,
  * (scenario_xmalloc.constprop.0): the policy names them all by it. */
 #define FUNCTION(symbol) (int)strcspn(symbol, "."), symbol
 
+/* Appends to the text of `size` bytes at `text`, `*used` of them written,
+ * cutting what does not fit. */
+static void append(char *text, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(text + *used, size - *used, fmt, args);
+	va_end(args);
+	if (n > 0)
+		*used = *used + (size_t)n < size ? *used + (size_t)n : size - 1;
+}
+
 /* A heap object's name and policy lines: by the function that allocated
  * it, from the symbol table, a policy that holds without line tables, in
  * another build of the same sources, on another machine and on baremetal
@@ -167,28 +181,22 @@ static void name_heap_object(struct object *o, const struct flexos__site *site,
 	if (where.file)
 		snprintf(line, sizeof(line), " (%s:%d)", where.file,
 			 where.line);
-	written = (size_t)snprintf(o->policy, sizeof(o->policy),
-				   "share-heap %.*s", FUNCTION(where.symbol));
+	append(o->policy, sizeof(o->policy), &written, "share-heap %.*s",
+	       FUNCTION(where.symbol));
 	if (site->entered)
-		snprintf(through, sizeof(through), " (an entry point, which "
-			 "tail-called the allocator)");
-	for (unsigned i = 0; i < FLEXOS__SITE_VIA && site->via[i]; i++) {
+		append(through, sizeof(through), &used, " (an entry point, "
+		       "which tail-called the allocator)");
+	for (unsigned i = 0, named = 0; i < FLEXOS__SITE_VIA && site->via[i];
+	     i++) {
 		struct flexos__where wrapper;
 
 		flexos__where(site->via[i], &wrapper);
 		if (!wrapper.symbol)
 			continue;
-		used += (size_t)snprintf(through + used, sizeof(through) - used,
-					 "%s %.*s", used ? "," : " through",
-					 FUNCTION(wrapper.symbol));
-		if (used >= sizeof(through))
-			used = sizeof(through) - 1;
-		written += (size_t)snprintf(o->policy + written,
-					    sizeof(o->policy) - written,
-					    "\nallocator %.*s",
-					    FUNCTION(wrapper.symbol));
-		if (written >= sizeof(o->policy))
-			written = sizeof(o->policy) - 1;
+		append(through, sizeof(through), &used, "%s %.*s",
+		       named++ ? "," : " through", FUNCTION(wrapper.symbol));
+		append(o->policy, sizeof(o->policy), &written,
+		       "\nallocator %.*s", FUNCTION(wrapper.symbol));
 	}
 	snprintf(o->name, sizeof(o->name), "heap object allocated by %.*s%s%s "
 		 "in compartment '%s'", FUNCTION(where.symbol), line, through,

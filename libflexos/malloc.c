@@ -2,9 +2,10 @@
  *
  * A call made by the program's own code is served from the private heap of
  * the compartment the thread runs in, or from the shared heap when the
- * sharing policy names its allocation site (allocation_site.c).  A call that belongs to the TCB (the
- * C library allocating a stdio buffer, a shared library) is served by the
- * C library's allocator, reachable from every compartment: otherwise
+ * sharing policy names its allocation site (allocation_site.c).  A call
+ * that belongs to the TCB (the C library allocating a stdio buffer, a
+ * shared library) is served by the C library's allocator, reachable from
+ * every compartment: otherwise
  * stdout's buffer would belong to whichever compartment printed first.
  * Which calls those are is the platform's to say (flexos__tcb_allocate):
  * the Linux runtime tells them apart by their return address
@@ -47,7 +48,7 @@ static void *allocate_private(const void *caller, size_t size, size_t align)
 	struct flexos__site site;
 	void *ptr;
 
-	if (!flexos__policy_heap && !flexos__learning)
+	if (!flexos__learning && !flexos__policy_shares_heap())
 		return flexos__heap_alloc(heap, size, align);
 	/* The sharing policy names the sites whose memory crosses. */
 	flexos__allocation_site((uintptr_t)caller, &site);

@@ -60,7 +60,6 @@ static struct entry *entries;
 static size_t nentries, entries_capacity;
 
 bool flexos__policy_shared_stacks;
-bool flexos__policy_heap;
 
 static void *grow(void *array, size_t *capacity, size_t size)
 {
@@ -79,7 +78,6 @@ static void add_site(uintptr_t start, uintptr_t end, void *unused)
 		heap_sites = grow(heap_sites, &heap_capacity,
 				  sizeof(*heap_sites));
 	heap_sites[nheap_sites++] = (struct range){ start, end };
-	flexos__policy_heap = true;
 }
 
 static void add_entry(char *word, unsigned number, enum entry_kind kind)
@@ -322,6 +320,11 @@ void flexos__policy_load(void)
 		return;
 	}
 	__libc_free(text);
+}
+
+bool flexos__policy_shares_heap(void)
+{
+	return nheap_sites != 0;
 }
 
 bool flexos__policy_shared_site(uintptr_t code)

@@ -212,6 +212,17 @@ int __wrap_posix_spawn_file_actions_addtcsetpgrp_np(
 	     fd, 0, 0, NULL);
 }
 
+/* The status of child `pid` once it ended, -1 if it cannot be had. */
+static int reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
 /* --- the child --------------------------------------------------------- */
 
 struct plan {
@@ -358,8 +369,7 @@ static int start(pid_t *pid, const struct plan *plan)
 		       errno == EINTR)
 			;
 		if (got == (ssize_t)sizeof(error)) {
-			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-				;
+			reap(child);
 		} else {
 			error = 0;
 			if (pid)
@@ -467,16 +477,10 @@ int __wrap_system(const char *command)
 	if (old_quit.sa_handler != SIG_IGN)
 		sigaddset(&defaults, SIGQUIT);
 	error = start_shell(&pid, command, NULL, 0, &caller, &defaults);
-	if (!error) {
-		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR) {
-				status = -1;
-				break;
-			}
-		}
-	} else if (error == ENOENT || error == EACCES) {
+	if (!error)
+		status = reap(pid);
+	else if (error == ENOENT || error == EACCES)
 		status = 127 << 8; /* as if the shell had said so */
-	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	pthread_sigmask(SIG_SETMASK, &caller, NULL);
@@ -530,8 +534,7 @@ FILE *__wrap_popen(const char *command, const char *mode)
 		close(mine);
 		__libc_free(stream);
 		if (!error)
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
+			reap(pid);
 		errno = why;
 		return NULL;
 	}
@@ -562,12 +565,7 @@ int __wrap_pclose(FILE *file)
 	if (!stream) /* the C library's own popen, from a shared library */
 		return __real_pclose(file);
 	fclose(file);
-	while (waitpid(stream->pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
+	status = reap(stream->pid);
 	__libc_free(stream);
 	return status;
 }

@@ -297,15 +297,18 @@ static void search_module_symbols(const struct function_query *query)
 	}
 }
 
+static void search(const struct function_query *query)
+{
+	if (!search_executable(query))
+		search_module_symbols(query);
+}
+
 void flexos__functions_code(const char *const *names, size_t count,
 			    void (*found)(size_t i, uintptr_t start,
 					  uintptr_t end, void *context),
 			    void *context)
 {
-	struct function_query query = { names, count, NULL, found, context };
-
-	if (!search_executable(&query))
-		search_module_symbols(&query);
+	search(&(struct function_query){ names, count, NULL, found, context });
 }
 
 void flexos__functions_like(bool (*like)(const char *name),
@@ -313,10 +316,7 @@ void flexos__functions_like(bool (*like)(const char *name),
 					  uintptr_t end, void *context),
 			    void *context)
 {
-	struct function_query query = { NULL, 0, like, found, context };
-
-	if (!search_executable(&query))
-		search_module_symbols(&query);
+	search(&(struct function_query){ NULL, 0, like, found, context });
 }
 
 /* `path` names `file` when equal or when `file` is a trailing part of it

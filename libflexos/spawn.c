@@ -513,18 +513,36 @@ FILE *__wrap_popen(const char *command, const char *mode)
 		errno = EINVAL;
 		return NULL;
 	}
-	/* Close-on-exec in the parent: so no other popen's shell inherits
-	 * either end (POSIX), nor any program started meanwhile. */
+	/* Close-on-exec while the shell starts, so that no program started
+	 * meanwhile inherits either end. */
 	if (pipe2(ends, O_CLOEXEC) < 0)
 		return NULL;
 	int mine = reading ? ends[0] : ends[1], theirs = reading ? ends[1] : ends[0];
-	struct action redirect = { DUP2, theirs, reading ? 1 : 0, 0, NULL };
+	size_t nactions = 1;
+	pthread_mutex_lock(&streams_lock);
+	for (stream = streams; stream; stream = stream->next)
+		nactions++;
+	/* The shell's end as its stdin or stdout; and, as POSIX has it,
+	 * none of the other popen streams' descriptors in it. */
+	struct action *actions = __libc_malloc(nactions * sizeof(*actions));
+	if (actions) {
+		actions[0] = (struct action){ DUP2, theirs, reading ? 1 : 0, 0,
+					      NULL };
+		nactions = 1;
+		for (stream = streams; stream; stream = stream->next)
+			actions[nactions++] = (struct action){
+				CLOSE, fileno(stream->file), 0, 0, NULL
+			};
+	}
 	stream = __libc_malloc(sizeof(*stream));
 	pthread_sigmask(SIG_SETMASK, NULL, &mask);
 	sigemptyset(&defaults);
-	int error = stream ? start_shell(&pid, command, &redirect, 1, &mask,
-					 &defaults)
-			   : ENOMEM;
+	int error = stream && actions
+			    ? start_shell(&pid, command, actions, nactions,
+					  &mask, &defaults)
+			    : ENOMEM;
+	pthread_mutex_unlock(&streams_lock);
+	__libc_free(actions);
 	close(theirs);
 	if (!error && !cloexec)
 		fcntl(mine, F_SETFD, 0);

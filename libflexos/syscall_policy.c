@@ -43,7 +43,6 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
-#include <sys/shm.h>
 #include <ucontext.h>
 #include <unistd.h>
 

@@ -164,6 +164,17 @@ int signals(const char *name)
 		if (!to)
 			return 1;
 		fputs("to-popen\n", to);
+		/* Another popen's shell holds none of this stream's
+		 * descriptors (a shell sees single digits only). */
+		char probe[128];
+		snprintf(probe, sizeof(probe),
+			 "{ true >&%d; } 2>/dev/null && echo held || echo free",
+			 fileno(to));
+		in = fileno(to) <= 9 ? popen(probe, "r") : NULL;
+		if (in && fgets(line, sizeof(line), in))
+			printf("other stream in a shell: %s", line);
+		if (in)
+			pclose(in);
 		status = pclose(to);
 		printf("popen write: %s\n",
 		       WIFEXITED(status) && !WEXITSTATUS(status) ? "read"

@@ -75,6 +75,8 @@ struct proc_link {
 	 * travels both ways, as it stays in one thread on other backends. */
 	_Alignas(64) uint64_t rax;
 	int32_t error;
+	/* The CPU each side last posted from, box[i]'s reader in cpu[i]. */
+	_Atomic int32_t cpu[2];
 	_Alignas(16) uint64_t xmm[16];
 	char stack_args[GATE_STACK_ARGS];
 };

@@ -16,9 +16,14 @@
  * are taken by other work, the peer waits for the very time slice the
  * spinner burns, so each thread adapts its spin, as glibc's adaptive
  * mutexes do: a spin that ends in sleep halves the next one, a spin that
- * finds the turn doubles it again. */
+ * finds the turn doubles it again.  And once the cores are busy, a waiter
+ * whose peer last ran on its own CPU does not spin at all: the peer can
+ * only run there once the waiter sleeps (a wake-up tends to put the woken
+ * side on its waker's CPU). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -117,7 +122,12 @@ struct proc_mailbox *flexos_proc__outbox(unsigned k, unsigned me,
 void flexos_proc__post(unsigned k, unsigned me, unsigned to, uint32_t number)
 {
 	struct proc_channel *ch = &flexos_proc__control->channels[k];
+	_Atomic int32_t *cpu = &flexos_proc__link(me, to, k)->cpu[me > to];
+	int32_t here = sched_getcpu();
 
+	/* Written on a change only, so the line stays in both caches. */
+	if (atomic_load_explicit(cpu, memory_order_relaxed) != here)
+		atomic_store_explicit(cpu, here, memory_order_relaxed);
 	/* Sequentially consistent, as the waiter's store to `asleep` is:
 	 * either it sees the message or we see it asleep (a release store
 	 * may pass our load of `asleep`, and both would wait). */
@@ -129,6 +139,18 @@ void flexos_proc__post(unsigned k, unsigned me, unsigned to, uint32_t number)
 static bool peer_dead(unsigned peer)
 {
 	return flexos_proc__errors_on_crash && flexos_proc__dead(peer);
+}
+
+/* Whether `peer` last posted to `me` on channel k from the CPU `me` runs
+ * on: then it most likely waits to run there, behind us, and a spin would
+ * only hold it off.  Asked once a spin has ended in sleep (the cores are
+ * busy), which keeps it off the path of an unloaded gate. */
+static bool peer_beside(unsigned k, unsigned me, unsigned peer)
+{
+	return sched_getcpu() ==
+	       atomic_load_explicit(&flexos_proc__link(me, peer, k)
+					     ->cpu[peer > me],
+				    memory_order_relaxed);
 }
 
 /* Takes a message waiting for `me` on channel k, if there is one: its
@@ -158,8 +180,9 @@ int flexos_proc__wait(unsigned k, unsigned me, unsigned peer,
 {
 	struct proc_channel *ch = &flexos_proc__control->channels[k];
 	int from;
+	bool beside = spins < SPINS && peer_beside(k, me, peer);
 
-	for (int i = 0; i < spins; i++) {
+	for (int i = 0; i < (beside ? 0 : spins); i++) {
 		from = take(k, me, number);
 		if (from >= 0) {
 			spins = spins * 2 < SPINS ? spins * 2 : SPINS;
@@ -167,7 +190,8 @@ int flexos_proc__wait(unsigned k, unsigned me, unsigned peer,
 		}
 		__builtin_ia32_pause();
 	}
-	spins = spins / 2 > MIN_SPINS ? spins / 2 : MIN_SPINS;
+	if (!beside)
+		spins = spins / 2 > MIN_SPINS ? spins / 2 : MIN_SPINS;
 	atomic_store(&ch->asleep[me], 1);
 	for (;;) {
 		uint32_t seen = atomic_load(&ch->bell[me]);

@@ -6,18 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef FLEXOS__BAREMETAL
+#include <sys/sysinfo.h>
+#endif
 #include <unistd.h>
 
 #include "internal.h"
 
 extern const struct flexos_backend flexos_backend_fcall;
-
-/* The shared heap, reserved like a compartment's (internal.h). */
-#ifdef FLEXOS__BAREMETAL
-#define SHARED_HEAP_DEFAULT ((size_t)64 << 20)
-#else
-#define SHARED_HEAP_DEFAULT ((size_t)16 << 30)
-#endif
 
 _Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
 	       "a heap's state fits the first page of its range");
@@ -82,12 +78,36 @@ bool flexos__env_set(const char *name)
 	return value && *value && strcmp(value, "0");
 }
 
+/* The address space of each heap, the shared heap's included: more than
+ * the machine's memory could ever fill, so that its memory, not the
+ * reservation, limits a heap (internal.h).  On Linux, whose reservations
+ * cost nothing until touched, 16 GiB; a baremetal kernel keeps a page
+ * table entry for every reserved page (2 MiB of table a GiB), so there
+ * twice the machine's memory, which it says at boot: a block's size class
+ * rounds it up by at most a quarter, and the part nobody touches takes
+ * address space but no memory. */
+static size_t heap_reservation(void)
+{
+#ifdef FLEXOS__BAREMETAL
+	struct sysinfo machine;
+
+	if (sysinfo(&machine) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot learn the machine's "
+			    "memory for the heaps (sysinfo: %s)",
+			    strerror(errno));
+	return ((size_t)machine.totalram * machine.mem_unit * 2) &
+	       ~(size_t)(FLEXOS__PAGE - 1);
+#else
+	return (size_t)16 << 30;
+#endif
+}
+
 /* The shared heap: a MAP_SHARED mapping (so that it stays shared across
  * fork), whose first page holds the allocator's own state. */
 static void setup_shared_heap(void)
 {
 	size_t size = flexos__env_size("FLEXOS_SHARED_HEAP_SIZE",
-				       SHARED_HEAP_DEFAULT, (size_t)1 << 40);
+				       FLEXOS__HEAP_SIZE, (size_t)1 << 40);
 	char *base = map_guarded(FLEXOS__PAGE + size, MAP_SHARED);
 
 	if (!base)
@@ -272,6 +292,7 @@ void flexos__init(void)
 			    "backend '%s' keeps private memory but cannot "
 			    "assign, grant or revoke it", backend->name);
 
+	flexos__sealed.heap_size = heap_reservation();
 	setup_shared_heap();
 	flexos__policy_load();
 	if (flexos__policy_shared_stacks) {

@@ -13,17 +13,12 @@
 
 #define FLEXOS__PAGE 4096u
 /* Each compartment's private arena: a heap, then thread stacks.  The heap
- * is address space reserved, its pages committed when first touched: on
- * Linux 16 GiB, which the machine's memory limits before the reservation
- * does (FLEXOS_HEAP_SIZE caps the allocator below it, heap.c); in a
- * baremetal image, whose machine has a few hundred MiB and whose kernel
- * has 512 GiB of address space for every arena, 48 MiB, so that a heap
- * runs out with ENOMEM before the machine does. */
-#ifdef FLEXOS__BAREMETAL
-#define FLEXOS__HEAP_SIZE ((size_t)48 << 20)
-#else
-#define FLEXOS__HEAP_SIZE ((size_t)16 << 30)
-#endif
+ * is address space reserved, its pages committed when first touched, as
+ * large as the machine's memory can ever fill (init.c, heap_reservation):
+ * so the machine's memory limits a heap before its reservation does
+ * (FLEXOS_HEAP_SIZE caps the allocator below it, heap.c).  Set at
+ * start-up, on the sealed page. */
+#define FLEXOS__HEAP_SIZE ((size_t)flexos__sealed.heap_size)
 #define FLEXOS__STACK_SHIFT 18
 #define FLEXOS__STACK_SIZE (1u << FLEXOS__STACK_SHIFT)
 #define FLEXOS__STACK_SLOTS 64u
@@ -274,6 +269,8 @@ struct flexos__sealed {
 	 * none: the offset signal.c's check reads (on key 0 it would be
 	 * every compartment's to zero). */
 	uint32_t xsave_pkru;
+	/* The bytes of address space every heap has (FLEXOS__HEAP_SIZE). */
+	uintptr_t heap_size;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 

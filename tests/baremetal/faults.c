@@ -1,6 +1,6 @@
 /* Faults and exhaustion inside the image: each must end in a report on the
  * console and a distinct exit status, never in a silent reset.
- * Usage: faults <null|ud2|abort|stack-overflow|heap|touch>. */
+ * Usage: faults <null|ud2|abort|stack-overflow|heap|big|touch>. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,21 @@ int main(int argc, char **argv)
 			n++;
 		printf("heap exhausted after %u MiB: NULL, %s\n", n,
 		       errno == ENOMEM ? "ENOMEM" : "no ENOMEM");
+		return 0;
+	}
+	if (!strcmp(what, "big")) {
+		/* A heap grows with the machine: twice the 48 MiB every
+		 * heap had before, written through. */
+		size_t size = (size_t)96 << 20;
+		char *block = malloc(size);
+		if (!block) {
+			printf("no 96 MiB block: %s\n", strerror(errno));
+			return 1;
+		}
+		memset(block, 7, size);
+		printf("a 96 MiB block, written: %d %d\n", block[0],
+		       block[size - 1]);
+		free(block);
 		return 0;
 	}
 	if (!strcmp(what, "touch")) {

@@ -201,6 +201,33 @@ static int64_t uname(uint64_t buf)
 	return 0;
 }
 
+/* Linux's struct sysinfo on x86-64: what a program asks to size itself
+ * to the machine (the runtime's heaps, sysconf(_SC_PHYS_PAGES)). */
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+_Static_assert(sizeof(struct linux_sysinfo) == 112, "Linux's layout");
+
+static int64_t sysinfo(uint64_t buf)
+{
+	struct linux_sysinfo *info = (struct linux_sysinfo *)buf;
+
+	if (!vm_user_ok(buf, sizeof(*info), true))
+		return -EFAULT;
+	memset(info, 0, sizeof(*info));
+	info->totalram = memory_total();
+	info->freeram = frames_free() * PAGE_SIZE;
+	info->procs = 1;
+	info->mem_unit = 1;
+	return 0;
+}
+
 static int64_t getrandom(uint64_t buf, uint64_t len)
 {
 	static uint64_t state;
@@ -343,6 +370,8 @@ static int64_t dispatch(struct trap_frame *f)
 		return raise(c);
 	case 63:
 		return uname(a);
+	case 99:
+		return sysinfo(a);
 	case 158: /* arch_prctl */
 		if (a == 0x1002) { /* ARCH_SET_FS */
 			wrmsr(MSR_FS_BASE, b);

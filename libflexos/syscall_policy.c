@@ -43,6 +43,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -167,10 +168,12 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 
 	if (info->si_syscall == SCMP_SYS(rt_sigaction) && answer_sigaction(regs))
 		return;
-	bool exec = (info->si_syscall == SCMP_SYS(mmap) ||
-		     info->si_syscall == SCMP_SYS(mprotect) ||
-		     info->si_syscall == SCMP_SYS(shmat)) &&
-		    (regs[REG_RDX] & PROT_EXEC);
+	/* The third argument says it: protection bits, or shmat's flags. */
+	bool exec = info->si_syscall == SCMP_SYS(shmat)
+			    ? regs[REG_RDX] & SHM_EXEC
+			    : (info->si_syscall == SCMP_SYS(mmap) ||
+			       info->si_syscall == SCMP_SYS(mprotect)) &&
+				      (regs[REG_RDX] & PROT_EXEC);
 	struct flexos_fault fault = {
 		.accessor = flexos__self.current,
 		.address = (uintptr_t)regs[REG_RDI],

@@ -121,6 +121,7 @@ enum kernel_route {
 	ROUTE_PERF,           /* perf_event_open: samples of other stacks */
 	ROUTE_UFFD_DEVICE,    /* /dev/userfaultfd: fills pages past keys */
 	ROUTE_RUNTIME_SITE,   /* mprotect from the runtime's own instruction */
+	ROUTE_SHM_EXEC,       /* run code written into shmat(SHM_EXEC) memory */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */

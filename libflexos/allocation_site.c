@@ -79,7 +79,7 @@ static bool in_allocator(uintptr_t code)
 	return false;
 }
 
-static bool gate_return(uintptr_t return_address)
+bool flexos__gate_return(uintptr_t return_address)
 {
 	return return_address == flexos__gate_returned ||
 	       return_address == flexos__pkru_gate_returned ||
@@ -102,7 +102,7 @@ static bool settle(uintptr_t return_address, struct flexos__site *site)
 {
 	if (!return_address)
 		return true; /* the stack ends: the innermost wrapper it is */
-	if (gate_return(return_address)) {
+	if (flexos__gate_return(return_address)) {
 		site->code = entered_function();
 		site->entered = true;
 		return true;

@@ -329,9 +329,14 @@ void flexos__longjmp_arrived(uintptr_t buf, int value, unsigned by)
 	__attribute__((noreturn));
 /* Whether the function that registered `point` still runs: its frame is
  * among those from the caller of `gate_frame` up, or, for NULL, from the
- * calling function up (longjmp.c; always true in a baremetal image). */
+ * calling function up, to the gate that started their activation
+ * (point_live.c). */
 bool flexos__point_live(const struct flexos__setjmp_point *point,
 			const void *gate_frame);
+/* Whether `return_address` is where a gate's call of an entry returns:
+ * the frame above it is a gate's, the activation below begins there
+ * (allocation_site.c). */
+bool flexos__gate_return(uintptr_t return_address);
 /* Stops the image: compartment `by` made a longjmp the runtime does not
  * follow, GATE_STOP_NO_SETJMP or GATE_STOP_STALE (point_live.c). */
 void flexos__longjmp_refused(unsigned by, int why) __attribute__((noreturn));

@@ -16,18 +16,24 @@
  *                          "allow" (run with FLEXOS_SYSCALL_POLICY=off):
  *                          what any filter costs a call the kernel's
  *                          action cache answers, the least a policy can
- *                          cost */
+ *                          cost
+ * A worker also starts /bin/true on command, with the image's posix_spawn
+ * or (without the policy) the C library's. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +130,37 @@ static uint64_t time_sigaction_raw(unsigned n)
 	return now_ns() - start;
 }
 
+/* The C library's posix_spawn, which the image's link wraps (a child in
+ * the parent's memory, CLONE_VM|CLONE_VFORK): only the worker without
+ * the policy can use it, as the policy kills its child (decision 40). */
+int __real_posix_spawn(pid_t *, const char *,
+		       const posix_spawn_file_actions_t *,
+		       const posix_spawnattr_t *, char *const[], char *const[]);
+extern char **environ;
+
+/* Starting a program and waiting for it: with the image's posix_spawn
+ * (the runtime's, spawn.c), or the C library's. */
+static uint64_t time_spawn(unsigned n, bool libc)
+{
+	char *argv[] = { "true", NULL };
+	uint64_t start = now_ns();
+
+	for (unsigned i = 0; i < n; i++) {
+		pid_t child;
+		int status;
+		int error = (libc ? __real_posix_spawn : posix_spawn)(
+			&child, "/bin/true", NULL, NULL, argv, environ);
+		if (error != 0) {
+			errno = error;
+			fail("syscall_bench: posix_spawn of /bin/true");
+		}
+		if (waitpid(child, &status, 0) != child ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail("syscall_bench: /bin/true");
+	}
+	return now_ns() - start;
+}
+
 /* Seccomp_filters of /proc/self/status: the runner checks that the floor
  * really runs without the policy's filters. */
 static int seccomp_filters(void)
@@ -192,6 +229,10 @@ int main(int argc, char **argv)
 			ns = time_sigaction(command.n);
 		else if (command.kind == SYSCALL_BENCH_SIGACTION_RAW)
 			ns = time_sigaction_raw(command.n);
+		else if (command.kind == SYSCALL_BENCH_SPAWN ||
+			 command.kind == SYSCALL_BENCH_SPAWN_LIBC)
+			ns = time_spawn(command.n,
+					command.kind == SYSCALL_BENCH_SPAWN_LIBC);
 		else if (command.n <= hello.max_reads)
 			ns = time_read(pipe_fd, command.n);
 		else

@@ -7,13 +7,16 @@
 #define SYSCALL_BENCH_READ_BATCH 256u /* reads per sample, pipe permitting */
 #define SYSCALL_BENCH_GETPID_BATCH 1000u
 #define SYSCALL_BENCH_SIGNAL_BATCH 200u /* signals, sigactions per sample */
+#define SYSCALL_BENCH_SPAWN_BATCH 10u   /* programs started per sample */
 
 enum syscall_bench_kind {
 	SYSCALL_BENCH_GETPID,
 	SYSCALL_BENCH_READ_PIPE,
 	SYSCALL_BENCH_SIGNAL,	    /* raise() with a handler installed */
 	SYSCALL_BENCH_SIGACTION,    /* sigaction() installing one */
-	SYSCALL_BENCH_SIGACTION_RAW /* rt_sigaction asking, not wrapped */
+	SYSCALL_BENCH_SIGACTION_RAW, /* rt_sigaction asking, not wrapped */
+	SYSCALL_BENCH_SPAWN,	     /* posix_spawn of /bin/true, waitpid */
+	SYSCALL_BENCH_SPAWN_LIBC     /* the same with the C library's own */
 };
 
 /* The worker's first answer. */

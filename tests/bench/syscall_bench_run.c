@@ -265,6 +265,24 @@ int main(int argc, char **argv)
 			signal_off[k][s] = i % 2 ? e : f;
 		}
 	}
+	/* Starting programs, by turns: with the policy (the runtime's
+	 * posix_spawn), without (the same), and the C library's own. */
+	double *spawned = calloc(3 * (size_t)starts, sizeof(double));
+	if (!spawned)
+		die("out of memory");
+	for (unsigned i = 0; i < starts; i++) {
+		struct worker *turn[3] = { &with, &without, &without };
+		static const enum syscall_bench_kind kinds[3] = {
+			SYSCALL_BENCH_SPAWN, SYSCALL_BENCH_SPAWN,
+			SYSCALL_BENCH_SPAWN_LIBC
+		};
+		for (unsigned t = 0; t < 3; t++) {
+			unsigned w = (i + t) % 3;
+			spawned[w * starts + i] =
+				batch(turn[w], kinds[w],
+				      SYSCALL_BENCH_SPAWN_BATCH) / 1000.0;
+		}
+	}
 	close(with.command);
 	close(without.command);
 	close(allow_all.command);
@@ -300,6 +318,8 @@ int main(int argc, char **argv)
 	row("rt_sigaction unwrapped (asks), ns per call", signal_on[2],
 	    signal_off[2], samples, 0);
 	row("start-up until exit, us", up, up + starts, starts, 0);
+	row("posix_spawn of /bin/true + waitpid, us", spawned,
+	    spawned + starts, starts, 0);
 	printf("%-42s %12s %12s\n", "any seccomp filter", "allow-all",
 	       "without");
 	row("getpid, ns per call", getpid_any, getpid_off, samples, 0);
@@ -311,6 +331,10 @@ int main(int argc, char **argv)
 			  samples, 1);
 	met_beyond &= row("read of 4 KiB from a pipe, ns per call", read_on,
 			  read_any, samples, 1);
+	printf("%-42s %12s %12s\n", "starting a program, without the policy",
+	       "runtime's", "C library's");
+	row("posix_spawn of /bin/true + waitpid, us", spawned + starts,
+	    spawned + 2 * (size_t)starts, starts, 0);
 	printf("\n# calls: %u samples of %u getpid and of %u reads each "
 	       "(+%u warm-up), with the policy, without, and allow-all by "
 	       "turns\n",
@@ -326,6 +350,10 @@ int main(int argc, char **argv)
 	       "cache answers for every number: what any filter costs\n");
 	printf("# start-up: %u runs each, by turns: posix_spawn of the image "
 	       "(main returns at once), waitpid\n", starts);
+	printf("# spawn: %u samples of %u posix_spawn + waitpid of /bin/true "
+	       "each, by turns: the image's posix_spawn (the runtime's) with "
+	       "and without the policy, and the C library's without\n",
+	       starts, SYSCALL_BENCH_SPAWN_BATCH);
 	printf("# all on CPU %d\n", sched_getcpu());
 	if (control)
 		printf("# CONTROL RUN (FLEXOS_BENCH_CONTROL=1): both series "

@@ -8,7 +8,8 @@
  * (syscall_filter.c), and a trapped call with SIGSYS blocked kills the
  * process: no program ever started.  Here the child is the same kind of
  * child (no copy of the image's page tables: a fork of an image cost
- * 0.5 ms more per program, benchmarks.md), on a stack of its own, and it
+ * 0.5 ms more per program, benchmarks.md), on a stack of the caller's
+ * heap, and it
  * resets handlers through the runtime's own rt_sigaction, which the
  * policy lets through.  It runs with every signal blocked until every
  * handled signal is back to its default (a handler of the image must not
@@ -30,8 +31,8 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -348,8 +349,9 @@ static void become(const struct plan *plan)
 		execve(plan->file, plan->argv, plan->envp);
 }
 
-/* The child's stack: execvpe's path buffer, the actions' calls. */
-#define CHILD_STACK (128u << 10)
+/* The child's stack: the actions' calls and execvpe's buffers (a path,
+ * and for a script an argument vector one longer than the program's). */
+#define CHILD_STACK (64u << 10)
 
 static int child(void *plan_)
 {
@@ -363,25 +365,32 @@ static int child(void *plan_)
 /* Starts the plan's program; 0 and its pid, or the error posix_spawn
  * returns (the child's own, when execve or an action failed).  The
  * caller waits until the child has called execve or exited
- * (CLONE_VFORK). */
+ * (CLONE_VFORK).  The child runs with the caller's rights, so its stack
+ * comes from the caller's own heap: in memory every compartment could
+ * write, another compartment's thread could rewrite the child's return
+ * addresses and run code with the caller's rights. */
 static int start(pid_t *pid, struct plan *plan)
 {
 	sigset_t all, caller;
-	char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	size_t argc = 0;
 	pid_t pid_of_child;
 	int error;
 
-	if (stack == MAP_FAILED)
-		return errno;
+	while (plan->argv[argc])
+		argc++;
+	size_t size = CHILD_STACK + (argc + 2) * sizeof(char *);
+	char *stack = malloc(size);
+	if (!stack)
+		return ENOMEM;
 	plan->error = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &caller);
-	pid_of_child = clone(child, stack + CHILD_STACK,
+	pid_of_child = clone(child,
+			     (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15),
 			     CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
 	error = pid_of_child < 0 ? errno : plan->error;
 	pthread_sigmask(SIG_SETMASK, &caller, NULL);
-	munmap(stack, CHILD_STACK);
+	free(stack);
 	if (pid_of_child > 0 && error)
 		reap(pid_of_child);
 	else if (pid_of_child > 0 && pid)

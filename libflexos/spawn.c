@@ -9,9 +9,8 @@
  * process: no program ever started.  Here the child is the same kind of
  * child (no copy of the image's page tables: a fork of an image cost
  * 0.5 ms more per program, benchmarks.md), on a stack of the caller's
- * heap, and it
- * resets handlers through the runtime's own rt_sigaction, which the
- * policy lets through.  It runs with every signal blocked until every
+ * heap, and it resets handlers through the runtime's own rt_sigaction,
+ * which the policy lets through.  It runs with every signal blocked until every
  * handled signal is back to its default (a handler of the image must not
  * run in it, in its parent's memory), and leaves in the plan why execve
  * failed, so that posix_spawn can return that error as the C library's

@@ -582,11 +582,9 @@ void flexos__signals_take_over(void);
 long flexos__sigaction_answer(int sig, const void *act, void *old,
 			      unsigned long size);
 bool flexos__sigaction_refused(int sig, bool replacing);
-/* `sig` to its default action, touching nothing else, and whether it has
- * a handler the program installed: for a child about to execve, which
- * shares its parent's memory (spawn.c). */
+/* `sig` to its default action, touching nothing else: for a child about
+ * to execve, which shares its parent's memory (spawn.c). */
 void flexos__signal_default(int sig);
-bool flexos__signal_handled(int sig);
 void flexos__sigaction_redirect(void); /* sigaction_redirect.S */
 
 #endif

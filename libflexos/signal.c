@@ -117,14 +117,6 @@ void flexos__signal_default(int sig)
 	kernel_sigaction(sig, &dfl, NULL);
 }
 
-bool flexos__signal_handled(int sig)
-{
-	struct kernel_sigaction now;
-
-	return kernel_sigaction(sig, NULL, &now) == 0 &&
-	       is_function(now.handler);
-}
-
 /* Installs `act` for `sig` as the runtime does; `old`: the program's
  * view of what was there.  -errno on failure. */
 static long install(int sig, const struct kernel_sigaction *act,

@@ -8,15 +8,17 @@
  * (syscall_filter.c), and a trapped call with SIGSYS blocked kills the
  * process: no program ever started.  Here the child is the same kind of
  * child (no copy of the image's page tables: a fork of an image cost
- * 0.5 ms more per program, benchmarks.md), on a stack of the caller's
- * heap, and it resets handlers through the runtime's own rt_sigaction,
- * which the policy lets through.  It runs with every signal blocked until every
- * handled signal is back to its default (a handler of the image must not
- * run in it, in its parent's memory), and leaves in the plan why execve
- * failed, so that posix_spawn can return that error as the C library's
- * does.  It makes raw system calls where the C library's functions would
+ * 0.5 ms more per program, benchmarks.md), made by clone3 with
+ * CLONE_CLEAR_SIGHAND, so that the kernel resets every handler in it,
+ * the runtime's own included: no handler of the image can run in the
+ * child, in its parent's memory.  Its stack, and its copy of the argument
+ * vector, come from the caller's heap (memory another compartment could
+ * write would let it run code with the caller's rights).  It makes raw
+ * system calls where the C library's functions are cancellation points
+ * (a pending cancel would unwind the parent's thread from the child) or
  * reach other threads (setuid and setgid signal every thread of the
- * process).
+ * process), and leaves in the plan why execve failed, so that
+ * posix_spawn can return that error as the C library's does.
  *
  * A posix_spawn_file_actions_t is opaque: the image's calls that fill one
  * are wrapped too, and their actions kept here, by its address, to replay
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -40,6 +43,8 @@
 #include "internal.h"
 
 extern char **environ;
+
+#define KERNEL_SIGSET 8 /* the kernel's sigset_t: 64 signals */
 
 /* --- file actions ------------------------------------------------------ */
 
@@ -247,18 +252,20 @@ static int run_action(const struct action *a)
 
 	switch (a->kind) {
 	case OPEN:
-		fd = open(a->path, a->other, a->mode);
+		fd = (int)syscall(SYS_openat, AT_FDCWD, a->path, a->other,
+				  a->mode);
 		if (fd < 0)
 			return -1;
 		if (fd != a->fd) {
 			if (dup2(fd, a->fd) < 0)
 				return -1;
-			close(fd);
+			syscall(SYS_close, fd);
 		}
 		return 0;
 	case CLOSE:
 		/* POSIX: closing a descriptor that is not open is no error. */
-		return close(a->fd) == 0 || errno == EBADF ? 0 : -1;
+		return syscall(SYS_close, a->fd) == 0 || errno == EBADF ? 0
+									: -1;
 	case DUP2:
 		/* dup2 onto itself leaves close-on-exec set: clear it. */
 		if (a->fd == a->other) {
@@ -320,28 +327,26 @@ static int apply_attributes(const posix_spawnattr_t *attr)
 	return 0;
 }
 
-/* Runs in the child, in its parent's memory, every signal blocked;
- * returns only when something failed, with errno set. */
+/* Runs in the child, in its parent's memory, every signal blocked and
+ * every handler reset; returns only when something failed, with errno
+ * set. */
 static void become(const struct plan *plan)
 {
-	/* Every handled signal, and those the caller asked for, to their
-	 * default before the mask opens.  The runtime's own signals keep
-	 * their handlers until execve (the policy refuses them to
-	 * anybody); nothing here raises them. */
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    flexos__sigaction_refused(sig, true))
-			continue;
-		if (sigismember(&plan->defaults, sig) ||
-		    flexos__signal_handled(sig))
+	/* An ignored signal the caller wants back to its default.  The
+	 * runtime's own are at their default already (the policy would
+	 * refuse them to anybody). */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&plan->defaults, sig) && sig != SIGKILL &&
+		    sig != SIGSTOP && !flexos__sigaction_refused(sig, true))
 			flexos__signal_default(sig);
-	}
 	if (apply_attributes(plan->attr) < 0)
 		return;
 	for (size_t i = 0; i < plan->nactions; i++)
 		if (run_action(&plan->actions[i]) < 0)
 			return;
-	sigprocmask(SIG_SETMASK, &plan->mask, NULL);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &plan->mask, NULL,
+		    KERNEL_SIGSET) < 0)
+		return;
 	if (plan->search)
 		execvpe(plan->file, plan->argv, plan->envp);
 	else
@@ -352,13 +357,16 @@ static void become(const struct plan *plan)
  * and for a script an argument vector one longer than the program's). */
 #define CHILD_STACK (64u << 10)
 
+pid_t flexos__clone_vfork(struct clone_args *args, size_t size,
+			  int (*fn)(void *), void *arg); /* clone_vfork.S */
+
 static int child(void *plan_)
 {
 	struct plan *plan = plan_;
 
 	become(plan);
 	plan->error = errno;
-	_exit(127);
+	return 127;
 }
 
 /* Starts the plan's program; 0 and its pid, or the error posix_spawn
@@ -370,26 +378,41 @@ static int child(void *plan_)
  * addresses and run code with the caller's rights. */
 static int start(pid_t *pid, struct plan *plan)
 {
-	sigset_t all, caller;
+	uint64_t all = ~(uint64_t)0, caller;
 	size_t argc = 0;
 	pid_t pid_of_child;
 	int error;
 
 	while (plan->argv[argc])
 		argc++;
-	size_t size = CHILD_STACK + (argc + 2) * sizeof(char *);
-	char *stack = malloc(size);
-	if (!stack)
+	/* The vector the child reads, counted once: execvpe counts it
+	 * again, and sizes a copy on the stack by that count. */
+	size_t vector = (argc + 1) * sizeof(char *);
+	size_t size = vector + CHILD_STACK + (argc + 2) * sizeof(char *);
+	char **argv = malloc(size);
+	if (!argv)
 		return ENOMEM;
+	memcpy(argv, plan->argv, vector);
+	argv[argc] = NULL;
+	plan->argv = argv;
+	uintptr_t stack = (uintptr_t)argv + vector;
+	uintptr_t top = ((uintptr_t)argv + size) & ~(uintptr_t)15;
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND,
+		.exit_signal = SIGCHLD,
+		.stack = stack,
+		.stack_size = top - stack,
+	};
 	plan->error = 0;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &caller);
-	pid_of_child = clone(child,
-			     (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15),
-			     CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
-	error = pid_of_child < 0 ? errno : plan->error;
-	pthread_sigmask(SIG_SETMASK, &caller, NULL);
-	free(stack);
+	/* Every signal, the C library's own two as well (pthread_sigmask
+	 * leaves them open), until the child's handlers are reset. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &caller,
+		KERNEL_SIGSET);
+	pid_of_child = flexos__clone_vfork(&args, sizeof(args), child, plan);
+	error = pid_of_child < 0 ? -pid_of_child : plan->error;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &caller, NULL,
+		KERNEL_SIGSET);
+	free(argv);
 	if (pid_of_child > 0 && error)
 		reap(pid_of_child);
 	else if (pid_of_child > 0 && pid)

@@ -1,6 +1,7 @@
 /* Signal handlers in a compartment (peer_signals.c): the same visible
  * results on every backend; the attack is in exploit.c. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -37,6 +38,39 @@ static void install_early(int argc, char **argv, char **envp)
 }
 __attribute__((section(".preinit_array"), used)) static void (
 	*const preinit)(int, char **, char **) = install_early;
+
+/* A thread that starts a program with its own cancellation pending: the
+ * child, which shares the thread's memory and its thread state, must not
+ * act on it (it would unwind the thread from the child); the thread is
+ * cancelled at its next cancellation point, its cleanup run once. */
+static int spawn_error = -1, cleanups;
+static pid_t spawned;
+
+static void count_cleanup(void *unused)
+{
+	(void)unused;
+	cleanups++;
+}
+
+static void *spawn_cancelled(void *unused)
+{
+	char *argv[] = { "true", NULL };
+	posix_spawn_file_actions_t actions;
+
+	(void)unused;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, 98, "/dev/null", O_RDONLY,
+					 0);
+	posix_spawn_file_actions_addclose(&actions, 98);
+	posix_spawn_file_actions_addclose(&actions, 99);
+	pthread_cleanup_push(count_cleanup, NULL);
+	pthread_cancel(pthread_self());
+	spawn_error = posix_spawn(&spawned, "/bin/true", &actions, NULL,
+				  argv, environ);
+	pthread_testcancel();
+	pthread_cleanup_pop(0);
+	return NULL;
+}
 
 int signals(const char *name)
 {
@@ -91,6 +125,24 @@ int signals(const char *name)
 			       WIFEXITED(status) ? "exit" : "signal",
 			       WIFEXITED(status) ? WEXITSTATUS(status)
 						 : WTERMSIG(status));
+		return 0;
+	}
+	if (!strcmp(name, "spawn-cancel")) {
+		pthread_t thread;
+		void *result;
+		int status = -1;
+
+		if (pthread_create(&thread, NULL, spawn_cancelled, NULL) ||
+		    pthread_join(thread, &result))
+			return 1;
+		if (spawn_error == 0 && waitpid(spawned, &status, 0) < 0)
+			return 1;
+		printf("spawn with a cancel pending: %s, child %s, cleanup ran "
+		       "%d, thread %s\n", strerror(spawn_error),
+		       WIFEXITED(status) && !WEXITSTATUS(status) ? "exited 0"
+								  : "failed",
+		       cleanups,
+		       result == PTHREAD_CANCELED ? "cancelled" : "returned");
 		return 0;
 	}
 	if (!strcmp(name, "spawn")) {

@@ -7,8 +7,8 @@
  * the system-call policy an rt_sigaction from the image's code traps
  * (syscall_filter.c), and a trapped call with SIGSYS blocked kills the
  * process: no program ever started.  Here the child is the same kind of
- * child (no copy of the image's page tables: a fork of an image cost
- * 0.5 ms more per program, benchmarks.md), made by clone3 with
+ * child (no copy of the image's page tables: a fork made starting a
+ * program 1.31x the C library's, benchmarks.md), made by clone3 with
  * CLONE_CLEAR_SIGHAND, so that the kernel resets every handler in it,
  * the runtime's own included: no handler of the image can run in the
  * child, in its parent's memory.  Its stack, and its copy of the argument

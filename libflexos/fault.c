@@ -70,6 +70,18 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 					    : owned && fault.owner != fault.accessor);
 
 	(void)sig;
+	if (info->si_code <= 0) {
+		/* Sent (kill, tgkill, sigqueue), not a fault: no access to
+		 * report, nothing to open for a report (emulated keys), and
+		 * no access to fault again after returning.  The image ends
+		 * as the signal's default action would end it. */
+		fflush(stdout);
+		fprintf(stderr, "flexos: SIGSEGV sent by process %d, not a "
+			"fault: the image ends as its default action would "
+			"(exit status %d)\n", (int)info->si_pid, 128 + SIGSEGV);
+		flexos__crossings_abandon();
+		_exit(128 + SIGSEGV);
+	}
 	if (flexos__learning && isolation && owned &&
 	    flexos__learn_access(&fault, context))
 		return;

@@ -52,6 +52,7 @@ set(FLEXOS_LINK_WRAPPED_LINUX
     posix_spawn_file_actions_addfchdir_np
     posix_spawn_file_actions_addclosefrom_np
     posix_spawn_file_actions_addtcsetpgrp_np
+    __cxa_atexit on_exit
     CACHE INTERNAL "symbols a Linux FlexOS image's link wraps too")
 
 set(FLEXOS_BACKEND "" CACHE STRING

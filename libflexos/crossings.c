@@ -197,7 +197,7 @@ void flexos__crossings_install(void)
 				 (unsigned long)fns[i]);
 	}
 	counts = map(flexos__rt.ncompartments * nfns * sizeof(*counts), 1);
-	if (atexit(write_file) != 0)
+	if (flexos__at_exit(write_file) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_CROSSINGS: cannot "
 			    "register the file's writing at exit");
 	if (!flexos__rt.isolating || flexos__sealed.pkru_gate)

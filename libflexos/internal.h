@@ -474,6 +474,14 @@ const char *flexos__memory_kind_name(enum flexos_memory_kind kind);
 bool flexos__classify(uintptr_t address, unsigned *owner,
 		      enum flexos_memory_kind *kind);
 
+/* The runtime's own exit handlers (its reports), which run whatever
+ * compartment exits: registered past the image's (exit_handlers.c). */
+#ifdef FLEXOS__BAREMETAL
+#define flexos__at_exit atexit
+#else
+int flexos__at_exit(void (*fn)(void));
+#endif
+
 /* Symbols (symbols.c). */
 struct flexos__where {
 	const char *symbol; /* containing function or object, or NULL */

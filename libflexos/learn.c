@@ -682,5 +682,5 @@ void flexos__learn_init(void)
 		flexos__die(FLEXOS_EXIT_SETUP, "learning mode: FLEXOS_LEARN=%s "
 			    "names files that cannot be written; nothing ran",
 			    prefix);
-	atexit(write_report);
+	flexos__at_exit(write_report);
 }

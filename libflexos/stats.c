@@ -106,7 +106,7 @@ void flexos__stats_install(void)
 {
 	flexos__stats_on = flexos__env_set("FLEXOS_STATS");
 	flexos__gate_counting = flexos__stats_on;
-	if (flexos__stats_on && atexit(print_all) != 0)
+	if (flexos__stats_on && flexos__at_exit(print_all) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "FLEXOS_STATS: cannot register "
 			    "the report at exit");
 }

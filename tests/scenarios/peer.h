@@ -135,6 +135,9 @@ int peer_forge_signal_frame(const char *key);
 /* Arms a timer whose signal runs a handler of the peer's that prints
  * host_page, on whatever thread it interrupts: 0, or -errno. */
 int peer_arm_signal(char *host_page);
+/* Registers an exit handler that prints host_page: a compromised
+ * library's atexit, which the host's exit runs. */
+int peer_arm_exit_handler(char *host_page);
 
 /* Signals (peer_signals.c).  Installs handlers with sigaction and
  * signal(), raises their signals: a mask of what worked. */

@@ -31,16 +31,14 @@ int __real___cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 int __real_on_exit(void (*fn)(int, void *), void *arg)
 	__attribute__((weak));
 
-/* Where the C library records the status for on_exit's handlers. */
-static int exit_status;
-
-static void run_handler(struct exit_handler *h)
+/* `status`: the exit's, for on_exit's handlers. */
+static void run_handler(struct exit_handler *h, int status)
 {
 	unsigned owner, here = flexos__current();
 	enum flexos_memory_kind kind;
 
 	if (flexos__classify((uintptr_t)h, &owner, &kind) && owner != here) {
-		/* The record is out of reach here: named by its address. */
+		/* The record is out of reach here: only its owner named. */
 		fprintf(stderr, "flexos: an exit handler compartment '%s' "
 			"registered is not run: the exit runs in compartment "
 			"'%s', whose rights it would have\n",
@@ -49,14 +47,14 @@ static void run_handler(struct exit_handler *h)
 		return;
 	}
 	if (h->with_status)
-		h->with_status(exit_status, h->arg);
+		h->with_status(status, h->arg);
 	else
 		h->fn(h->arg);
 }
 
 static void trampoline(void *h)
 {
-	run_handler(h);
+	run_handler(h, 0);
 }
 
 /* The runtime's own, past the records. */
@@ -67,8 +65,7 @@ static void trampoline_plain(void *fn)
 
 static void trampoline_on_exit(int status, void *h)
 {
-	exit_status = status;
-	run_handler(h);
+	run_handler(h, status);
 }
 
 /* A record in the calling compartment's heap: malloc serves it from

@@ -27,11 +27,6 @@
 
 _Static_assert(FLEXOS__ACTIVATION_ENTRY == GATE_ACTIVATION_ENTRY, "");
 
-/* Where each gate's call of an entry returns (GATE_RETURN_ADDRESS); proc's
- * only in an image of the proc backend. */
-extern const uintptr_t flexos__gate_returned, flexos__pkru_gate_returned;
-extern const uintptr_t flexos__invoke_returned __attribute__((weak));
-
 /* Sorted by start; written before main (the policy, learning mode). */
 static struct flexos__span *allocators;
 static size_t nallocators, allocators_capacity;
@@ -77,14 +72,6 @@ static bool in_allocator(uintptr_t code)
 			return true;
 	}
 	return false;
-}
-
-bool flexos__gate_return(uintptr_t return_address)
-{
-	return return_address == flexos__gate_returned ||
-	       return_address == flexos__pkru_gate_returned ||
-	       (&flexos__invoke_returned &&
-		return_address == flexos__invoke_returned);
 }
 
 /* The entry point that started the thread's current activation. */

@@ -335,7 +335,7 @@ bool flexos__point_live(const struct flexos__setjmp_point *point,
 			const void *gate_frame);
 /* Whether `return_address` is where a gate's call of an entry returns:
  * the frame above it is a gate's, the activation below begins there
- * (allocation_site.c). */
+ * (gate.c). */
 bool flexos__gate_return(uintptr_t return_address);
 /* Stops the image: compartment `by` made a longjmp the runtime does not
  * follow, GATE_STOP_NO_SETJMP or GATE_STOP_STALE (point_live.c). */

@@ -392,7 +392,8 @@ static int start(pid_t *pid, struct plan *plan)
 	char **argv = malloc(size);
 	if (!argv)
 		return ENOMEM;
-	memcpy(argv, plan->argv, vector);
+	char *const *given = plan->argv;
+	memcpy(argv, given, vector);
 	argv[argc] = NULL;
 	plan->argv = argv;
 	uintptr_t stack = (uintptr_t)argv + vector;
@@ -412,6 +413,7 @@ static int start(pid_t *pid, struct plan *plan)
 	error = pid_of_child < 0 ? -pid_of_child : plan->error;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &caller, NULL,
 		KERNEL_SIGSET);
+	plan->argv = given;
 	free(argv);
 	if (pid_of_child > 0 && error)
 		reap(pid_of_child);

@@ -49,13 +49,31 @@ _Static_assert(offsetof(struct flexos__sealed, pkru_closed) ==
 		       GATE_SEALED_PKRU_CLOSED, "");
 _Static_assert(offsetof(struct flexos__sealed, sealed) == GATE_SEALED_SEALED,
 	       "");
+_Static_assert(GATE_MAX_COMPARTMENTS == FLEXOS_MAX_COMPARTMENTS &&
+		       (GATE_MAX_COMPARTMENTS & (GATE_MAX_COMPARTMENTS - 1)) == 0,
+	       "");
 _Static_assert(sizeof(struct flexos__entry_record) == GATE_RECORD_SIZE, "");
-_Static_assert(sizeof(struct flexos__entry) * 2 == GATE_RECORD_SIZE, "");
+_Static_assert(sizeof(struct flexos__entry) == GATE_RECORD_SIZE, "");
+_Static_assert(offsetof(struct flexos__entry, gate) == GATE_ENTRY_GATE, "");
 _Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
 _Static_assert(offsetof(struct flexos__entry, compartment) ==
 		       GATE_ENTRY_COMPARTMENT, "");
 _Static_assert(offsetof(struct flexos__entry, register_args) ==
 		       GATE_ENTRY_REGISTER_ARGS, "");
+
+/* The code flexos__gate jumps to for a call of record `r`. */
+static uintptr_t gate_of(const struct flexos__entry_record *r)
+{
+	extern const unsigned char flexos__gate_c[], flexos__pkru_gate[],
+		flexos__pkru_gate_stack_args[];
+
+	if (flexos__sealed.gate_direct)
+		return r->fn;
+	if (!flexos__sealed.pkru_gate)
+		return (uintptr_t)flexos__gate_c;
+	return r->register_args ? (uintptr_t)flexos__pkru_gate
+				: (uintptr_t)flexos__pkru_gate_stack_args;
+}
 
 void flexos__entries_seal(void)
 {
@@ -82,6 +100,7 @@ void flexos__entries_seal(void)
 			.fn = r->fn,
 			.compartment = r->lib->compartment,
 			.register_args = r->register_args != 0,
+			.gate = gate_of(r),
 		};
 	}
 	flexos__sealed.records = (uintptr_t)__start_flexos_entries;
@@ -141,6 +160,16 @@ const struct flexos__entry *flexos__entry_of(uintptr_t record)
 		return NULL;
 	return &flexos__sealed.entries[offset /
 				       sizeof(struct flexos__entry_record)];
+}
+
+const struct flexos__entry *flexos__entry_checked(uintptr_t entry)
+{
+	uintptr_t offset = entry - (uintptr_t)flexos__sealed.entries;
+
+	if (offset >= flexos__sealed.entry_bytes ||
+	    offset % sizeof(struct flexos__entry))
+		return NULL;
+	return (const struct flexos__entry *)entry;
 }
 
 /* The trampoline found no record at `record`: a gate called before

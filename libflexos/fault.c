@@ -65,9 +65,11 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
 	bool sealed = flexos__sealed_contains(fault.address);
-	bool isolation = sealed || (backend->is_isolation_fault
-					    ? backend->is_isolation_fault(info)
-					    : owned && fault.owner != fault.accessor);
+	bool forged_return = flexos__pkru_gate_faulted(fault.ip);
+	bool isolation = sealed || forged_return ||
+			 (backend->is_isolation_fault
+				  ? backend->is_isolation_fault(info)
+				  : owned && fault.owner != fault.accessor);
 
 	(void)sig;
 	if (info->si_code <= 0) {
@@ -93,6 +95,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 		.fault = &fault,
 		.isolation = isolation,
 		.owned = owned,
+		.forged_return = forged_return,
 		.unowned_detail = sealed ? ": the runtime's sealed state" : NULL,
 	});
 	hint_line_information(fault.ip);

@@ -20,7 +20,13 @@ void flexos__report_fault_heading(const struct flexos__fault_heading *heading)
 	const char *access = fault->write ? "wrote" : "read";
 	char where[512];
 
-	if (heading->isolation && heading->owned)
+	if (heading->forged_return)
+		fprintf(stderr,
+			"flexos: isolation fault: compartment '%s' broke a "
+			"gate's checks: the gate faulted on a register the "
+			"compartment returned with\n",
+			accessor);
+	else if (heading->isolation && heading->owned)
 		fprintf(stderr,
 			"flexos: isolation fault: compartment '%s' %s memory "
 			"private to compartment '%s'\n",

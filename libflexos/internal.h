@@ -208,11 +208,17 @@ struct flexos__entry_record {
 	uintptr_t reserved;
 };
 
-/* The sealed copy of one record, resolved to its compartment. */
+/* The sealed copy of one record, resolved to its compartment, at the
+ * same offset in the sealed table as the record in its section. */
 struct flexos__entry {
 	uintptr_t fn;
 	uint32_t compartment;
 	uint32_t register_args;
+	/* Where flexos__gate sends a call of this entry: the backend's gate
+	 * (on hardware keys, the variant for its arguments), or the
+	 * function itself where nothing isolates. */
+	uintptr_t gate;
+	uintptr_t reserved;
 };
 
 /* The memory debuggers start-up found (tools.c), for fcall: only there
@@ -320,6 +326,9 @@ struct flexos__off_slot {
 };
 struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller);
 void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
+/* Whether a fault at `ip` is the hardware-key gate's access through a
+ * register a callee returned with: that callee forged it. */
+bool flexos__pkru_gate_faulted(uintptr_t ip);
 void flexos__pkru_gate_violation(uint32_t pkru, int why)
 	__attribute__((noreturn));
 /* proc: a longjmp to `buf` from compartment `by` left the call this
@@ -352,6 +361,9 @@ void flexos__sealed_write(void (*write)(void *), void *context);
 bool flexos__sealed_contains(uintptr_t address);
 /* The sealed entry a stub's record names, or NULL (entries.c). */
 const struct flexos__entry *flexos__entry_of(uintptr_t record);
+/* `entry` if it is an entry of the sealed table, else NULL: what a
+ * hardware-key gate frame, in its caller's memory, says it called. */
+const struct flexos__entry *flexos__entry_checked(uintptr_t entry);
 
 /* The C library's allocator, for the runtime's own memory: it must stay
  * reachable from every compartment (malloc from the runtime's code would
@@ -532,6 +544,9 @@ struct flexos__fault_heading {
 	bool isolation; /* an access the backend's isolation refused */
 	bool owned;     /* fault->owner and fault->kind are known */
 	bool no_address; /* not a memory access: no "address" line */
+	/* The gate faulted on a register the accessor returned with
+	 * (flexos__pkru_gate_faulted): an isolation fault of its own kind. */
+	bool forged_return;
 	/* The first line, after "flexos: ", of a fault other than an
 	 * isolation fault; NULL: a segmentation fault. */
 	const char *crash;

@@ -95,6 +95,16 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 	return (struct flexos__off_slot){ top, record };
 }
 
+bool flexos__pkru_gate_faulted(uintptr_t ip)
+{
+	extern const unsigned char flexos__pkru_gate_hint_store[],
+		flexos__pkru_gate_stack_args_hint_store[];
+
+	return flexos__sealed.pkru_gate &&
+	       (ip == (uintptr_t)flexos__pkru_gate_hint_store ||
+		ip == (uintptr_t)flexos__pkru_gate_stack_args_hint_store);
+}
+
 /* A gate from a thread whose PKRU is no compartment's: on Linux, a signal
  * handler (it runs with only key 0 open), or a compartment that jumped to
  * the gate after writing PKRU some other way. */

@@ -24,18 +24,20 @@
 flexos__gate:
 	.cfi_startproc
 	GATE_RESOLVE_ENTRY .Lunresolved
-	cmpb	$0, flexos__sealed+GATE_SEALED_PKRU_GATE(%rip)
-	jne	flexos__pkru_gate
-	cmpb	$0, flexos__sealed+GATE_SEALED_DIRECT(%rip)
-	jne	0f
+	/* The entry's gate: the hardware-key gate's variant, the C path
+	 * below, or the function itself where nothing isolates. */
+	jmp	*GATE_ENTRY_GATE(%r10)
 	/* The C path: every gate of a backend that does not switch with
 	 * WRPKRU (%r10: the entry).  A jump here must not skip the check. */
+	.globl	flexos__gate_c
+	.hidden	flexos__gate_c
+flexos__gate_c:
 	GATE_CHECK_ENTRY %r10, %r11, %r11b, .Lnot_an_entry
 	movq	GATE_ENTRY_FN(%r10), %r11
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
 	cmpl	%r10d, %fs:flexos__self@tpoff
 	jne	1f
-0:	jmp	*%r11
+	jmp	*%r11
 1:	GATE_PUSH_CALLER
 	GATE_SAVE_ARGS 0, %rsp
 	GATE_SAVE_FP_CONTROL

@@ -23,7 +23,8 @@
 #define GATE_RET_XMM1 256
 #define GATE_SAVED_TOP 272
 #define GATE_FP_CONTROL 280 /* the caller's MXCSR, then its x87 control word */
-#define GATE_FRAME_SIZE 288
+#define GATE_ENTRY 288
+#define GATE_FRAME_SIZE 304
 /* Bytes of the caller's stack arguments copied to the callee's stack:
  * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
 #define GATE_STACK_ARGS 128
@@ -34,11 +35,12 @@
 #define GATE_HOOKS_DOMAIN_SWITCH 16
 #define GATE_HOOKS_CONTEXT 32
 /* struct flexos__sealed and the entries it points at (libflexos/internal.h),
- * checked in libflexos/entries.c: a record of section flexos_entries is
- * GATE_RECORD_SIZE bytes, its sealed copy half that. */
+ * checked in libflexos/entries.c: a record of section flexos_entries and
+ * its sealed copy are both GATE_RECORD_SIZE bytes. */
 #define GATE_RECORD_SIZE 32
 #define GATE_ENTRY_FN 0
 #define GATE_ENTRY_COMPARTMENT 8
+#define GATE_ENTRY_GATE 16
 #define GATE_SEALED_DIRECT 0
 #define GATE_SEALED_RECORDS 8
 #define GATE_SEALED_RECORD_BYTES 16
@@ -60,6 +62,9 @@
 #define GATE_SLOT_SLACK 2048
 #define GATE_STACK_SHIFT 18
 #define GATE_STACK_SLOTS 64
+/* FLEXOS_MAX_COMPARTMENTS of <flexos/image.h>: the length of the sealed
+ * page's arrays, a power of two, so that a mask keeps an index in them. */
+#define GATE_MAX_COMPARTMENTS 16
 #define GATE_OFF_SLOT 1
 /* The first bytes below the base of every activation of a compartment on
  * a slot (the slot's top, or the gate frame the compartment waits in
@@ -96,9 +101,9 @@
 #ifdef __ASSEMBLER__
 /* %r11 holds what a gate stub loaded: the address of its record in
  * section flexos_entries.  Leaves the sealed copy (struct flexos__entry)
- * in %r10 and its function in %r11, or jumps to \unresolved with %r11
- * unchanged when the address is no record's (a forged stub, or a gate
- * before start-up sealed the table). */
+ * in %r10, or jumps to \unresolved with %r11 unchanged when the address
+ * is no record's (a forged stub, or a gate before start-up sealed the
+ * table). */
 .macro GATE_RESOLVE_ENTRY unresolved
 	movq	%r11, %r10
 	subq	flexos__sealed+GATE_SEALED_RECORDS(%rip), %r10
@@ -106,9 +111,7 @@
 	jae	\unresolved
 	testb	$GATE_RECORD_SIZE - 1, %r10b
 	jnz	\unresolved
-	shrq	$1, %r10
 	addq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), %r10
-	movq	GATE_ENTRY_FN(%r10), %r11
 .endm
 
 /* Jumps to \fail unless \entry is a sealed entry (struct flexos__entry
@@ -116,7 +119,7 @@
 .macro GATE_CHECK_ENTRY entry, scratch, scratch8, fail
 	movq	\entry, \scratch
 	subq	flexos__sealed+GATE_SEALED_ENTRIES(%rip), \scratch
-	testb	$GATE_RECORD_SIZE / 2 - 1, \scratch8
+	testb	$GATE_RECORD_SIZE - 1, \scratch8
 	jnz	\fail
 	cmpq	flexos__sealed+GATE_SEALED_ENTRY_BYTES(%rip), \scratch
 	jae	\fail
@@ -296,6 +299,10 @@ struct flexos__gate_frame {
 	uint32_t mxcsr;
 	uint16_t fpu_control;
 	uint16_t unused;
+	/* pkru_gate.S: the sealed entry (struct flexos__entry) called, which
+	 * names the callee and its compartment. */
+	uint64_t entry;
+	uint64_t padding;
 };
 
 _Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
@@ -316,6 +323,7 @@ _Static_assert(offsetof(struct flexos__gate_frame, mxcsr) == GATE_FP_CONTROL,
 	       "");
 _Static_assert(offsetof(struct flexos__gate_frame, fpu_control) ==
 		       GATE_FP_CONTROL + 4, "");
+_Static_assert(offsetof(struct flexos__gate_frame, entry) == GATE_ENTRY, "");
 _Static_assert(sizeof(struct flexos__gate_frame) == GATE_FRAME_SIZE, "");
 _Static_assert(GATE_FRAME_SIZE % 16 == 0, "frames keep the stack aligned");
 #endif

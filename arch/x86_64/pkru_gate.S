@@ -3,8 +3,8 @@
  * and nothing the callee can write deciding where the call returns.
  *
  * Entered from flexos__gate with %r10 = the sealed entry (struct
- * flexos__entry) its stub's record resolved to, %r11 = its function, and
- * the call's arguments where the C ABI puts them.
+ * flexos__entry) its stub's record resolved to, which names this gate's
+ * variant, and the call's arguments where the C ABI puts them.
  *
  * What the gate trusts:
  *   - PKRU, which no compartment can write (WRPKRU appears in this file
@@ -98,12 +98,14 @@
 	.byte	0x0f, 0x01, 0xee
 .endm
 
-	.text
-	/* The whole fast path on one code page. */
-	.p2align 9
-	.globl	flexos__pkru_gate
-	.type	flexos__pkru_gate, @function
-flexos__pkru_gate:
+/* One variant of the gate, \name: for entries whose arguments all travel
+ * in registers (stack_args 0), or that may take some on the stack, which
+ * it copies (stack_args 1).  An entry names its variant (GATE_ENTRY_GATE);
+ * a jump into the other one copies, or not, the jumper's own stack. */
+.macro PKRU_GATE name, stack_args
+	.globl	\name
+	.type	\name, @function
+\name:
 	.cfi_startproc
 	GATE_PUSH_CALLER
 	.cfi_remember_state
@@ -124,31 +126,28 @@ flexos__pkru_gate:
 	call	flexos__pkru_gate_no_caller
 2:	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
 	cmpl	%ecx, %r14d
-	je	.Lsame
+	je	.Lsame\@
 	/* The thread's slot: where the caller's stack lies. */
 	movq	%rsp, %rdx
 	subq	GATE_SEALED_STACKS(%r15,%r14,8), %rdx
 	shrq	$GATE_STACK_SHIFT, %rdx
 	cmpq	$GATE_STACK_SLOTS, %rdx
-	jae	.Loff_slot
+	jae	.Loff_slot\@
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
-	jne	.Lhook_in
-.Lhooked_in:
-	/* The frame (the fields fault reports read, the caller's
+	jne	.Lhook_in\@
+.Lhooked_in\@:
+	/* The frame (the entry, which fault reports read, the caller's
 	 * floating-point controls) and the caller's record: waiting in this
 	 * frame. */
 	GATE_SAVE_FP_CONTROL
-	movq	%r14, GATE_SRC(%rsp)
-	movq	%rcx, GATE_DEST(%rsp)
-	movq	%r11, GATE_FN(%rsp)
+	movq	%r10, GATE_ENTRY(%rsp)
 	SLOT_RECORD %rax, %r14, %rdx, %r15
 	movq	GATE_RECORD_TOP(%rax), %r11
 	movq	%r11, GATE_SAVED_TOP(%rsp)
 	movq	%rsp, GATE_RECORD_TOP(%rax)
 	movq	$0, GATE_RECORD_BUSY(%rax)
 	movl	%ecx, CURRENT
-	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
-	jne	3f
+.if \stack_args
 	movups	16+0(%rbp), %xmm8
 	movups	16+16(%rbp), %xmm9
 	movups	16+32(%rbp), %xmm10
@@ -157,7 +156,8 @@ flexos__pkru_gate:
 	movups	16+80(%rbp), %xmm13
 	movups	16+96(%rbp), %xmm14
 	movups	16+112(%rbp), %xmm15
-3:	movl	GATE_SEALED_PKRU(%r15,%rcx,4), %eax
+.endif
+	movl	GATE_SEALED_PKRU(%r15,%rcx,4), %eax
 	movq	%rdx, %r15			/* the slot */
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
@@ -165,20 +165,20 @@ flexos__pkru_gate:
 	/* Check: %r10 is a sealed entry and %eax its compartment's PKRU. */
 	GATE_CHECK_ENTRY %r10, %rcx, %cl, .Lviolation
 	leaq	flexos__sealed(%rip), %rdx
-	movl	GATE_ENTRY_COMPARTMENT(%r10), %r11d
-	cmpl	GATE_SEALED_PKRU(%rdx,%r11,4), %eax
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
+	cmpl	GATE_SEALED_PKRU(%rdx,%rcx,4), %eax
 	jne	.Lviolation
 	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
 	/* The callee's record: nobody runs its code on this slot (else the
 	 * frames would overlap); now we do, below the frame it waits in. */
-	SLOT_RECORD %rcx, %r11, %r15, %rdx
+	SLOT_RECORD %r11, %rcx, %r15, %rdx
 	movl	$1, %eax
-	xchgq	%rax, GATE_RECORD_BUSY(%rcx)	/* atomic: two threads race */
+	xchgq	%rax, GATE_RECORD_BUSY(%r11)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation
-	movq	GATE_RECORD_TOP(%rcx), %rax
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rcx), %rcx
+	movq	GATE_RECORD_TOP(%r11), %rax
+	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%r11), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	leaq	FRAME_FROM_RBP(%rbp), %rcx	/* our frame: the link */
@@ -186,8 +186,7 @@ flexos__pkru_gate:
 	movq	GATE_ENTRY_FN(%r10), %rcx
 	movq	%rcx, -GATE_ACTIVATION_ENTRY(%rax)
 	leaq	-(GATE_ACTIVATION_LINK + GATE_STACK_ARGS)(%rax), %rsp
-	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%r10)
-	jne	4f
+.if \stack_args
 	movaps	%xmm8, 0(%rsp)
 	movaps	%xmm9, 16(%rsp)
 	movaps	%xmm10, 32(%rsp)
@@ -196,28 +195,28 @@ flexos__pkru_gate:
 	movaps	%xmm13, 80(%rsp)
 	movaps	%xmm14, 96(%rsp)
 	movaps	%xmm15, 112(%rsp)
-4:	ARGUMENTS_BACK
-	movq	%r11, %rbx			/* the callee */
+.endif
+	ARGUMENTS_BACK
+	movq	%r11, %rbx			/* the callee's record */
 	cld					/* as the ABI has it at a call */
 	call	*GATE_ENTRY_FN(%r10)
-	GATE_RETURN_ADDRESS flexos__pkru_gate_returned
-	/* Back, with the callee's rights and registers: %rbx (the callee),
-	 * %r14 (the caller) and %r15 (the slot) are hints, which only the
-	 * checks after the WRPKRU below bind.  Until then the gate writes
-	 * only where the callee could write itself; the bounds checked here
-	 * turn forged values into a report rather than a crash.  Results in
-	 * %rax %rdx %xmm0 %xmm1. */
+	GATE_RETURN_ADDRESS \name\()_returned
+	/* Back, with the callee's rights and registers: %rbx (the callee's
+	 * record), %r14 (the caller) and %r15 (the slot) are hints, which
+	 * only the checks after the WRPKRU below bind.  Until then the gate
+	 * writes only where the callee could write itself, and reads the
+	 * sealed page within its bounds.  The one access through a hint is
+	 * marked: a fault there is the callee's forged %rbx, and the fault
+	 * handlers report it as such (flexos__pkru_gate_faulted).  Results
+	 * in %rax %rdx %xmm0 %xmm1. */
 	movq	%rax, %r12
 	movq	%rdx, %r13
+	.globl	\name\()_hint_store
+	.hidden	\name\()_hint_store
+\name\()_hint_store:
+	movq	$0, GATE_RECORD_BUSY(%rbx)	/* the callee: not running */
 	leaq	flexos__sealed(%rip), %r11
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %rbx
-	jae	.Lviolation
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r11), %r14
-	jae	.Lviolation
-	cmpq	$GATE_STACK_SLOTS, %r15
-	jae	.Lviolation
-	SLOT_RECORD %rax, %rbx, %r15, %r11
-	movq	$0, GATE_RECORD_BUSY(%rax)	/* the callee: not running */
+	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
 	/* Caller only.  Check: %eax is the PKRU of the compartment whose
 	 * record we resume, which must wait in a frame and run nothing on
 	 * this slot. */
@@ -235,30 +234,28 @@ flexos__pkru_gate:
 	movl	%r14d, CURRENT
 	GATE_LOAD_FP_CONTROL
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
-	jne	.Lhook_out
-.Lreturn:
+	jne	.Lhook_out\@
+.Lreturn\@:
 	movq	%r12, %rax
 	movq	%r13, %rdx
 	/* Everything below comes from the caller's own stack. */
 	GATE_POP_CALLER
 	ret
-.Lsame:
+.Lsame\@:
 	/* Already in the destination: a plain tail call. */
 	.cfi_restore_state
 	.cfi_remember_state
 	ARGUMENTS_BACK
 	GATE_POP_CALLER
-	jmp	*%r11
-.Lhook_in:
+	jmp	*GATE_ENTRY_FN(%r10)
+.Lhook_in\@:
 	/* A domain_switch hook, called with the caller's rights before the
 	 * switch: the argument registers wait in the frame (%rax %rcx %rdx
-	 * in %r12 %rbx %r13 already), %r10, %r11 and the slot in its
-	 * fields. */
+	 * in %r12 %rbx %r13 already), %r10 and the slot in its fields. */
 	.cfi_restore_state
 	.cfi_remember_state
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
-	movq	%r11, GATE_FN(%rsp)
 	movq	%rdx, GATE_SAVED_SP(%rsp)	/* the slot */
 	movl	%r14d, %edi
 	movl	%ecx, %esi
@@ -266,23 +263,23 @@ flexos__pkru_gate:
 	call	*flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	GATE_LOAD_ARGS 0, %rsp
 	movq	GATE_DEST(%rsp), %r10
-	movq	GATE_FN(%rsp), %r11
 	movq	GATE_SAVED_SP(%rsp), %rdx
 	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
-	jmp	.Lhooked_in
-.Lhook_out:
+	jmp	.Lhooked_in\@
+.Lhook_out\@:
 	/* The hook again, with the caller's rights after the switch back:
 	 * %r12 %r13 hold %rax %rdx. */
 	movaps	%xmm0, GATE_RET_XMM0(%rsp)
 	movaps	%xmm1, GATE_RET_XMM1(%rsp)
-	movl	GATE_DEST(%rsp), %edi
+	movq	GATE_ENTRY(%rsp), %rdi
+	movl	GATE_ENTRY_COMPARTMENT(%rdi), %edi
 	movl	%r14d, %esi
 	movq	flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_CONTEXT(%rip), %rdx
 	call	*flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	movaps	GATE_RET_XMM0(%rsp), %xmm0
 	movaps	GATE_RET_XMM1(%rsp), %xmm1
-	jmp	.Lreturn
-.Loff_slot:
+	jmp	.Lreturn\@
+.Loff_slot\@:
 	/* The caller runs on no stack slot of its own (a constructor on the
 	 * main thread's first stack, a thread the runtime did not start): its frame must not wait there, in memory every
 	 * compartment can write.  Move the call onto the caller's slot, with
@@ -294,7 +291,6 @@ flexos__pkru_gate:
 	.cfi_restore_state
 	GATE_SAVE_ARGS 0, %rsp
 	movq	%r10, GATE_DEST(%rsp)
-	movq	%r11, GATE_FN(%rsp)
 	movl	%r14d, %edi
 	call	flexos__pkru_gate_off_slot	/* %rax: the top, %rdx: record */
 	movq	%rax, %rsp
@@ -303,26 +299,37 @@ flexos__pkru_gate:
 	pushq	8(%rbp)
 	pushq	%rdx
 	subq	$8 + GATE_STACK_ARGS, %rsp
-	movq	FRAME_FROM_RBP + GATE_DEST(%rbp), %rcx
-	cmpl	$0, GATE_ENTRY_REGISTER_ARGS(%rcx)
-	jne	1f				/* no stack arguments to copy */
+.if \stack_args
 	leaq	16(%rbp), %rsi
 	movq	%rsp, %rdi
 	movl	$GATE_STACK_ARGS / 8, %ecx
 	rep movsq
-1:	leaq	.Loff_slot_back(%rip), %rcx
+.endif
+	leaq	.Loff_slot_back(%rip), %rcx
 	pushq	%rcx
 	GATE_LOAD_ARGS FRAME_FROM_RBP, %rbp
 	ARGUMENTS_BACK
 	movq	FRAME_FROM_RBP + GATE_DEST(%rbp), %r10
-	movq	FRAME_FROM_RBP + GATE_FN(%rbp), %r11
 	movq	-8(%rbp), %rbx
 	movq	-16(%rbp), %r12
 	movq	-24(%rbp), %r13
 	movq	-32(%rbp), %r14
 	movq	-40(%rbp), %r15
 	movq	0(%rbp), %rbp
-	jmp	flexos__pkru_gate
+	jmp	\name
+	.cfi_endproc
+	.size	\name, .-\name
+.endm
+
+	.text
+	/* The whole fast path on one code page. */
+	.p2align 10
+	PKRU_GATE flexos__pkru_gate, 0
+	PKRU_GATE flexos__pkru_gate_stack_args, 1
+
+	.globl	flexos__pkru_gate_stop
+	.type	flexos__pkru_gate_stop, @function
+flexos__pkru_gate_stop:
 .Lviolation:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the
@@ -336,8 +343,7 @@ flexos__pkru_gate:
 	WRPKRU
 	leaq	flexos__pkru_gate_stack+GATE_VIOLATION_STACK(%rip), %rsp
 	call	flexos__pkru_gate_violation
-	.cfi_endproc
-	.size	flexos__pkru_gate, .-flexos__pkru_gate
+	.size	flexos__pkru_gate_stop, .-flexos__pkru_gate_stop
 
 /* %rbx = the compartment on whose stacks \address lies, %rbp = the
  * slot, %r15 = the sealed page; to .Lunwind_lost when on none. */

@@ -53,12 +53,16 @@ static void print_gates(void)
 
 		while (sp && (uintptr_t)sp != GATE_OFF_SLOT) {
 			const struct flexos__gate_frame *frame = (const void *)sp;
+			const struct flexos__entry *entry =
+				flexos__entry_checked(frame->entry);
+			if (!entry)
+				break;
 			if (!n++)
 				fprintf(stderr, "flexos: inside the gates:\n");
-			flexos__describe_address(frame->fn, where, sizeof(where));
+			flexos__describe_address(entry->fn, where, sizeof(where));
 			fprintf(stderr, "flexos:   '%s' -> '%s': %s\n",
-				flexos__rt.compartments[frame->src].name,
-				flexos__rt.compartments[frame->dest].name,
+				flexos__rt.compartments[c].name,
+				flexos__rt.compartments[entry->compartment].name,
 				where);
 			sp = (const char *)frame->saved_top;
 		}
@@ -162,15 +166,18 @@ static void print_backtrace(const struct flexos_baremetal_fault *f)
 		while (caller < flexos__rt.ncompartments &&
 		       !within_slot(caller, link, sizeof(*frame)))
 			caller++;
-		if (caller == flexos__rt.ncompartments ||
-		    frame->src != caller || frame->dest != c ||
+		if (caller == flexos__rt.ncompartments)
+			return;
+		const struct flexos__entry *entry =
+			flexos__entry_checked(frame->entry);
+		if (!entry || entry->compartment != c ||
 		    frame->saved_top == GATE_OFF_SLOT)
 			return;
 		base = frame->saved_top ? frame->saved_top
 					: (uintptr_t)flexos__slot_top(caller);
 		if (base <= link || !within_slot(caller, base, 0))
 			return;
-		flexos__describe_address(frame->fn, where, sizeof(where));
+		flexos__describe_address(entry->fn, where, sizeof(where));
 		fprintf(stderr, "flexos:   (the gate '%s' -> '%s': %s)\n",
 			flexos__rt.compartments[caller].name,
 			flexos__rt.compartments[c].name, where);
@@ -299,7 +306,9 @@ on_fault(const struct flexos_baremetal_fault *f)
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
 	bool sealed = f->vector == 14 && flexos__sealed_contains(fault.address);
-	bool isolation = sealed || f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
+	bool forged_return = flexos__pkru_gate_faulted(f->ip);
+	bool isolation = sealed || forged_return ||
+			 f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
 	const char *accessor = flexos__rt.compartments[fault.accessor].name;
 	char key[32], crash_line[256], ip[32];
 	const char *crash = NULL; /* a page fault: a segmentation fault */
@@ -331,6 +340,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 		.fault = &fault,
 		.isolation = isolation,
 		.owned = owned,
+		.forged_return = forged_return,
 		/* Only a page fault names the address it touched. */
 		.no_address = f->vector != 14,
 		.crash = crash,

@@ -58,8 +58,9 @@ _Static_assert(offsetof(struct flexos__entry, gate) == GATE_ENTRY_GATE, "");
 _Static_assert(offsetof(struct flexos__entry, fn) == GATE_ENTRY_FN, "");
 _Static_assert(offsetof(struct flexos__entry, compartment) ==
 		       GATE_ENTRY_COMPARTMENT, "");
-_Static_assert(offsetof(struct flexos__entry, register_args) ==
-		       GATE_ENTRY_REGISTER_ARGS, "");
+_Static_assert(offsetof(struct flexos__entry, pkru) == GATE_ENTRY_PKRU, "");
+_Static_assert(offsetof(struct flexos__entry, stacks) == GATE_ENTRY_STACKS,
+	       "");
 
 /* The code flexos__gate jumps to for a call of record `r`. */
 static uintptr_t gate_of(const struct flexos__entry_record *r)
@@ -99,8 +100,9 @@ void flexos__entries_seal(void)
 		table[i] = (struct flexos__entry){
 			.fn = r->fn,
 			.compartment = r->lib->compartment,
-			.register_args = r->register_args != 0,
+			.pkru = flexos__sealed.pkru[r->lib->compartment],
 			.gate = gate_of(r),
+			.stacks = flexos__sealed.stacks[r->lib->compartment],
 		};
 	}
 	flexos__sealed.records = (uintptr_t)__start_flexos_entries;

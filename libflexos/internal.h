@@ -213,12 +213,15 @@ struct flexos__entry_record {
 struct flexos__entry {
 	uintptr_t fn;
 	uint32_t compartment;
-	uint32_t register_args;
+	/* On hardware keys, copies of what the sealed page says of the
+	 * compartment, read by the gate without an index: its PKRU and where
+	 * its stack slots begin. */
+	uint32_t pkru;
 	/* Where flexos__gate sends a call of this entry: the backend's gate
 	 * (on hardware keys, the variant for its arguments), or the
 	 * function itself where nothing isolates. */
 	uintptr_t gate;
-	uintptr_t reserved;
+	uintptr_t stacks;
 };
 
 /* The memory debuggers start-up found (tools.c), for fcall: only there

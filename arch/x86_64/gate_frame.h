@@ -40,7 +40,9 @@
 #define GATE_RECORD_SIZE 32
 #define GATE_ENTRY_FN 0
 #define GATE_ENTRY_COMPARTMENT 8
+#define GATE_ENTRY_PKRU 12
 #define GATE_ENTRY_GATE 16
+#define GATE_ENTRY_STACKS 24
 #define GATE_SEALED_DIRECT 0
 #define GATE_SEALED_RECORDS 8
 #define GATE_SEALED_RECORD_BYTES 16
@@ -53,7 +55,6 @@
 #define GATE_SEALED_HOOKS 400
 #define GATE_SEALED_PKRU_CLOSED 440
 #define GATE_SEALED_SEALED 456
-#define GATE_ENTRY_REGISTER_ARGS 12
 /* struct flexos__slot_record, FLEXOS__SLOT_RECORD bytes before the end of
  * a stack slot of FLEXOS__STACK_SIZE bytes (libflexos/internal.h). */
 #define GATE_RECORD_TOP 0

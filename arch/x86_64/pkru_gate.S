@@ -55,14 +55,17 @@
  * registers it pushes. */
 #define FRAME_FROM_RBP (-(40 + GATE_FRAME_SPACE))
 
-/* \reg = the slot record of compartment \comp (a register holding its
- * index) for slot \slot, from the sealed page at \sealed. */
-.macro SLOT_RECORD reg, comp, slot, sealed
+/* \reg = the end of stack slot \slot (a register) of compartment \comp
+ * (a register holding its index), from the sealed page at \sealed.  The
+ * slot's record lies just below: its fields are addressed from the end
+ * (RECORD_TOP, RECORD_BUSY). */
+.macro SLOT_END reg, comp, slot, sealed
 	leaq	1(\slot), \reg
 	shlq	$GATE_STACK_SHIFT, \reg
 	addq	GATE_SEALED_STACKS(\sealed,\comp,8), \reg
-	subq	$GATE_SLOT_RECORD, \reg
 .endm
+#define RECORD_TOP (GATE_RECORD_TOP - GATE_SLOT_RECORD)
+#define RECORD_BUSY (GATE_RECORD_BUSY - GATE_SLOT_RECORD)
 
 /* The argument registers the gate put aside, back in place. */
 .macro ARGUMENTS_BACK
@@ -78,8 +81,8 @@
 /* Switches to the rights of compartment \comp (the sealed page at
  * \sealed) and checks, as ERIM's rule has it, that they are: \comp is a
  * compartment, the value written its sealed PKRU, \slot a slot; then
- * \record = its slot record for \slot.  Clobbers %eax %ecx %edx. */
-.macro SWITCH_CHECKED comp, slot, sealed, record
+ * \end = the end of its stack slot \slot.  Clobbers %eax %ecx %edx. */
+.macro SWITCH_CHECKED comp, slot, sealed, end
 	movl	GATE_SEALED_PKRU(\sealed,\comp,4), %eax
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
@@ -91,7 +94,7 @@
 	jne	.Lviolation
 	cmpq	$GATE_STACK_SLOTS, \slot
 	jae	.Lviolation
-	SLOT_RECORD \record, \comp, \slot, \sealed
+	SLOT_END \end, \comp, \slot, \sealed
 .endm
 
 .macro RDPKRU			/* %eax = PKRU; %ecx must be 0; clobbers %edx */
@@ -141,11 +144,11 @@
 	 * frame. */
 	GATE_SAVE_FP_CONTROL
 	movq	%r10, GATE_ENTRY(%rsp)
-	SLOT_RECORD %rax, %r14, %rdx, %r15
-	movq	GATE_RECORD_TOP(%rax), %r11
+	SLOT_END %rax, %r14, %rdx, %r15
+	movq	RECORD_TOP(%rax), %r11
 	movq	%r11, GATE_SAVED_TOP(%rsp)
-	movq	%rsp, GATE_RECORD_TOP(%rax)
-	movq	$0, GATE_RECORD_BUSY(%rax)
+	movq	%rsp, RECORD_TOP(%rax)
+	movq	$0, RECORD_BUSY(%rax)
 	movl	%ecx, CURRENT
 .if \stack_args
 	movups	16+0(%rbp), %xmm8
@@ -157,28 +160,28 @@
 	movups	16+96(%rbp), %xmm14
 	movups	16+112(%rbp), %xmm15
 .endif
-	movl	GATE_SEALED_PKRU(%r15,%rcx,4), %eax
+	movl	GATE_ENTRY_PKRU(%r10), %eax
 	movq	%rdx, %r15			/* the slot */
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	WRPKRU					/* callee only */
 	/* Check: %r10 is a sealed entry and %eax its compartment's PKRU. */
 	GATE_CHECK_ENTRY %r10, %rcx, %cl, .Lviolation
-	leaq	flexos__sealed(%rip), %rdx
-	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
-	cmpl	GATE_SEALED_PKRU(%rdx,%rcx,4), %eax
+	cmpl	GATE_ENTRY_PKRU(%r10), %eax
 	jne	.Lviolation
 	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
 	/* The callee's record: nobody runs its code on this slot (else the
 	 * frames would overlap); now we do, below the frame it waits in. */
-	SLOT_RECORD %r11, %rcx, %r15, %rdx
+	leaq	1(%r15), %r11
+	shlq	$GATE_STACK_SHIFT, %r11
+	addq	GATE_ENTRY_STACKS(%r10), %r11	/* the slot's end */
 	movl	$1, %eax
-	xchgq	%rax, GATE_RECORD_BUSY(%r11)	/* atomic: two threads race */
+	xchgq	%rax, RECORD_BUSY(%r11)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation
-	movq	GATE_RECORD_TOP(%r11), %rax
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%r11), %rcx
+	movq	RECORD_TOP(%r11), %rax
+	leaq	-GATE_SLOT_SLACK(%r11), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	leaq	FRAME_FROM_RBP(%rbp), %rcx	/* our frame: the link */
@@ -197,12 +200,12 @@
 	movaps	%xmm15, 112(%rsp)
 .endif
 	ARGUMENTS_BACK
-	movq	%r11, %rbx			/* the callee's record */
+	movq	%r11, %rbx			/* the callee's slot's end */
 	cld					/* as the ABI has it at a call */
 	call	*GATE_ENTRY_FN(%r10)
 	GATE_RETURN_ADDRESS \name\()_returned
-	/* Back, with the callee's rights and registers: %rbx (the callee's
-	 * record), %r14 (the caller) and %r15 (the slot) are hints, which
+	/* Back, with the callee's rights and registers: %rbx (the end of
+	 * the callee's slot, its record below), %r14 (the caller) and %r15 (the slot) are hints, which
 	 * only the checks after the WRPKRU below bind.  Until then the gate
 	 * writes only where the callee could write itself, and reads the
 	 * sealed page within its bounds.  The one access through a hint is
@@ -214,23 +217,23 @@
 	.globl	\name\()_hint_store
 	.hidden	\name\()_hint_store
 \name\()_hint_store:
-	movq	$0, GATE_RECORD_BUSY(%rbx)	/* the callee: not running */
+	movq	$0, RECORD_BUSY(%rbx)	/* the callee: not running */
 	leaq	flexos__sealed(%rip), %r11
 	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
 	/* Caller only.  Check: %eax is the PKRU of the compartment whose
 	 * record we resume, which must wait in a frame and run nothing on
 	 * this slot. */
 	SWITCH_CHECKED %r14, %r15, %r11, %rdx
-	movq	GATE_RECORD_TOP(%rdx), %rax
+	movq	RECORD_TOP(%rdx), %rax
 	testq	%rax, %rax			/* no frame waits */
 	jz	.Lviolation
 	movl	$1, %ecx
-	xchgq	%rcx, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	xchgq	%rcx, RECORD_BUSY(%rdx)	/* atomic: two threads race */
 	testq	%rcx, %rcx
 	jnz	.Lviolation
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
-	movq	%rax, GATE_RECORD_TOP(%rdx)
+	movq	%rax, RECORD_TOP(%rdx)
 	movl	%r14d, CURRENT
 	GATE_LOAD_FP_CONTROL
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
@@ -401,19 +404,19 @@ flexos__pkru_unwind:
 	cmpq	%r10, %rbp
 	jne	.Lunwind_lost			/* another thread's */
 	SWITCH_CHECKED %rbx, %rbp, %r15, %rdx	/* that compartment only */
-	cmpq	GATE_RECORD_TOP(%rdx), %r14	/* its latest waiting frame */
+	cmpq	RECORD_TOP(%rdx), %r14	/* its latest waiting frame */
 	jne	.Lviolation
-	cmpq	$0, GATE_RECORD_BUSY(%rdx)
+	cmpq	$0, RECORD_BUSY(%rdx)
 	jne	.Lviolation
 	movq	GATE_SAVED_TOP(%r14), %rax
-	movq	%rax, GATE_RECORD_TOP(%rdx)	/* dropped */
+	movq	%rax, RECORD_TOP(%rdx)	/* dropped */
 	/* The base of the activation that made the frame. */
-	leaq	GATE_SLOT_RECORD - GATE_SLOT_SLACK(%rdx), %rcx
+	leaq	-GATE_SLOT_SLACK(%rdx), %rcx
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax
 	/* A setjmp point for buf between the frame and that base?  %r8:
 	 * the innermost so far. */
-	leaq	-GATE_JMP_TABLE(%rdx), %rcx
+	leaq	-GATE_JMP_TABLE - GATE_SLOT_RECORD(%rdx), %rcx
 	movl	$GATE_JMP_POINTS, %esi
 	xorl	%r8d, %r8d
 3:	cmpq	GATE_JMP_BUF(%rcx), %r12
@@ -445,7 +448,7 @@ flexos__pkru_unwind:
 	movl	$GATE_STOP_NO_SETJMP, %esi
 	jmp	.Lstop
 .Lunwind_resume:
-	/* %rcx: the point, %rdx: the record, %rbx: the compartment, %r14:
+	/* %rcx: the point, %rdx: the end of the slot, %rbx: the compartment, %r14:
 	 * the gate frame dropped.  The point's function must still run
 	 * (flexos__point_live, libflexos/longjmp.c): asked with the
 	 * compartment's rights, on its stack below that gate frame, where
@@ -466,7 +469,7 @@ flexos__pkru_unwind:
 	movl	$GATE_STOP_STALE, %esi
 	jmp	.Lstop
 6:	movl	$1, %eax
-	xchgq	%rax, GATE_RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	xchgq	%rax, RECORD_BUSY(%rdx)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation
 	movl	%ebx, CURRENT

@@ -52,7 +52,8 @@ set(FLEXOS_LINK_WRAPPED_LINUX
     posix_spawn_file_actions_addfchdir_np
     posix_spawn_file_actions_addclosefrom_np
     posix_spawn_file_actions_addtcsetpgrp_np
-    __cxa_atexit on_exit
+    __cxa_atexit on_exit __cxa_thread_atexit_impl __cxa_thread_atexit
+    pthread_key_create pthread_key_delete
     CACHE INTERNAL "symbols a Linux FlexOS image's link wraps too")
 
 set(FLEXOS_BACKEND "" CACHE STRING

@@ -1,6 +1,9 @@
 /* Exit handlers run with the rights of the compartment that registered
  * them, or not at all (Linux; the image's link wraps __cxa_atexit, which
- * atexit calls, and on_exit).
+ * atexit calls, on_exit, and the handlers of a thread's exit:
+ * __cxa_thread_atexit_impl, the C library's, __cxa_thread_atexit,
+ * which C++ compilers call for thread_local objects, and the destructors
+ * of keys, pthread_key_create's).
  *
  * The C library runs exit handlers on the thread that calls exit, with
  * that thread's rights: a compromised library's atexit(f) had f read the
@@ -13,9 +16,12 @@
  * record, which another compartment cannot write either.  The C
  * library's own list is in key 0, where a compromised compartment can
  * still forge an entry (threat-model.md). */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gate_frame.h"
 #include "internal.h"
 
 struct exit_handler {
@@ -30,22 +36,40 @@ int __real___cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 	__attribute__((weak));
 int __real_on_exit(void (*fn)(int, void *), void *arg)
 	__attribute__((weak));
+int __real___cxa_thread_atexit_impl(void (*fn)(void *), void *arg, void *dso)
+	__attribute__((weak));
+int __real___cxa_thread_atexit(void (*fn)(void *), void *arg, void *dso)
+	__attribute__((weak));
+int __real_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
+	__attribute__((weak));
+int __real_pthread_key_delete(pthread_key_t key) __attribute__((weak));
 
-/* `status`: the exit's, for on_exit's handlers. */
-static void run_handler(struct exit_handler *h, int status)
+/* Whether the handler whose record is `h` may run here: the record lies
+ * in the memory of the compartment the thread runs in, or in memory no
+ * compartment owns (registered before start-up).  Else says it is not
+ * run; `what` names it, `when` the moment. */
+static bool runs_here(const void *h, const char *what, const char *when)
 {
 	unsigned owner, here = flexos__current();
 	enum flexos_memory_kind kind;
 
-	if (flexos__classify((uintptr_t)h, &owner, &kind) && owner != here) {
-		/* The record is out of reach here: only its owner named. */
-		fprintf(stderr, "flexos: an exit handler compartment '%s' "
-			"registered is not run: the exit runs in compartment "
-			"'%s', whose rights it would have\n",
-			flexos__rt.compartments[owner].name,
-			flexos__rt.compartments[here].name);
+	if (!flexos__classify((uintptr_t)h, &owner, &kind) || owner == here)
+		return true;
+	/* The record is out of reach here: only its owner named. */
+	fprintf(stderr, "flexos: %s compartment '%s' registered is not run: "
+		"%s runs in compartment '%s', whose rights it would have\n",
+		what, flexos__rt.compartments[owner].name, when,
+		flexos__rt.compartments[here].name);
+	return false;
+}
+
+/* `status`: the exit's, for on_exit's handlers; `thread`: a handler of a
+ * thread's end (which the record, out of reach, cannot say). */
+static void run_handler(struct exit_handler *h, int status, bool thread)
+{
+	if (!runs_here(h, thread ? "a thread's exit handler" : "an exit handler",
+		       thread ? "the thread's end" : "the exit"))
 		return;
-	}
 	if (h->with_status)
 		h->with_status(status, h->arg);
 	else
@@ -54,7 +78,12 @@ static void run_handler(struct exit_handler *h, int status)
 
 static void trampoline(void *h)
 {
-	run_handler(h, 0);
+	run_handler(h, 0, false);
+}
+
+static void trampoline_thread(void *h)
+{
+	run_handler(h, 0, true);
 }
 
 /* The runtime's own, past the records. */
@@ -65,7 +94,7 @@ static void trampoline_plain(void *fn)
 
 static void trampoline_on_exit(int status, void *h)
 {
-	run_handler(h, status);
+	run_handler(h, status, false);
 }
 
 /* A record in the calling compartment's heap: malloc serves it from
@@ -104,4 +133,107 @@ int __wrap_on_exit(void (*fn)(int, void *), void *arg)
 		return __real_on_exit(fn, arg);
 	h = record((struct exit_handler){ .with_status = fn, .arg = arg });
 	return h ? __real_on_exit(trampoline_on_exit, h) : -1;
+}
+
+/* A thread's exit handler, in the registering compartment's heap like
+ * the others; `real` registers the trampoline with the C library. */
+static int thread_exit_handler(int (*real)(void (*)(void *), void *, void *),
+			       void (*fn)(void *), void *arg, void *dso)
+{
+	struct exit_handler *h;
+
+	if (!flexos__rt.isolating)
+		return real(fn, arg, dso);
+	h = record((struct exit_handler){ .fn = fn, .arg = arg });
+	return h ? real(trampoline_thread, h, dso) : -1;
+}
+
+int __wrap___cxa_thread_atexit_impl(void (*fn)(void *), void *arg, void *dso)
+{
+	return thread_exit_handler(__real___cxa_thread_atexit_impl, fn, arg,
+				   dso);
+}
+
+int __wrap___cxa_thread_atexit(void (*fn)(void *), void *arg, void *dso)
+{
+	return thread_exit_handler(__real___cxa_thread_atexit, fn, arg, dso);
+}
+
+/* Key destructors: the C library hands one only the thread's value, so
+ * each key an isolated compartment creates with a destructor takes a slot
+ * of its own, whose entry (key_destructor_slots.S) names it.  The slot
+ * holds a record in the creating compartment's heap, like an exit
+ * handler's.  The table is the runtime's, in key 0: a compartment that
+ * rewrites it can only point a slot at a record of its own (whose owner
+ * is read from the heap ranges) or at another compartment's memory,
+ * like the C library's own key table (threat-model.md). */
+struct key_destructor {
+	void (*fn)(void *);
+};
+
+static struct key_destructor *key_destructors[GATE_KEY_SLOTS];
+static unsigned short slot_of_key[GATE_KEY_SLOTS]; /* 1 + slot, or 0 */
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void flexos__key_destructor_run(void *value, unsigned slot);
+void flexos__key_destructor_run(void *value, unsigned slot)
+{
+	struct key_destructor *d = key_destructors[slot];
+
+	if (d && runs_here(d, "a key destructor", "the thread's end"))
+		d->fn(value);
+}
+
+int __wrap_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
+{
+	extern const unsigned char flexos__key_destructor_slots[];
+	struct key_destructor *d;
+	unsigned slot = 0;
+	int err;
+
+	if (!flexos__rt.isolating || !fn)
+		return __real_pthread_key_create(key, fn);
+	d = malloc(sizeof(*d));
+	if (!d)
+		return ENOMEM;
+	d->fn = fn;
+	pthread_mutex_lock(&key_lock);
+	while (slot < GATE_KEY_SLOTS && key_destructors[slot])
+		slot++;
+	if (slot < GATE_KEY_SLOTS)
+		key_destructors[slot] = d;
+	pthread_mutex_unlock(&key_lock);
+	if (slot == GATE_KEY_SLOTS) {
+		free(d);
+		return EAGAIN; /* as many as the C library's keys */
+	}
+	err = __real_pthread_key_create(
+		key, (void (*)(void *))(flexos__key_destructor_slots +
+					slot * GATE_KEY_SLOT_BYTES));
+	pthread_mutex_lock(&key_lock);
+	if (err)
+		key_destructors[slot] = NULL;
+	else if (*key < GATE_KEY_SLOTS)
+		slot_of_key[*key] = (unsigned short)(slot + 1);
+	pthread_mutex_unlock(&key_lock);
+	if (err)
+		free(d);
+	return err;
+}
+
+int __wrap_pthread_key_delete(pthread_key_t key)
+{
+	int err = __real_pthread_key_delete(key);
+
+	if (err || key >= GATE_KEY_SLOTS)
+		return err;
+	pthread_mutex_lock(&key_lock);
+	if (slot_of_key[key]) {
+		/* The record stays: the deleting compartment may not own it,
+		 * and a thread ending now may still be running it. */
+		key_destructors[slot_of_key[key] - 1] = NULL;
+		slot_of_key[key] = 0;
+	}
+	pthread_mutex_unlock(&key_lock);
+	return 0;
 }

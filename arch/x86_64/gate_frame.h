@@ -96,6 +96,10 @@
 #define GATE_STOP_CHECK 0
 #define GATE_STOP_NO_SETJMP 1
 #define GATE_STOP_STALE 2
+/* The key destructors of isolated compartments (key_destructor_slots.S,
+ * libflexos/exit_handlers.c): as many as the C library has keys. */
+#define GATE_KEY_SLOTS 1024
+#define GATE_KEY_SLOT_BYTES 16
 /* Bytes of the stack pkru_gate.S stops the image on (pkru_gate.c). */
 #define GATE_VIOLATION_STACK 16384
 

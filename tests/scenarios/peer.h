@@ -138,6 +138,8 @@ int peer_arm_signal(char *host_page);
 /* Registers an exit handler that prints host_page: a compromised
  * library's atexit, which the host's exit runs. */
 int peer_arm_exit_handler(char *host_page);
+int peer_arm_thread_exit_handler(char *host_page);
+int peer_arm_key_destructor(char *host_page);
 
 /* Signals (peer_signals.c).  Installs handlers with sigaction and
  * signal(), raises their signals: a mask of what worked. */

@@ -65,15 +65,16 @@ static bool runs_here(const void *h, const char *what, const char *when)
 
 /* `status`: the exit's, for on_exit's handlers; `thread`: a handler of a
  * thread's end (which the record, out of reach, cannot say). */
-static void run_handler(struct exit_handler *h, int status, bool thread)
+static bool run_handler(struct exit_handler *h, int status, bool thread)
 {
 	if (!runs_here(h, thread ? "a thread's exit handler" : "an exit handler",
 		       thread ? "the thread's end" : "the exit"))
-		return;
+		return false;
 	if (h->with_status)
 		h->with_status(status, h->arg);
 	else
 		h->fn(h->arg);
+	return true;
 }
 
 static void trampoline(void *h)
@@ -81,9 +82,11 @@ static void trampoline(void *h)
 	run_handler(h, 0, false);
 }
 
+/* One record per registration, each run once: freed by its owner. */
 static void trampoline_thread(void *h)
 {
-	run_handler(h, 0, true);
+	if (run_handler(h, 0, true))
+		free(h);
 }
 
 /* The runtime's own, past the records. */
@@ -163,10 +166,10 @@ int __wrap___cxa_thread_atexit(void (*fn)(void *), void *arg, void *dso)
  * each key an isolated compartment creates with a destructor takes a slot
  * of its own, whose entry (key_destructor_slots.S) names it.  The slot
  * holds a record in the creating compartment's heap, like an exit
- * handler's.  The table is the runtime's, in key 0: a compartment that
- * rewrites it can only point a slot at a record of its own (whose owner
- * is read from the heap ranges) or at another compartment's memory,
- * like the C library's own key table (threat-model.md). */
+ * handler's.  The table is the runtime's, in key 0, like the C library's
+ * own key table: a compartment that rewrites it can point a slot at a
+ * record in memory no compartment owns, which then runs with the rights
+ * of whichever compartment ends the thread (threat-model.md). */
 struct key_destructor {
 	void (*fn)(void *);
 };
@@ -197,24 +200,24 @@ int __wrap_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
 	if (!d)
 		return ENOMEM;
 	d->fn = fn;
+	/* Held across the C library's call: a key deleted meanwhile comes
+	 * back at the same index, and its slot must be the new one's. */
 	pthread_mutex_lock(&key_lock);
 	while (slot < GATE_KEY_SLOTS && key_destructors[slot])
 		slot++;
-	if (slot < GATE_KEY_SLOTS)
-		key_destructors[slot] = d;
-	pthread_mutex_unlock(&key_lock);
 	if (slot == GATE_KEY_SLOTS) {
-		free(d);
-		return EAGAIN; /* as many as the C library's keys */
+		err = EAGAIN; /* as many as the C library's keys */
+	} else {
+		err = __real_pthread_key_create(
+			key, (void (*)(void *))(flexos__key_destructor_slots +
+						slot * GATE_KEY_SLOT_BYTES));
+		if (!err) {
+			key_destructors[slot] = d;
+			if (*key < GATE_KEY_SLOTS)
+				slot_of_key[*key] =
+					(unsigned short)(slot + 1);
+		}
 	}
-	err = __real_pthread_key_create(
-		key, (void (*)(void *))(flexos__key_destructor_slots +
-					slot * GATE_KEY_SLOT_BYTES));
-	pthread_mutex_lock(&key_lock);
-	if (err)
-		key_destructors[slot] = NULL;
-	else if (*key < GATE_KEY_SLOTS)
-		slot_of_key[*key] = (unsigned short)(slot + 1);
 	pthread_mutex_unlock(&key_lock);
 	if (err)
 		free(d);
@@ -223,17 +226,16 @@ int __wrap_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
 
 int __wrap_pthread_key_delete(pthread_key_t key)
 {
-	int err = __real_pthread_key_delete(key);
+	int err;
 
-	if (err || key >= GATE_KEY_SLOTS)
-		return err;
 	pthread_mutex_lock(&key_lock);
-	if (slot_of_key[key]) {
+	err = __real_pthread_key_delete(key);
+	if (!err && key < GATE_KEY_SLOTS && slot_of_key[key]) {
 		/* The record stays: the deleting compartment may not own it,
 		 * and a thread ending now may still be running it. */
 		key_destructors[slot_of_key[key] - 1] = NULL;
 		slot_of_key[key] = 0;
 	}
 	pthread_mutex_unlock(&key_lock);
-	return 0;
+	return err;
 }

@@ -53,12 +53,44 @@ static void hint_line_information(uintptr_t ip)
 			"archive, install its debug symbols)\n", where.symbol);
 }
 
+/* The XSAVE feature bit of PKRU's state. */
+#define XSTATE_PKRU (1ull << 9)
+
+bool flexos__context_pkru(const ucontext_t *context, uint32_t *pkru)
+{
+	const unsigned char *xsave =
+		(const unsigned char *)context->uc_mcontext.fpregs;
+	uint32_t pkru_offset = flexos__sealed.xsave_pkru;
+
+	if (!pkru_offset || !xsave ||
+	    !(*(const uint64_t *)(xsave + 512) & XSTATE_PKRU))
+		return false;
+	*pkru = *(const uint32_t *)(xsave + pkru_offset);
+	return true;
+}
+
+/* The compartment that faulted: on hardware keys the one whose PKRU the
+ * thread held, from the signal frame; else the runtime's per-thread
+ * record, in key 0, which a compartment can rewrite: a hint, kept within
+ * bounds. */
+static unsigned accessor_of(const ucontext_t *context)
+{
+	unsigned hint = flexos__self.current;
+	uint32_t pkru;
+
+	if (flexos__sealed.pkru_gate && flexos__context_pkru(context, &pkru))
+		for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+			if (flexos__sealed.pkru[c] == pkru)
+				return c;
+	return hint < flexos__rt.ncompartments ? hint : 0;
+}
+
 static void on_segv(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
 	const struct flexos_backend *backend = flexos__sealed.backend;
 	struct flexos_fault fault = {
-		.accessor = flexos__self.current,
+		.accessor = accessor_of(context),
 		.address = (uintptr_t)info->si_addr,
 		.ip = (uintptr_t)context->uc_mcontext.gregs[REG_RIP],
 		.write = context->uc_mcontext.gregs[REG_ERR] & 2,

@@ -18,13 +18,15 @@
 
 /* Where each gate's call of an entry returns (GATE_RETURN_ADDRESS); proc's
  * only in an image of the proc backend. */
-extern const uintptr_t flexos__gate_returned, flexos__pkru_gate_returned;
+extern const uintptr_t flexos__gate_returned, flexos__pkru_gate_returned,
+	flexos__pkru_gate_stack_args_returned;
 extern const uintptr_t flexos__invoke_returned __attribute__((weak));
 
 bool flexos__gate_return(uintptr_t return_address)
 {
 	return return_address == flexos__gate_returned ||
 	       return_address == flexos__pkru_gate_returned ||
+	       return_address == flexos__pkru_gate_stack_args_returned ||
 	       (&flexos__invoke_returned &&
 		return_address == flexos__invoke_returned);
 }

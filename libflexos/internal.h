@@ -559,6 +559,10 @@ struct flexos__fault_heading {
 	const char *ip_detail;
 };
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
+/* The PKRU a signal frame restores (the interrupted thread's), or false
+ * when it restores none (signal.c). */
+struct ucontext_t;
+bool flexos__context_pkru(const struct ucontext_t *context, uint32_t *pkru);
 void flexos__fault_install(void);
 /* FLEXOS_STATS (stats.c): the report at exit, and a proc compartment
  * process's own at its end. */

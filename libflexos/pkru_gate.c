@@ -28,6 +28,10 @@ _Static_assert(offsetof(struct flexos_hooks, context) == GATE_HOOKS_CONTEXT,
 void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
 			   uint32_t closed)
 {
+	/* Past the compartments too: the gate masks a caller hint into the
+	 * array before its check, and must not find every key open there. */
+	for (unsigned c = ncompartments; c < FLEXOS_MAX_COMPARTMENTS; c++)
+		flexos__sealed.pkru[c] = closed;
 	for (unsigned c = 0; c < ncompartments; c++) {
 		flexos__sealed.pkru[c] = closed;
 		for (unsigned s = 0; s < ncompartments; s++)

@@ -36,7 +36,6 @@
 #define SA_RESTORER 0x04000000
 #endif
 #define NSIGNALS 65 /* 1..64 */
-#define XSTATE_PKRU (1ull << 9)
 
 /* The kernel's struct sigaction on x86-64. */
 struct kernel_sigaction {
@@ -65,26 +64,12 @@ static bool is_function(const void *handler)
 	return handler != (void *)SIG_DFL && handler != (void *)SIG_IGN;
 }
 
-/* The PKRU a frame restores, or false when it restores none. */
-static bool frame_pkru(const ucontext_t *context, uint32_t *pkru)
-{
-	const unsigned char *xsave =
-		(const unsigned char *)context->uc_mcontext.fpregs;
-	uint32_t pkru_offset = flexos__sealed.xsave_pkru;
-
-	if (!pkru_offset || !xsave ||
-	    !(*(const uint64_t *)(xsave + 512) & XSTATE_PKRU))
-		return false;
-	*pkru = *(const uint32_t *)(xsave + pkru_offset);
-	return true;
-}
-
 static void flexos__signal_entry(int sig, siginfo_t *info, void *context_)
 {
 	ucontext_t *context = context_;
 	struct kernel_sigaction action = installed[sig];
 	uint32_t before = 0, after = 0;
-	bool had = frame_pkru(context, &before);
+	bool had = flexos__context_pkru(context, &before);
 
 	if (!is_function(action.handler))
 		return; /* replaced while the signal was on its way */
@@ -93,7 +78,7 @@ static void flexos__signal_entry(int sig, siginfo_t *info, void *context_)
 			sig, info, context);
 	else
 		((void (*)(int))action.handler)(sig);
-	if (had && (!frame_pkru(context, &after) || after != before))
+	if (had && (!flexos__context_pkru(context, &after) || after != before))
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "isolation fault: the handler of signal %d (%s) "
 			    "rewrote the PKRU its frame restores (0x%x, the "

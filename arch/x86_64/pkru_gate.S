@@ -103,8 +103,11 @@
 
 /* One variant of the gate, \name: for entries whose arguments all travel
  * in registers (stack_args 0), or that may take some on the stack, which
- * it copies (stack_args 1).  An entry names its variant (GATE_ENTRY_GATE);
- * a jump into the other one copies, or not, the jumper's own stack. */
+ * it copies (stack_args 1).  An entry names its variant (GATE_ENTRY_GATE).
+ * A jump into the copying one with an entry of the other gives the callee
+ * 128 bytes of the jumper's own stack it does not read; the other way
+ * round the callee would read what an earlier call left on its stack as
+ * arguments, so the register variant checks the entry is its own. */
 .macro PKRU_GATE name, stack_args
 	.globl	\name
 	.type	\name, @function
@@ -169,6 +172,13 @@
 	GATE_CHECK_ENTRY %r10, %rcx, %cl, .Lviolation
 	cmpl	GATE_ENTRY_PKRU(%r10), %eax
 	jne	.Lviolation
+.if !\stack_args
+	/* An entry that may take stack arguments must get them: not a
+	 * callee stack left as an earlier caller's call left it. */
+	leaq	\name(%rip), %rcx
+	cmpq	%rcx, GATE_ENTRY_GATE(%r10)
+	jne	.Lviolation
+.endif
 	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
 	/* The callee's record: nobody runs its code on this slot (else the
@@ -274,7 +284,8 @@
 	 * %r12 %r13 hold %rax %rdx. */
 	movaps	%xmm0, GATE_RET_XMM0(%rsp)
 	movaps	%xmm1, GATE_RET_XMM1(%rsp)
-	movq	GATE_ENTRY(%rsp), %rdi
+	movq	GATE_ENTRY(%rsp), %rdi		/* the caller's memory: */
+	GATE_CHECK_ENTRY %rdi, %rsi, %sil, .Lviolation	/* checked */
 	movl	GATE_ENTRY_COMPARTMENT(%rdi), %edi
 	movl	%r14d, %esi
 	movq	flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_CONTEXT(%rip), %rdx
@@ -340,10 +351,14 @@ flexos__pkru_gate_stop:
 	movl	$GATE_STOP_CHECK, %esi
 .Lstop:
 	movl	%eax, %edi			/* the value that failed */
-	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
+1:	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	WRPKRU
+	/* Checked like the gate's: a jump to this WRPKRU with every key in
+	 * %eax closes them again before anything else runs. */
+	cmpl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
+	jne	1b
 	leaq	flexos__pkru_gate_stack+GATE_VIOLATION_STACK(%rip), %rsp
 	call	flexos__pkru_gate_violation
 	.size	flexos__pkru_gate_stop, .-flexos__pkru_gate_stop

@@ -140,6 +140,7 @@ int peer_arm_signal(char *host_page);
 int peer_arm_exit_handler(char *host_page);
 int peer_arm_thread_exit_handler(char *host_page);
 int peer_arm_key_destructor(char *host_page);
+int peer_wrong_gate_variant(const char *host_key);
 
 /* Signals (peer_signals.c).  Installs handlers with sigaction and
  * signal(), raises their signals: a mask of what worked. */

@@ -38,6 +38,17 @@ static int signal_of(uint64_t vector)
 	}
 }
 
+/* Whether [address, address + size) lies on the thread's slot in c, above
+ * its guard page. */
+static bool within_slot(unsigned c, uintptr_t address, size_t size)
+{
+	uintptr_t top = (uintptr_t)flexos__slot_top(c);
+	uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
+			  FLEXOS__PAGE;
+
+	return address >= first && address <= top && size <= top - address;
+}
+
 /* The gates the thread is inside of.  While a gate has left compartment
  * c, the record of the thread's slot in c points at its frame, which names
  * the function called, and the frame's saved_top at the one before. */
@@ -51,8 +62,13 @@ static void print_gates(void)
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		const char *sp = flexos__slot_record(c)->top;
 
-		while (sp && (uintptr_t)sp != GATE_OFF_SLOT) {
+		/* The frames are the compartment's memory: a loop it made
+		 * ends the list. */
+		for (unsigned hops = 0;
+		     sp && (uintptr_t)sp != GATE_OFF_SLOT && hops < 64; hops++) {
 			const struct flexos__gate_frame *frame = (const void *)sp;
+			if (!within_slot(c, (uintptr_t)sp, sizeof(*frame)))
+				break;
 			const struct flexos__entry *entry =
 				flexos__entry_checked(frame->entry);
 			if (!entry)
@@ -105,16 +121,6 @@ static void scan_stack(uintptr_t from, uintptr_t to, unsigned *n)
 	}
 }
 
-/* Whether [address, address + size) lies on the thread's slot in c, above
- * its guard page. */
-static bool within_slot(unsigned c, uintptr_t address, size_t size)
-{
-	uintptr_t top = (uintptr_t)flexos__slot_top(c);
-	uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
-			  FLEXOS__PAGE;
-
-	return address >= first && address <= top && size <= top - address;
-}
 
 /* A backtrace without unwind tables (the image has no unwinder): the
  * faulting instruction, then each word of the faulting stack, from its

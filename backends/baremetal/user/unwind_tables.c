@@ -6,7 +6,20 @@
  * the program headers the kernel's loader passes (AT_PHDR). */
 #define _GNU_SOURCE
 #include <link.h>
+#include <pthread.h>
 #include <stddef.h>
+
+/* The unwinder also takes a lock and a once-flag through weak references
+ * to the thread functions below, but only when the image links
+ * pthread_key_create, its sign that threads run.  A static image that
+ * linked pthread_key_create and not these called address 0 from the
+ * unwinder (baremetal.longjmp, with a peer that creates a key).
+ * Referenced here, they are linked wherever the unwinder is. */
+__attribute__((used)) static void *const unwinder_thread_functions[] = {
+	(void *)pthread_once,	     (void *)pthread_mutex_lock,
+	(void *)pthread_mutex_unlock, (void *)pthread_getspecific,
+	(void *)pthread_setspecific,
+};
 
 /* glibc's layout on x86-64 (<bits/dl_find_object.h>: no dlfo_eh_dbase,
  * no dlfo_eh_count). */

@@ -64,6 +64,11 @@
  * arena and FLEXOS__ARENA_SIZE), so that the floor mprotects
  * exactly what a gate mprotects.  Nothing else of it is used.  pkru.h
  * reads the caller's PKRU for the mpk/hw floor. */
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
+
 #include "internal.h"
 #include "pkru.h"
 #endif
@@ -244,29 +249,111 @@ static NOIPA uint64_t mprotect_floor(void *arg, unsigned n)
 
 /* The mpk/hw floor: a bare WRPKRU pair with the values a round trip
  * writes (the callee's PKRU, then the caller's again), taken from RDPKRU
- * here and inside the callee.  While the caller's key is closed its stack
- * may not be touched: the whole loop is registers only. */
-struct pkru_floor {
-	unsigned caller, callee;
+ * here and inside the callee.
+ *
+ * It cannot run in this image: start-up refuses an image with a WRPKRU
+ * outside the runtime's gate (libflexos/pkru_sites.c), and the
+ * system-call policy maps no code after it.  So a helper process forked
+ * before the runtime starts, under neither, copies the loop below (bytes
+ * here, not code) to a page of its own and runs it when asked; it times
+ * the loop itself, so the hand-over is not counted.  The value WRPKRU
+ * writes does not change its cost, and the helper's keys need not be
+ * the image's. */
+static const unsigned char wrpkru_pair_loop[] = {
+	0x41, 0x89, 0xd0,	/* mov %edx, %r8d: the caller's PKRU */
+	0x31, 0xc9,		/* xor %ecx, %ecx */
+	0x31, 0xd2,		/* xor %edx, %edx */
+	0x89, 0xf0,		/* 1: mov %esi, %eax: the callee's */
+	0x0f, 0x01, 0xef,	/* wrpkru */
+	0x44, 0x89, 0xc0,	/* mov %r8d, %eax */
+	0x0f, 0x01, 0xef,	/* wrpkru */
+	0x48, 0xff, 0xcf,	/* dec %rdi */
+	0x75, 0xf0,		/* jnz 1b */
+	0xc3,			/* ret */
 };
+
+struct pkru_floor {
+	_Atomic uint32_t asked, answered; /* futex words: a round's number */
+	unsigned n, caller, callee;
+	uint64_t elapsed;
+};
+
+/* Shared: the helper's address, set before the runtime starts, kept out
+ * of the default compartment's static data that the emulated-key floor
+ * mprotects. */
+FLEXOS_SHARED static struct pkru_floor *pkru_floor_helper;
+
+static void futex(_Atomic uint32_t *word, int op, uint32_t value)
+{
+	syscall(SYS_futex, word, op, value, NULL, NULL, 0);
+}
+
+static bool cpu_has_pku(void)
+{
+	unsigned a = 7, b, c = 0, d;
+
+	__asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return c & (1u << 4); /* OSPKE: PKU, enabled by the kernel */
+}
+
+static void serve_pkru_floor(struct pkru_floor *f)
+{
+	void (*loop)(unsigned long, unsigned, unsigned);
+	unsigned char *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t seen = 0;
+
+	if (code == MAP_FAILED)
+		_exit(1);
+	memcpy(code, wrpkru_pair_loop, sizeof(wrpkru_pair_loop));
+	if (mprotect(code, 4096, PROT_READ | PROT_EXEC) != 0)
+		_exit(1);
+	loop = (void (*)(unsigned long, unsigned, unsigned))(void *)code;
+	for (;;) {
+		while (atomic_load(&f->asked) == seen)
+			futex(&f->asked, FUTEX_WAIT, seen);
+		seen = atomic_load(&f->asked);
+		uint64_t start = now_ns();
+		loop(f->n, f->callee, f->caller);
+		f->elapsed = now_ns() - start;
+		atomic_store(&f->answered, seen);
+		futex(&f->answered, FUTEX_WAKE, 1);
+	}
+}
+
+/* Before the runtime's constructor (priority 101 runs first): only where
+ * the CPU has PKU, for the hardware-key row. */
+__attribute__((constructor(101))) static void start_pkru_floor(void)
+{
+	struct pkru_floor *f;
+
+	if (!cpu_has_pku())
+		return;
+	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f == MAP_FAILED)
+		return;
+	switch (fork()) {
+	case -1:
+		return;
+	case 0:
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		serve_pkru_floor(f);
+	}
+	pkru_floor_helper = f;
+}
 
 static NOIPA uint64_t wrpkru_floor(void *arg, unsigned n)
 {
-	const struct pkru_floor *f = arg;
-	unsigned callee = f->callee, caller = f->caller;
-	unsigned long count = n;
-	uint64_t start = now_ns();
+	struct pkru_floor *f = arg;
+	uint32_t round = atomic_load(&f->asked) + 1;
 
-	__asm__ volatile("1:\n\t"
-			 "movl %k[callee], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
-			 "movl %k[caller], %%eax\n\t.byte 0x0f, 0x01, 0xef\n\t"
-			 "dec %[count]\n\t"
-			 "jnz 1b"
-			 : [count] "+r"(count)
-			 : [callee] "r"(callee), [caller] "r"(caller), "c"(0),
-			   "d"(0)
-			 : "rax", "memory");
-	return now_ns() - start;
+	f->n = n;
+	atomic_store(&f->asked, round);
+	futex(&f->asked, FUTEX_WAKE, 1);
+	while (atomic_load(&f->answered) != round)
+		futex(&f->answered, FUTEX_WAIT, atomic_load(&f->answered));
+	return f->elapsed;
 }
 
 /* Pages with a page table entry, which is what mprotect's cost grows with. */
@@ -636,8 +723,14 @@ int main(void)
 #endif
 	} else if (!strcmp(backend, "mpk/hw")) {
 #if defined(FLEXOS_BACKEND_MPK)
-		struct pkru_floor *pf = map(sizeof(*pf));
+		struct pkru_floor *pf = pkru_floor_helper;
 
+		if (!pf) {
+			fprintf(stderr, "bench: no helper process for the "
+				"WRPKRU floor (could not fork one before "
+				"start-up)\n");
+			return 2;
+		}
 		pf->caller = flexos__rdpkru();
 		pf->callee = flexos_gate(benchlib, bench_pkru);
 		mpk = 2;

@@ -70,19 +70,13 @@ bool flexos__context_pkru(const ucontext_t *context, uint32_t *pkru)
 }
 
 /* The compartment that faulted: on hardware keys the one whose PKRU the
- * thread held, from the signal frame; else the runtime's per-thread
- * record, in key 0, which a compartment can rewrite: a hint, kept within
- * bounds. */
+ * thread held, from the signal frame. */
 static unsigned accessor_of(const ucontext_t *context)
 {
-	unsigned hint = flexos__self.current;
-	uint32_t pkru;
+	uint32_t pkru = 0; /* no compartment's: the hint */
 
-	if (flexos__sealed.pkru_gate && flexos__context_pkru(context, &pkru))
-		for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-			if (flexos__sealed.pkru[c] == pkru)
-				return c;
-	return hint < flexos__rt.ncompartments ? hint : 0;
+	flexos__context_pkru(context, &pkru);
+	return flexos__compartment_of_pkru(pkru);
 }
 
 static void on_segv(int sig, siginfo_t *info, void *context_)

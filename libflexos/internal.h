@@ -329,6 +329,11 @@ struct flexos__off_slot {
 };
 struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller);
 void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
+/* The compartment whose sealed PKRU is `pkru` (a fault's, from the
+ * kernel); without hardware keys, or for a PKRU that is no compartment's,
+ * the runtime's per-thread record, in key 0, which a compartment can
+ * rewrite: a hint, kept within bounds. */
+unsigned flexos__compartment_of_pkru(uint32_t pkru);
 /* Whether a fault at `ip` is the hardware-key gate's access through a
  * register a callee returned with: that callee forged it. */
 bool flexos__pkru_gate_faulted(uintptr_t ip);

@@ -99,6 +99,17 @@ struct flexos__off_slot flexos__pkru_gate_off_slot(unsigned caller)
 	return (struct flexos__off_slot){ top, record };
 }
 
+unsigned flexos__compartment_of_pkru(uint32_t pkru)
+{
+	unsigned hint = flexos__self.current;
+
+	if (flexos__sealed.pkru_gate)
+		for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+			if (flexos__sealed.pkru[c] == pkru)
+				return c;
+	return hint < flexos__rt.ncompartments ? hint : 0;
+}
+
 bool flexos__pkru_gate_faulted(uintptr_t ip)
 {
 	extern const unsigned char flexos__pkru_gate_hint_store[],

@@ -269,7 +269,7 @@ __attribute__((noreturn)) static void
 on_refused_call(const struct flexos_baremetal_fault *f)
 {
 	struct flexos_fault fault = {
-		.accessor = flexos__self.current,
+		.accessor = flexos__compartment_of_pkru((uint32_t)f->pkru),
 		.address = f->address,
 		.ip = f->ip,
 		.write = true,
@@ -305,7 +305,7 @@ __attribute__((noreturn)) static void
 on_fault(const struct flexos_baremetal_fault *f)
 {
 	struct flexos_fault fault = {
-		.accessor = flexos__self.current,
+		.accessor = flexos__compartment_of_pkru((uint32_t)f->pkru),
 		.address = f->address,
 		.ip = f->ip,
 		.write = f->error & 2,

@@ -35,8 +35,6 @@ _Static_assert(offsetof(struct flexos__sealed, record_bytes) ==
 _Static_assert(offsetof(struct flexos__sealed, entries) ==
 		       GATE_SEALED_ENTRIES, "");
 _Static_assert(offsetof(struct flexos__sealed, pkru) == GATE_SEALED_PKRU, "");
-_Static_assert(offsetof(struct flexos__sealed, pkru_gate) ==
-		       GATE_SEALED_PKRU_GATE, "");
 _Static_assert(offsetof(struct flexos__sealed, ncompartments) ==
 		       GATE_SEALED_NCOMPARTMENTS, "");
 _Static_assert(offsetof(struct flexos__sealed, stacks) == GATE_SEALED_STACKS,

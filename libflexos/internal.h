@@ -565,7 +565,7 @@ struct flexos__fault_heading {
 };
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
 /* The PKRU a signal frame restores (the interrupted thread's), or false
- * when it restores none (signal.c). */
+ * when it restores none (fault.c). */
 struct ucontext_t;
 bool flexos__context_pkru(const struct ucontext_t *context, uint32_t *pkru);
 void flexos__fault_install(void);

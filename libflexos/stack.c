@@ -118,12 +118,7 @@ void *flexos__run_in_compartment(unsigned compartment, void *(*fn)(void *),
 
 unsigned flexos__current(void)
 {
-	if (flexos__sealed.pkru_gate) {
-		uint32_t pkru = flexos__rdpkru();
-
-		for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
-			if (flexos__sealed.pkru[c] == pkru)
-				return c;
-	}
+	if (flexos__sealed.pkru_gate)
+		return flexos__compartment_of_pkru(flexos__rdpkru());
 	return flexos__self.current;
 }

@@ -215,8 +215,9 @@
 	call	*GATE_ENTRY_FN(%r10)
 	GATE_RETURN_ADDRESS \name\()_returned
 	/* Back, with the callee's rights and registers: %rbx (the end of
-	 * the callee's slot, its record below), %r14 (the caller) and %r15 (the slot) are hints, which
-	 * only the checks after the WRPKRU below bind.  Until then the gate
+	 * the callee's slot, its record below), %r14 (the caller) and %r15
+	 * (the slot) are hints, which only the checks after the WRPKRU
+	 * below bind.  Until then the gate
 	 * writes only where the callee could write itself, and reads the
 	 * sealed page within its bounds.  The one access through a hint is
 	 * marked: a fault there is the callee's forged %rbx, and the fault

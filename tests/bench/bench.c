@@ -39,14 +39,28 @@
 #include "benchlib.h"
 #include "measure.h"
 
-#if defined(FLEXOS_BACKEND_PROC)
-#include <errno.h>
+#if defined(FLEXOS_BACKEND_PROC) || defined(FLEXOS_BACKEND_MPK)
 #include <linux/futex.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
+
+/* The helper processes of the proc and mpk/hw floors wait on words of
+ * memory they share with this one. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t seen)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+#endif
+
+#if defined(FLEXOS_BACKEND_PROC)
+#include <errno.h>
 #include <sys/wait.h>
 
 /* In-tree benchmark only: proc.h is read for two things.  The size of a
@@ -64,11 +78,6 @@
  * arena and FLEXOS__ARENA_SIZE), so that the floor mprotects
  * exactly what a gate mprotects.  Nothing else of it is used.  pkru.h
  * reads the caller's PKRU for the mpk/hw floor. */
-#include <linux/futex.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <sys/prctl.h>
-
 #include "internal.h"
 #include "pkru.h"
 #endif
@@ -283,11 +292,6 @@ struct pkru_floor {
  * mprotects. */
 FLEXOS_SHARED static struct pkru_floor *pkru_floor_helper;
 
-static void futex(_Atomic uint32_t *word, int op, uint32_t value)
-{
-	syscall(SYS_futex, word, op, value, NULL, NULL, 0);
-}
-
 static bool cpu_has_pku(void)
 {
 	unsigned a = 7, b, c = 0, d;
@@ -311,13 +315,13 @@ static void serve_pkru_floor(struct pkru_floor *f)
 	loop = (void (*)(unsigned long, unsigned, unsigned))(void *)code;
 	for (;;) {
 		while (atomic_load(&f->asked) == seen)
-			futex(&f->asked, FUTEX_WAIT, seen);
+			futex_wait(&f->asked, seen);
 		seen = atomic_load(&f->asked);
 		uint64_t start = now_ns();
 		loop(f->n, f->callee, f->caller);
 		f->elapsed = now_ns() - start;
 		atomic_store(&f->answered, seen);
-		futex(&f->answered, FUTEX_WAKE, 1);
+		futex_wake(&f->answered);
 	}
 }
 
@@ -350,9 +354,9 @@ static NOIPA uint64_t wrpkru_floor(void *arg, unsigned n)
 
 	f->n = n;
 	atomic_store(&f->asked, round);
-	futex(&f->asked, FUTEX_WAKE, 1);
+	futex_wake(&f->asked);
 	while (atomic_load(&f->answered) != round)
-		futex(&f->answered, FUTEX_WAIT, atomic_load(&f->answered));
+		futex_wait(&f->answered, atomic_load(&f->answered));
 	return f->elapsed;
 }
 
@@ -379,16 +383,6 @@ static size_t populated(const struct range *r)
 #define PIPE_BATCH 20u
 #define MSG_IN (sizeof(struct flexos__gate_frame) + GATE_STACK_ARGS)
 #define MSG_OUT (2 * sizeof(uint64_t) + 2 * 16) /* rax, rdx, xmm0, xmm1 */
-
-static void futex_wait(_Atomic uint32_t *word, uint32_t seen)
-{
-	syscall(SYS_futex, word, FUTEX_WAIT, seen, NULL, NULL, 0);
-}
-
-static void futex_wake(_Atomic uint32_t *word)
-{
-	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
 
 /* Ping-pong.  `ball` is the one shared cache line: 1 while it is the
  * helper's turn, 0 while it is ours; each side spins on it with `pause`,

@@ -327,6 +327,7 @@ function(flexos_image target)
   set(data_sections "")
   set(bss_sections "")
   set(shared_parts "")
+  set(entry_parts "")
   set(index 0)
   foreach(comp IN LISTS compartments)
     set(members ${libs_${comp}})
@@ -344,17 +345,24 @@ function(flexos_image target)
                            "{ ${index}, \"${name}\" };\n")
     endforeach()
     if(backend STREQUAL "fcall")
-      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0, ${trusted_by_mask_${comp}}, 0, 0 },\n")
+      string(APPEND table "\t{ \"${comp_name}\", 0, 0, 0, 0, ${trusted_by_mask_${comp}}, 0, 0, 0, 0 },\n")
     else()
       string(APPEND source
         "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
         "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[],\n"
         "\tflexos__shared_start_${comp_name}[], flexos__shared_end_${comp_name}[];\n")
+      set(entries "0, 0")
+      if(NOT comp STREQUAL target)
+        set(entries "flexos__entries_start_${comp_name}, flexos__entries_end_${comp_name}")
+        string(APPEND source "extern const char flexos__entries_start_${comp_name}[],\n"
+                             "\tflexos__entries_end_${comp_name}[];\n")
+      endif()
       string(APPEND table "\t{ \"${comp_name}\",\n"
         "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
         "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name},\n"
         "\t  ${trusted_by_mask_${comp}},\n"
-        "\t  flexos__shared_start_${comp_name}, flexos__shared_end_${comp_name} },\n")
+        "\t  flexos__shared_start_${comp_name}, flexos__shared_end_${comp_name},\n"
+        "\t  ${entries} },\n")
       # The compartment's input files.
       set(files "")
       if(comp STREQUAL target)
@@ -380,6 +388,14 @@ function(flexos_image target)
         string(APPEND shared_parts "    ${f}(.flexos.shared .flexos.shared.*)\n")
       endforeach()
       string(APPEND shared_parts "    flexos__shared_end_${comp_name} = .;\n")
+      # Its libraries' gate records, which say less than the program's.
+      if(NOT comp STREQUAL target)
+        string(APPEND entry_parts "    flexos__entries_start_${comp_name} = .;\n")
+        foreach(f IN LISTS files)
+          string(APPEND entry_parts "    KEEP(${f}(flexos_entries))\n")
+        endforeach()
+        string(APPEND entry_parts "    flexos__entries_end_${comp_name} = .;\n")
+      endif()
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
@@ -423,6 +439,10 @@ function(flexos_image target)
   # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
   # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
   # with the initialised data.
+  # Gate records, each compartment's together; the rest (the program's,
+  # and flexos-gen's stubs) the default compartment's.
+  string(APPEND data_sections "  flexos_entries :\n  {\n${entry_parts}"
+    "    KEEP(*(flexos_entries))\n  }\n")
   string(APPEND data_sections "  .flexos.shared ALIGN(4096) :\n  {\n"
     "    flexos__shared_start = .;\n${shared_parts}"
     "    *(.flexos.shared .flexos.shared.*)\n"

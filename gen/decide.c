@@ -107,6 +107,7 @@ static void gates(struct gen_state *st)
 			struct gen_stub *stub = stub_for(st, e->to);
 
 			stub->cross_call |= e->kind == GEN_CALL;
+			stub->callers |= 1ul << e->from_comp;
 			stub->escapes |= e->kind == GEN_ADDR;
 			stub->callback |= e->kind == GEN_ADDR;
 			if (o->syms[r->sym].shndx != SHN_UNDEF) {

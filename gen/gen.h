@@ -244,6 +244,7 @@ struct gen_stub {
 	int cross_call;	 /* called from another compartment */
 	int callback;	 /* address taken */
 	int escapes;	 /* address taken in another compartment */
+	unsigned long callers; /* bit per compartment whose calls it takes */
 };
 
 struct gen_shared {

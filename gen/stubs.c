@@ -4,9 +4,20 @@
  * in flexos_entries (destination function and library) in %r11, then the
  * generic trampoline, which runs only what a record names and tail-calls
  * when the caller already runs in the destination. */
+#include <stdio.h>
 #include <string.h>
 
 #include "gen.h"
+
+static const char *callers_of(const struct gen_stub *s)
+{
+	static char bits[24];
+
+	if (s->callback || s->escapes)
+		return "-1";
+	snprintf(bits, sizeof(bits), "%#lx", s->callers);
+	return bits;
+}
 
 char *gen_stubs_asm(const struct gen_state *st)
 {
@@ -32,11 +43,17 @@ char *gen_stubs_asm(const struct gen_state *st)
 				       "\tjmp\tflexos__gate\n");
 		gen_buf_printf(&b, "\t.cfi_endproc\n\t.size\t%s, .-%s\n",
 			       s->name, s->name);
+		/* The record (struct flexos__entry_record): who may call
+		 * through it, which only the build's records may say in
+		 * bits: the compartments whose calls the stub takes, or any
+		 * (~0) when its address is taken. */
 		if (!plain)
 			gen_buf_printf(&b, "\t.pushsection flexos_entries,"
-				       "\"aw\",@progbits\n\t.balign 32\n"
-				       "1:\t.quad %s, flexos_lib_%s, 0, 0\n"
-				       "\t.popsection\n", s->target, lib);
+				       "\"aw\",@progbits\n\t.balign 64\n"
+				       "1:\t.quad %s, flexos_lib_%s, 0, %s\n"
+				       "\t.quad 0, 0, 0, 0\n"
+				       "\t.popsection\n", s->target, lib,
+				       callers_of(s));
 	}
 	gen_buf_printf(&b, "\n\t.section .note.GNU-stack,\"\",@progbits\n");
 	return b.s;

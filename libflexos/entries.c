@@ -1,5 +1,6 @@
 /* Entry points: a gate runs only a function that some gate site of the
- * build names, in the compartment that site names.
+ * build names, in the compartment that site names, for a caller that
+ * site admits (decision 45).
  *
  * Every site records (fn, library) in section flexos_entries, and its stub
  * hands the trampoline the address of that record, never the function's.
@@ -59,6 +60,15 @@ _Static_assert(offsetof(struct flexos__entry, compartment) ==
 _Static_assert(offsetof(struct flexos__entry, pkru) == GATE_ENTRY_PKRU, "");
 _Static_assert(offsetof(struct flexos__entry, stacks) == GATE_ENTRY_STACKS,
 	       "");
+_Static_assert(offsetof(struct flexos__entry, secrets) == GATE_ENTRY_SECRETS,
+	       "");
+_Static_assert(offsetof(struct flexos__entry, callers) == GATE_ENTRY_CALLERS,
+	       "");
+_Static_assert(offsetof(struct flexos__sealed, heaps) == GATE_SEALED_HEAPS, "");
+_Static_assert(offsetof(struct flexos__heap, gate_secrets) == GATE_HEAP_SECRETS,
+	       "");
+_Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,
+	       "a heap's state fits the first page of its arena");
 
 /* The code flexos__gate jumps to for a call of record `r`. */
 static uintptr_t gate_of(const struct flexos__entry_record *r)
@@ -74,6 +84,76 @@ static uintptr_t gate_of(const struct flexos__entry_record *r)
 				: (uintptr_t)flexos__pkru_gate_stack_args;
 }
 
+/* The compartment whose code holds record r: the link step puts each
+ * library's records with its compartment's (image.ld), and the rest —
+ * the program's own, flexos-gen's stubs — are the default compartment's. */
+static unsigned site_of(const struct flexos__entry_record *r)
+{
+	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
+		const struct flexos_compartment_desc *d =
+			&flexos__rt.image->compartments[c];
+
+		if ((const char *)r >= d->entries_start &&
+		    (const char *)r < d->entries_end)
+			return c;
+	}
+	return 0;
+}
+
+/* Whether compartment c's own code, or the program's, lets every
+ * compartment call fn: a callback it made of fn, or FLEXOS_EXPOSE. */
+static bool exposed(uintptr_t fn, unsigned c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct flexos__entry_record *r = &__start_flexos_entries[i];
+		unsigned site = site_of(r);
+
+		if (r->fn == fn && r->lib->compartment == c &&
+		    r->callers == FLEXOS__ANY_CALLER && (site == c || site == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Who may call through record i, bit c for compartment c (decision 45):
+ * what it says, where its site may say it. */
+static uint32_t callers_of(size_t i, unsigned site, size_t n)
+{
+	const struct flexos__entry_record *r = &__start_flexos_entries[i];
+	unsigned callee = r->lib->compartment;
+	uint32_t all = (uint32_t)((1ull << flexos__rt.ncompartments) - 1);
+	char where[512];
+
+	/* The program and the build decide; a library's own record says
+	 * only "my code" or "anyone", and names another compartment's
+	 * function only where that one agrees. */
+	if (site == 0)
+		return r->callers == 0 ? 1u
+		       : r->callers == FLEXOS__ANY_CALLER ? all
+		       : (uint32_t)r->callers & all;
+	if (r->callers != 0 && r->callers != FLEXOS__ANY_CALLER) {
+		flexos__describe_address(r->fn, where, sizeof(where));
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "gate site %zu, in the code of compartment '%s', "
+			    "names its callers (0x%lx) for %s: only the "
+			    "program's records and the build's may", i,
+			    flexos__rt.compartments[site].name,
+			    (unsigned long)r->callers, where);
+	}
+	if (callee != site && !exposed(r->fn, callee, n)) {
+		flexos__describe_address(r->fn, where, sizeof(where));
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "gate site %zu, in the code of compartment '%s', "
+			    "calls %s of compartment '%s', which does not "
+			    "expose it: declare FLEXOS_EXPOSE(<library>, <fn>) "
+			    "in that compartment's code (or pass a "
+			    "flexos_callback of it)", i,
+			    flexos__rt.compartments[site].name, where,
+			    flexos__rt.compartments[callee].name);
+	}
+	return r->callers == FLEXOS__ANY_CALLER ? all : 1u << site;
+}
+
 void flexos__entries_seal(void)
 {
 	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
@@ -87,6 +167,7 @@ void flexos__entries_seal(void)
 			    "points (%zu gate sites)", n);
 	for (size_t i = 0; i < n; i++) {
 		const struct flexos__entry_record *r = &__start_flexos_entries[i];
+		unsigned c, site;
 
 		if (!r->lib || r->lib->compartment >= flexos__rt.ncompartments)
 			flexos__die(FLEXOS_EXIT_SETUP,
@@ -95,12 +176,19 @@ void flexos__entries_seal(void)
 				    "(objects from another build?)",
 				    i, flexos__rt.image->name,
 				    flexos__rt.ncompartments);
+		c = r->lib->compartment;
+		site = site_of(r);
 		table[i] = (struct flexos__entry){
 			.fn = r->fn,
-			.compartment = r->lib->compartment,
-			.pkru = flexos__sealed.pkru[r->lib->compartment],
+			.compartment = c,
+			.pkru = flexos__sealed.pkru[c],
 			.gate = gate_of(r),
-			.stacks = flexos__sealed.stacks[r->lib->compartment],
+			.stacks = flexos__sealed.stacks[c],
+			.secrets = flexos__sealed.pkru_gate
+					   ? flexos__sealed.heaps[c]->gate_secrets
+					   : NULL,
+			.callers = callers_of(i, site, n),
+			.site = site,
 		};
 	}
 	flexos__sealed.records = (uintptr_t)__start_flexos_entries;
@@ -190,4 +278,38 @@ void flexos__gate_unresolved(uintptr_t record)
 		    "not an entry point\nflexos:   backend %s",
 		    flexos__rt.compartments[flexos__current()].name,
 		    (unsigned long)record, where, flexos_backend_name());
+}
+
+void flexos__caller_refused(const struct flexos__entry *entry, unsigned caller)
+{
+	char where[512], admitted[256] = "";
+	size_t used = 0;
+
+	if (!entry)
+		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: a gate came "
+			    "from a caller its entry does not admit\nflexos:   "
+			    "backend %s", flexos_backend_name());
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
+		if (entry->callers >> c & 1 && used < sizeof(admitted))
+			used += (size_t)snprintf(admitted + used,
+						 sizeof(admitted) - used,
+						 "%s'%s'", used ? ", " : "",
+						 flexos__rt.compartments[c].name);
+	flexos__describe_address(entry->fn, where, sizeof(where));
+	/* On hardware keys the gate takes who called from a register: an
+	 * admitted caller refused did not know the secret it shares with
+	 * the callee, so it was another compartment. */
+	flexos__die(FLEXOS_EXIT_FAULT,
+		    "isolation fault: %s '%s' called %s of compartment '%s' "
+		    "through a gate site of compartment '%s', which admits "
+		    "only %s\nflexos:   backend %s",
+		    entry->callers >> caller & 1 ? "a compartment that claimed "
+						   "to be"
+						 : "compartment",
+		    caller < flexos__rt.ncompartments
+			    ? flexos__rt.compartments[caller].name
+			    : "?",
+		    where, flexos__rt.compartments[entry->compartment].name,
+		    flexos__rt.compartments[entry->site].name, admitted,
+		    flexos_backend_name());
 }

@@ -46,6 +46,12 @@ char *flexos__gate_enter(struct flexos__gate_frame *frame,
 			    "'%s' jumped into the gate's C path, which backend "
 			    "%s does not take", flexos__rt.compartments[src].name,
 			    flexos_backend_name());
+	/* On proc the callee's process checks again: a compartment can
+	 * skip this check, not that one. */
+	const struct flexos__entry *entry =
+		(const struct flexos__entry *)frame->entry;
+	if (!(entry->callers >> src & 1))
+		flexos__caller_refused(entry, src);
 	frame->src = src;
 	if (flexos__gate_counting) {
 		atomic_fetch_add_explicit(&flexos__gate_crossings[src], 1,

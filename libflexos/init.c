@@ -318,6 +318,7 @@ void flexos__init(void)
 					  FLEXOS__HEAP_SIZE;
 	}
 	flexos__sealed.ncompartments = image->ncompartments;
+	flexos__pkru_gate_secrets();
 	flexos__fault_install();
 	flexos__stats_install();
 	/* The main thread takes compartment 0's rights before the seal: a

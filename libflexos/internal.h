@@ -45,6 +45,11 @@ struct flexos__heap {
 	size_t reached;
 	void *free[FLEXOS__HEAP_CLASSES]; /* free blocks by size class */
 	atomic_flag lock;
+	/* On hardware keys, the secret this compartment shares with each
+	 * other one (entry c for compartment c): a caller hands the gate the
+	 * one it shares with the callee, which the callee's copy checks.
+	 * Here because only this compartment can read this page. */
+	uint64_t gate_secrets[FLEXOS_MAX_COMPARTMENTS];
 };
 
 /* FLEXOS_STATS (stats.c): the bytes of heap blocks each compartment has in
@@ -205,7 +210,13 @@ struct flexos__entry_record {
 	uintptr_t fn;
 	const struct flexos_library *lib;
 	uintptr_t register_args; /* 1: only general-purpose registers */
-	uintptr_t reserved;
+	/* Which compartments may call through it (decision 45): 0, the one
+	 * whose code holds the record (a gate site); FLEXOS__ANY_CALLER,
+	 * every compartment (a callback, an exposed function); else bit c
+	 * for compartment c, which only the program's own records and the
+	 * build's may say (flexos-gen's stubs). */
+	uintptr_t callers;
+	uintptr_t reserved[4];
 };
 
 /* The sealed copy of one record, resolved to its compartment, at the
@@ -222,6 +233,15 @@ struct flexos__entry {
 	 * function itself where nothing isolates. */
 	uintptr_t gate;
 	uintptr_t stacks;
+	/* On hardware keys, the callee's table of secrets, one shared with
+	 * each compartment (struct flexos__heap): the gate checks that its
+	 * caller knew the one it claims to share (decision 45). */
+	const uint64_t *secrets;
+	/* The compartments that may call through this entry, bit c for
+	 * compartment c, and the one whose code holds its record. */
+	uint32_t callers;
+	uint32_t site;
+	uintptr_t reserved[2];
 };
 
 /* The memory debuggers start-up found (tools.c), for fcall: only there
@@ -299,6 +319,10 @@ static inline void flexos__revoke(unsigned compartment)
 		flexos__sealed.backend->revoke(compartment);
 }
 
+/* Stops the image: compartment `caller` called through `entry`, which
+ * does not admit it (entries.c). */
+void flexos__caller_refused(const struct flexos__entry *entry, unsigned caller)
+	__attribute__((noreturn));
 /* Copies flexos_entries into a read-only table and seals flexos__sealed
  * (entries.c); the last step of start-up. */
 void flexos__entries_seal(void);
@@ -307,6 +331,10 @@ void flexos__entries_seal(void);
  * through arch/x86_64/pkru_gate.S (pkru_gate.c). */
 void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
 			   uint32_t closed);
+/* Draws the secret each pair of compartments shares for the gate's check
+ * of its caller into their heaps' state (pkru_gate.c), while start-up can
+ * still write every compartment's memory. */
+void flexos__pkru_gate_secrets(void);
 /* Its thread_start operation (pkru_gate.c). */
 void flexos__pkru_thread_start(unsigned compartment);
 /* The main thread's first PKRU, written at start-up only
@@ -337,8 +365,8 @@ unsigned flexos__compartment_of_pkru(uint32_t pkru);
 /* Whether a fault at `ip` is the hardware-key gate's access through a
  * register a callee returned with: that callee forged it. */
 bool flexos__pkru_gate_faulted(uintptr_t ip);
-void flexos__pkru_gate_violation(uint32_t pkru, int why)
-	__attribute__((noreturn));
+void flexos__pkru_gate_violation(uint32_t pkru, int why, uintptr_t entry,
+				 unsigned claimed) __attribute__((noreturn));
 /* proc: a longjmp to `buf` from compartment `by` left the call this
  * thread made into it: resumes the thread's setjmp point for `buf`, or
  * leaves the call the thread serves in turn (longjmp.c). */

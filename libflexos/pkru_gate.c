@@ -1,7 +1,11 @@
-/* What arch/x86_64/pkru_gate.S needs from C: where a caller off its stack
- * slot waits for a gate, the stack it stops the image on when one of its
- * checks fails, and the reports. */
+/* What arch/x86_64/pkru_gate.S needs from C: the secrets its check of a
+ * caller compares, where a caller off its stack slot waits for a gate, the
+ * stack it stops the image on when one of its checks fails, and the
+ * reports. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
 
 #include "gate_frame.h"
 #include "internal.h"
@@ -40,6 +44,26 @@ void flexos__pkru_gate_use(const int *keys, unsigned ncompartments,
 	}
 	flexos__sealed.pkru_closed = closed;
 	flexos__sealed.pkru_gate = true;
+}
+
+void flexos__pkru_gate_secrets(void)
+{
+	uint64_t secret[FLEXOS_MAX_COMPARTMENTS][FLEXOS_MAX_COMPARTMENTS];
+
+	if (!flexos__sealed.pkru_gate)
+		return;
+	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot draw the gate's "
+			    "secrets: getrandom: %s", strerror(errno));
+	/* Pair (a, b) shares secret[min][max]; the entries past the
+	 * compartments, and a compartment's own, are drawn like the others,
+	 * so that no claimed caller finds a known value there. */
+	for (unsigned a = 0; a < FLEXOS_MAX_COMPARTMENTS; a++)
+		for (unsigned b = 0; b < FLEXOS_MAX_COMPARTMENTS; b++)
+			if (a < flexos__sealed.ncompartments)
+				flexos__sealed.heaps[a]->gate_secrets[b] =
+					a < b ? secret[a][b] : secret[b][a];
+	explicit_bzero(secret, sizeof(secret));
 }
 
 /* A new thread holds its creator's PKRU already (Linux and our kernel
@@ -135,14 +159,19 @@ void flexos__pkru_gate_no_caller(uint32_t pkru)
 /* A check after a WRPKRU failed: code jumped into the middle of the gate,
  * or a compartment returned through a gate that does not wait for it; or
  * a longjmp left every activation of the thread without finding the one
- * that set its jmp_buf.  `pkru` is the value the WRPKRU wrote. */
-void flexos__pkru_gate_violation(uint32_t pkru, int why)
+ * that set its jmp_buf; or a gate came from a caller its entry does not
+ * admit (`entry`, and the compartment the caller `claimed` to be).
+ * `pkru` is the value the WRPKRU wrote. */
+void flexos__pkru_gate_violation(uint32_t pkru, int why, uintptr_t entry,
+				 unsigned claimed)
 {
 	unsigned hint = flexos__self.current; /* key 0: only a hint */
 	const char *name = hint < flexos__rt.ncompartments
 				   ? flexos__rt.compartments[hint].name
 				   : "?";
 
+	if (why == GATE_STOP_CALLER)
+		flexos__caller_refused(flexos__entry_checked(entry), claimed);
 	if (why != GATE_STOP_CHECK)
 		flexos__longjmp_refused(hint, why);
 	flexos__die(FLEXOS_EXIT_FAULT,

@@ -33,16 +33,17 @@ flexos__gate:
 	.hidden	flexos__gate_c
 flexos__gate_c:
 	GATE_CHECK_ENTRY %r10, %r11, %r11b, .Lnot_an_entry
-	movq	GATE_ENTRY_FN(%r10), %r11
-	movl	GATE_ENTRY_COMPARTMENT(%r10), %r10d
-	cmpl	%r10d, %fs:flexos__self@tpoff
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %r11d
+	cmpl	%r11d, %fs:flexos__self@tpoff
 	jne	1f
-	jmp	*%r11
+	jmp	*GATE_ENTRY_FN(%r10)
 1:	GATE_PUSH_CALLER
 	GATE_SAVE_ARGS 0, %rsp
 	GATE_SAVE_FP_CONTROL
 	cld			/* the C below copies; the caller chose DF */
-	movq	%r10, GATE_DEST(%rsp)
+	movq	%r11, GATE_DEST(%rsp)
+	movq	%r10, GATE_ENTRY(%rsp)
+	movq	GATE_ENTRY_FN(%r10), %r11
 	movq	%r11, GATE_FN(%rsp)
 	movq	%rsp, %rdi
 	leaq	16(%rbp), %rsi

@@ -37,12 +37,14 @@
 /* struct flexos__sealed and the entries it points at (libflexos/internal.h),
  * checked in libflexos/entries.c: a record of section flexos_entries and
  * its sealed copy are both GATE_RECORD_SIZE bytes. */
-#define GATE_RECORD_SIZE 32
+#define GATE_RECORD_SIZE 64
 #define GATE_ENTRY_FN 0
 #define GATE_ENTRY_COMPARTMENT 8
 #define GATE_ENTRY_PKRU 12
 #define GATE_ENTRY_GATE 16
 #define GATE_ENTRY_STACKS 24
+#define GATE_ENTRY_SECRETS 32
+#define GATE_ENTRY_CALLERS 40
 #define GATE_SEALED_DIRECT 0
 #define GATE_SEALED_RECORDS 8
 #define GATE_SEALED_RECORD_BYTES 16
@@ -51,9 +53,12 @@
 #define GATE_SEALED_NCOMPARTMENTS 104
 #define GATE_SEALED_STACKS 112
 #define GATE_SEALED_ENTRY_BYTES 240
+#define GATE_SEALED_HEAPS 248
 #define GATE_SEALED_HOOKS 400
 #define GATE_SEALED_PKRU_CLOSED 440
 #define GATE_SEALED_SEALED 456
+/* struct flexos__heap, the first page of a compartment's arena. */
+#define GATE_HEAP_SECRETS 1960
 /* struct flexos__slot_record, FLEXOS__SLOT_RECORD bytes before the end of
  * a stack slot of FLEXOS__STACK_SIZE bytes (libflexos/internal.h). */
 #define GATE_RECORD_TOP 0
@@ -95,6 +100,7 @@
 #define GATE_STOP_CHECK 0
 #define GATE_STOP_NO_SETJMP 1
 #define GATE_STOP_STALE 2
+#define GATE_STOP_CALLER 3
 /* The key destructors of isolated compartments (key_destructor_slots.S,
  * libflexos/exit_handlers.c): as many as the C library has keys. */
 #define GATE_KEY_SLOTS 1024
@@ -303,8 +309,8 @@ struct flexos__gate_frame {
 	uint32_t mxcsr;
 	uint16_t fpu_control;
 	uint16_t unused;
-	/* pkru_gate.S: the sealed entry (struct flexos__entry) called, which
-	 * names the callee and its compartment. */
+	/* The sealed entry (struct flexos__entry) called, which names the
+	 * callee, its compartment and the callers it admits. */
 	uint64_t entry;
 	uint64_t padding;
 };

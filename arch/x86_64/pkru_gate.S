@@ -13,20 +13,25 @@
  *   - the sealed page (flexos__sealed, read-only): each compartment's PKRU
  *     and where its stack slots begin;
  *   - a compartment's own memory, for what only that compartment relies
- *     on: its callee-saved registers and return address (on its stack) and
+ *     on: its callee-saved registers and return address (on its stack),
  *     its slot record (struct flexos__slot_record, at the end of each
  *     stack slot), which says which of its frames waits for a gate to
- *     return and whether the slot's thread runs its code.
+ *     return and whether the slot's thread runs its code, and the secret
+ *     it shares with each other compartment (in its heap's state page),
+ *     which tells the callee's side which compartment called.
  * The thread's slot is the one the caller's stack pointer lies in: one
  * index in every compartment.
  *
  *   caller open   caller's %rbp %rbx %r12-%r15 and a gate frame pushed on
  *                 its stack; its slot record says: waiting in this frame,
  *                 not running; stack arguments (when the site passes any)
- *                 loaded into %xmm8-15
+ *                 loaded into %xmm8-15; the secret it shares with the
+ *                 callee loaded into %r11
  *   WRPKRU        the callee's PKRU
- *   callee open   check; callee's slot record: running; stack below the
- *                 frame it waits in, if any; stack arguments stored; call
+ *   callee open   check, and check that the entry admits the caller and
+ *                 the secret is the callee's copy; callee's slot record:
+ *                 running; stack below the frame it waits in, if any;
+ *                 stack arguments stored; call
  *   (return)      callee's slot record: not running
  *   WRPKRU        the caller's PKRU
  *   caller open   check; the frame the caller's slot record names is
@@ -163,6 +168,11 @@
 	movups	16+96(%rbp), %xmm14
 	movups	16+112(%rbp), %xmm15
 .endif
+	/* The secret the caller shares with the callee, read with the
+	 * caller's rights from its own memory: what proves, on the other
+	 * side, which compartment called. */
+	movq	GATE_SEALED_HEAPS(%r15,%r14,8), %r11
+	movq	GATE_HEAP_SECRETS(%r11,%rcx,8), %r11
 	movl	GATE_ENTRY_PKRU(%r10), %eax
 	movq	%rdx, %r15			/* the slot */
 	xorl	%ecx, %ecx
@@ -179,6 +189,16 @@
 	cmpq	%rcx, GATE_ENTRY_GATE(%r10)
 	jne	.Lviolation
 .endif
+	/* Check: the entry admits the compartment %r14 says called, and
+	 * %r11 is the secret the callee shares with that one, which no
+	 * other compartment can read (decision 45). */
+	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
+	movl	GATE_ENTRY_CALLERS(%r10), %ecx
+	btl	%r14d, %ecx
+	jnc	.Lnot_admitted
+	movq	GATE_ENTRY_SECRETS(%r10), %rcx
+	cmpq	%r11, (%rcx,%r14,8)
+	jne	.Lnot_admitted
 	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
 	/* The callee's record: nobody runs its code on this slot (else the
@@ -345,6 +365,12 @@
 	.globl	flexos__pkru_gate_stop
 	.type	flexos__pkru_gate_stop, @function
 flexos__pkru_gate_stop:
+.Lnot_admitted:
+	/* A caller the entry does not admit, or that did not know the
+	 * secret of the compartment it claims to be: the report names the
+	 * entry (%r10, checked) and the claim (%r14). */
+	movl	$GATE_STOP_CALLER, %esi
+	jmp	.Lstop
 .Lviolation:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the
@@ -361,6 +387,8 @@ flexos__pkru_gate_stop:
 	cmpl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
 	jne	1b
 	leaq	flexos__pkru_gate_stack+GATE_VIOLATION_STACK(%rip), %rsp
+	movq	%r10, %rdx			/* for GATE_STOP_CALLER */
+	movl	%r14d, %ecx
 	call	flexos__pkru_gate_violation
 	.size	flexos__pkru_gate_stop, .-flexos__pkru_gate_stop
 

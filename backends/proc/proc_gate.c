@@ -19,10 +19,13 @@ extern const struct flexos__entry_record __stop_flexos_entries[]
 	__attribute__((weak));
 
 /* This process's entry points, sorted by address, one each: register_args
- * only when every site that names it passes register arguments only. */
+ * only when every site that names it passes register arguments only;
+ * callers, bit c for compartment c, those some site that names it admits
+ * (decision 45). */
 struct entry_point {
 	uintptr_t fn;
 	bool register_args;
+	uint32_t callers;
 };
 static struct entry_point *entries;
 static size_t nentries;
@@ -56,14 +59,16 @@ void flexos_proc__load_entries(void)
 	for (e = __start_flexos_entries; e < __stop_flexos_entries; e++)
 		if (e->lib->compartment == flexos__self.current)
 			entries[nentries++] = (struct entry_point){
-				e->fn, e->register_args != 0
+				e->fn, e->register_args != 0,
+				flexos__entry_of((uintptr_t)e)->callers
 			};
 	qsort(entries, nentries, sizeof(*entries), by_address);
 	for (size_t i = 0; i < nentries; i++) {
-		if (kept && entries[kept - 1].fn == entries[i].fn)
+		if (kept && entries[kept - 1].fn == entries[i].fn) {
 			entries[kept - 1].register_args &=
 				entries[i].register_args;
-		else
+			entries[kept - 1].callers |= entries[i].callers;
+		} else
 			entries[kept++] = entries[i];
 	}
 	nentries = kept;
@@ -71,7 +76,7 @@ void flexos_proc__load_entries(void)
 
 static const struct entry_point *entry_point(uintptr_t fn)
 {
-	struct entry_point key = { fn, false };
+	struct entry_point key = { fn, false, 0 };
 
 	return bsearch(&key, entries, nentries, sizeof(*entries), by_address);
 }
@@ -122,7 +127,8 @@ static void ensure_server(unsigned k, unsigned dest)
 	}
 }
 
-static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from)
+static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from,
+					     bool entry)
 {
 	char name[512];
 
@@ -130,10 +136,14 @@ static __attribute__((noreturn)) void refuse(uintptr_t fn, unsigned from)
 	fflush(stdout);
 	fprintf(stderr,
 		"flexos: compartment '%s' refused a call from '%s' to %#lx "
-		"(%s): not an entry point of '%s'\n",
-		flexos__rt.compartments[flexos__self.current].name,
-		flexos__rt.compartments[from].name, (unsigned long)fn, name,
-		flexos__rt.compartments[flexos__self.current].name);
+		"(%s): ", flexos__rt.compartments[flexos__self.current].name,
+		flexos__rt.compartments[from].name, (unsigned long)fn, name);
+	if (entry)
+		fprintf(stderr, "no gate site that names this entry point "
+			"admits '%s'\n", flexos__rt.compartments[from].name);
+	else
+		fprintf(stderr, "not an entry point of '%s'\n",
+			flexos__rt.compartments[flexos__self.current].name);
 	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
 		FLEXOS_EXIT_FAULT);
 	_exit(FLEXOS_EXIT_FAULT);
@@ -190,8 +200,8 @@ static void serve(unsigned k, unsigned from, uint32_t number)
 	if (box->kind != PROC_CALL)
 		out_of_turn(from, box->kind, -1, false);
 	entry = entry_point(frame.fn);
-	if (!entry)
-		refuse(frame.fn, from);
+	if (!entry || !(entry->callers >> from & 1))
+		refuse(frame.fn, from, entry != NULL);
 	memcpy(frame.gpr, box->call.gpr, sizeof(box->call.gpr));
 	if (!entry->register_args) {
 		frame.gpr[6] = link->rax;

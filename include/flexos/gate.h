@@ -5,6 +5,16 @@
  *   flexos_callback(lib, fn)               a pointer to fn, of fn's type, that
  *                                          enters lib's compartment when called
  *                                          from anywhere (callbacks)
+ *   FLEXOS_EXPOSE(lib, fn);                at file scope, in lib's own code:
+ *                                          gate sites in other libraries'
+ *                                          code may call fn (upcalls)
+ *
+ * Who may call through a gate is checked where it is entered: the
+ * compartment whose code holds the gate site (any of them for a callback or
+ * an exposed function).  A gate site in a library's code may name a
+ * function of another compartment only if that compartment's own code (or
+ * the program's) exposes it, or makes a callback of it; otherwise the image
+ * stops at start-up, naming the site.
  *
  * `lib` names the destination *library* (a token declared by the build in
  * <flexos_image_libraries.h>), never a compartment: the build decides where
@@ -108,20 +118,26 @@
 
 /* No isolation: a gate is the plain call, a callback the plain pointer. */
 #define flexos_callback(lib, fn) ((void)sizeof(flexos_lib_##lib), &(fn))
+#define FLEXOS_EXPOSE(lib, fn)                                                \
+	_Static_assert(sizeof(flexos_lib_##lib) && sizeof(&(fn)),            \
+		       "FLEXOS_EXPOSE")
 #define flexos__gate_call(lib, fn, ...) (fn)(__VA_ARGS__)
 
 #else
 
-/* Every gate site records (fn, lib, register_args) in section
+/* Every gate site records (fn, lib, register_args, callers) in section
  * flexos_entries and gets a two-instruction stub in .text.flexos_gates
  * that loads the address of that record and jumps to the generic
  * trampoline; the stub's address is the callable, type-correct pointer.
  * The entry points a compartment accepts from others are exactly those
- * some gate names: the trampoline runs only what a record of the build
- * says, in the compartment it says (libflexos/entries.c), and the proc
- * backend checks the same list.  register_args says whether that site
- * passes only general-purpose register arguments (a callback may be called
- * with anything: 0).
+ * some record names: the trampoline runs only what a record of the build
+ * says, in the compartment it says, for the callers it admits
+ * (libflexos/entries.c), and the proc backend checks the same list.  A
+ * gate site admits the compartment whose code holds it (callers 0); a
+ * callback, or a function its own compartment exposes (FLEXOS_EXPOSE),
+ * admits every compartment.  register_args says whether that site passes
+ * only general-purpose register arguments (a callback may be called with
+ * anything: 0).
  * The record is a C object, so the compiler emits its relocations as
  * position-independent code needs them, with gcc or clang; the stub
  * names it as a memory operand, which the small code model makes
@@ -130,17 +146,26 @@
 #if defined(__code_model_medium__) || defined(__code_model_large__)
 #error "flexos gates need the small code model (-mcmodel=small, the default)"
 #endif
-#define flexos_callback(lib, fn) FLEXOS__STUB(lib, fn, 0)
-#define FLEXOS__STUB(lib, fn, register_args)                                  \
+#define FLEXOS__ANY_CALLER (~0UL)
+#define FLEXOS__RECORD(name, lib, fn, register_args, callers)                 \
+	struct { /* struct flexos__entry_record */                           \
+		const void *flexos__fn, *flexos__lib;                         \
+		unsigned long flexos__in_registers, flexos__callers,          \
+			flexos__reserved[4];                                  \
+	} name __attribute__((section("flexos_entries"), aligned(64),        \
+			      used)) = { (const void *)&(fn),                 \
+					 &flexos_lib_##lib, (register_args),  \
+					 (callers), { 0 } }
+#define flexos_callback(lib, fn) FLEXOS__STUB(lib, fn, 0, FLEXOS__ANY_CALLER)
+/* A record without a stub: another compartment's gate site reaches fn
+ * through its own record, which start-up admits because of this one. */
+#define FLEXOS_EXPOSE(lib, fn)                                                \
+	static FLEXOS__RECORD(FLEXOS__CAT(flexos__exposed_, __LINE__), lib,   \
+			      fn, 0, FLEXOS__ANY_CALLER)
+#define FLEXOS__STUB(lib, fn, register_args, callers)                         \
 	__extension__({                                                       \
-		static struct { /* struct flexos__entry_record */            \
-			const void *flexos__fn, *flexos__lib;                 \
-			unsigned long flexos__in_registers, flexos__reserved; \
-		} flexos__record __attribute__((section("flexos_entries"),   \
-						aligned(32), used)) = {       \
-			(const void *)&(fn), &flexos_lib_##lib,               \
-			(register_args), 0                                    \
-		};                                                            \
+		static FLEXOS__RECORD(flexos__record, lib, fn, register_args, \
+				      callers);                               \
 		void *flexos__stub;                                           \
 		__asm__("lea 1f(%%rip), %0\n\t"                               \
 			".pushsection .text.flexos_gates,\"ax\",@progbits\n"  \
@@ -152,7 +177,7 @@
 		(__typeof__(&(fn)))flexos__stub;                              \
 	})
 #define flexos__gate_call(lib, fn, ...)                                       \
-	FLEXOS__STUB(lib, fn, FLEXOS__REGISTER_ARGS(__VA_ARGS__))(__VA_ARGS__)
+	FLEXOS__STUB(lib, fn, FLEXOS__REGISTER_ARGS(__VA_ARGS__), 0)(__VA_ARGS__)
 
 #endif
 

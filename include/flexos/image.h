@@ -41,6 +41,13 @@ struct flexos_compartment_desc {
 	 * its shared static data. */
 	char *shared_start;
 	char *shared_end;
+	/* The gate records (section flexos_entries) of this compartment's
+	 * libraries, placed together by the generated link step: a record
+	 * says which compartments may call through it, and what a library's
+	 * own record may say is limited (<flexos/gate.h>).  Empty for the
+	 * default compartment, which holds every record no library does. */
+	const char *entries_start;
+	const char *entries_end;
 };
 
 struct flexos_image_desc {

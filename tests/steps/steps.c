@@ -29,7 +29,7 @@
 #if defined(FLEXOS_BACKEND_FCALL)
 #define REGISTER_GATE(fn) ((void *)(fn))
 #else
-#define REGISTER_GATE(fn) ((void *)FLEXOS__STUB(callee, fn, 1))
+#define REGISTER_GATE(fn) ((void *)FLEXOS__STUB(callee, fn, 1, 0))
 #endif
 
 struct count {

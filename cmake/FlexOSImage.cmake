@@ -351,18 +351,14 @@ function(flexos_image target)
         "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
         "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[],\n"
         "\tflexos__shared_start_${comp_name}[], flexos__shared_end_${comp_name}[];\n")
-      set(entries "0, 0")
-      if(NOT comp STREQUAL target)
-        set(entries "flexos__entries_start_${comp_name}, flexos__entries_end_${comp_name}")
-        string(APPEND source "extern const char flexos__entries_start_${comp_name}[],\n"
-                             "\tflexos__entries_end_${comp_name}[];\n")
-      endif()
+      string(APPEND source "extern const char flexos__entries_start_${comp_name}[],\n"
+                           "\tflexos__entries_end_${comp_name}[];\n")
       string(APPEND table "\t{ \"${comp_name}\",\n"
         "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
         "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name},\n"
         "\t  ${trusted_by_mask_${comp}},\n"
         "\t  flexos__shared_start_${comp_name}, flexos__shared_end_${comp_name},\n"
-        "\t  ${entries} },\n")
+        "\t  flexos__entries_start_${comp_name}, flexos__entries_end_${comp_name} },\n")
       # The compartment's input files.
       set(files "")
       if(comp STREQUAL target)
@@ -388,14 +384,17 @@ function(flexos_image target)
         string(APPEND shared_parts "    ${f}(.flexos.shared .flexos.shared.*)\n")
       endforeach()
       string(APPEND shared_parts "    flexos__shared_end_${comp_name} = .;\n")
-      # Its libraries' gate records, which say less than the program's.
-      if(NOT comp STREQUAL target)
-        string(APPEND entry_parts "    flexos__entries_start_${comp_name} = .;\n")
-        foreach(f IN LISTS files)
-          string(APPEND entry_parts "    KEEP(${f}(flexos_entries))\n")
-        endforeach()
-        string(APPEND entry_parts "    flexos__entries_end_${comp_name} = .;\n")
+      # Its gate records: the default compartment's also those of
+      # flexos-gen's stubs, which the build wrote.
+      set(record_files ${files})
+      if(comp STREQUAL target)
+        list(APPEND record_files "${dir}/gen/*autogates.o")
       endif()
+      string(APPEND entry_parts "    flexos__entries_start_${comp_name} = .;\n")
+      foreach(f IN LISTS record_files)
+        string(APPEND entry_parts "    KEEP(${f}(flexos_entries))\n")
+      endforeach()
+      string(APPEND entry_parts "    flexos__entries_end_${comp_name} = .;\n")
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
@@ -439,8 +438,8 @@ function(flexos_image target)
   # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
   # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
   # with the initialised data.
-  # Gate records, each compartment's together; the rest (the program's,
-  # and flexos-gen's stubs) the default compartment's.
+  # Gate records, each compartment's together; the rest came from objects
+  # the build placed in no compartment, and start-up refuses them.
   string(APPEND data_sections "  flexos_entries :\n  {\n${entry_parts}"
     "    KEEP(*(flexos_entries))\n  }\n")
   string(APPEND data_sections "  .flexos.shared ALIGN(4096) :\n  {\n"

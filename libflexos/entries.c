@@ -85,11 +85,14 @@ static uintptr_t gate_of(const struct flexos__entry_record *r)
 }
 
 /* The compartment whose code holds record r: the link step puts each
- * library's records with its compartment's (image.ld), and the rest —
- * the program's own, flexos-gen's stubs — are the default compartment's. */
-static unsigned site_of(const struct flexos__entry_record *r)
+ * compartment's records together (image.ld), the default compartment's
+ * with flexos-gen's stubs; a record of an object the build placed in no
+ * compartment (a library's own dependency, say) stops start-up. */
+static unsigned site_of(const struct flexos__entry_record *r, size_t i)
 {
-	for (unsigned c = 1; c < flexos__rt.ncompartments; c++) {
+	char where[512];
+
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		const struct flexos_compartment_desc *d =
 			&flexos__rt.image->compartments[c];
 
@@ -97,7 +100,12 @@ static unsigned site_of(const struct flexos__entry_record *r)
 		    (const char *)r < d->entries_end)
 			return c;
 	}
-	return 0;
+	flexos__describe_address(r->fn, where, sizeof(where));
+	flexos__die(FLEXOS_EXIT_SETUP,
+		    "gate site %zu (to %s) lies in an object that image '%s' "
+		    "placed in no compartment: link its library as one of a "
+		    "compartment's LIBRARIES (flexos_image)", i, where,
+		    flexos__rt.image->name);
 }
 
 /* Whether compartment c's own code, or the program's, lets every
@@ -106,7 +114,7 @@ static bool exposed(uintptr_t fn, unsigned c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct flexos__entry_record *r = &__start_flexos_entries[i];
-		unsigned site = site_of(r);
+		unsigned site = site_of(r, i);
 
 		if (r->fn == fn && r->lib->compartment == c &&
 		    r->callers == FLEXOS__ANY_CALLER && (site == c || site == 0))
@@ -127,10 +135,15 @@ static uint32_t callers_of(size_t i, unsigned site, size_t n)
 	/* The program and the build decide; a library's own record says
 	 * only "my code" or "anyone", and names another compartment's
 	 * function only where that one agrees. */
+	/* A compartment never calls itself through the switch (a gate
+	 * within one is a plain call): its own secret is no one's to
+	 * present. */
+	all &= ~(1u << callee);
 	if (site == 0)
-		return r->callers == 0 ? 1u
-		       : r->callers == FLEXOS__ANY_CALLER ? all
-		       : (uint32_t)r->callers & all;
+		return (r->callers == 0 ? 1u
+			: r->callers == FLEXOS__ANY_CALLER
+				? all
+				: (uint32_t)r->callers) & all;
 	if (r->callers != 0 && r->callers != FLEXOS__ANY_CALLER) {
 		flexos__describe_address(r->fn, where, sizeof(where));
 		flexos__die(FLEXOS_EXIT_SETUP,
@@ -151,7 +164,7 @@ static uint32_t callers_of(size_t i, unsigned site, size_t n)
 			    flexos__rt.compartments[site].name, where,
 			    flexos__rt.compartments[callee].name);
 	}
-	return r->callers == FLEXOS__ANY_CALLER ? all : 1u << site;
+	return (r->callers == FLEXOS__ANY_CALLER ? all : 1u << site) & all;
 }
 
 void flexos__entries_seal(void)
@@ -177,7 +190,8 @@ void flexos__entries_seal(void)
 				    i, flexos__rt.image->name,
 				    flexos__rt.ncompartments);
 		c = r->lib->compartment;
-		site = site_of(r);
+		/* Where nothing isolates, nothing checks who calls. */
+		site = flexos__sealed.gate_direct ? 0 : site_of(r, i);
 		table[i] = (struct flexos__entry){
 			.fn = r->fn,
 			.compartment = c,
@@ -187,7 +201,9 @@ void flexos__entries_seal(void)
 			.secrets = flexos__sealed.pkru_gate
 					   ? flexos__sealed.heaps[c]->gate_secrets
 					   : NULL,
-			.callers = callers_of(i, site, n),
+			.callers = flexos__sealed.gate_direct
+					   ? 0
+					   : callers_of(i, site, n),
 			.site = site,
 		};
 	}
@@ -289,12 +305,15 @@ void flexos__caller_refused(const struct flexos__entry *entry, unsigned caller)
 		flexos__die(FLEXOS_EXIT_FAULT, "isolation fault: a gate came "
 			    "from a caller its entry does not admit\nflexos:   "
 			    "backend %s", flexos_backend_name());
+	caller &= FLEXOS_MAX_COMPARTMENTS - 1; /* a register, on hardware keys */
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++)
 		if (entry->callers >> c & 1 && used < sizeof(admitted))
 			used += (size_t)snprintf(admitted + used,
 						 sizeof(admitted) - used,
-						 "%s'%s'", used ? ", " : "",
+						 "%s'%s'", used ? ", " : "only ",
 						 flexos__rt.compartments[c].name);
+	if (!used)
+		snprintf(admitted, sizeof(admitted), "no other compartment");
 	flexos__describe_address(entry->fn, where, sizeof(where));
 	/* On hardware keys the gate takes who called from a register: an
 	 * admitted caller refused did not know the secret it shares with
@@ -302,7 +321,7 @@ void flexos__caller_refused(const struct flexos__entry *entry, unsigned caller)
 	flexos__die(FLEXOS_EXIT_FAULT,
 		    "isolation fault: %s '%s' called %s of compartment '%s' "
 		    "through a gate site of compartment '%s', which admits "
-		    "only %s\nflexos:   backend %s",
+		    "%s\nflexos:   backend %s",
 		    entry->callers >> caller & 1 ? "a compartment that claimed "
 						   "to be"
 						 : "compartment",

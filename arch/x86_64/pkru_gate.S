@@ -362,15 +362,16 @@
 	PKRU_GATE flexos__pkru_gate, 0
 	PKRU_GATE flexos__pkru_gate_stack_args, 1
 
-	.globl	flexos__pkru_gate_stop
-	.type	flexos__pkru_gate_stop, @function
-flexos__pkru_gate_stop:
 .Lnot_admitted:
 	/* A caller the entry does not admit, or that did not know the
 	 * secret of the compartment it claims to be: the report names the
-	 * entry (%r10, checked) and the claim (%r14). */
+	 * entry (%r10, checked) and the claim (%r14, masked). */
 	movl	$GATE_STOP_CALLER, %esi
 	jmp	.Lstop
+
+	.globl	flexos__pkru_gate_stop
+	.type	flexos__pkru_gate_stop, @function
+flexos__pkru_gate_stop:
 .Lviolation:
 	/* A check failed: shut every compartment first (so that a jump to
 	 * this WRPKRU gains nothing), then stop the image on a stack of the

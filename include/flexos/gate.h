@@ -160,7 +160,7 @@
 /* A record without a stub: another compartment's gate site reaches fn
  * through its own record, which start-up admits because of this one. */
 #define FLEXOS_EXPOSE(lib, fn)                                                \
-	static FLEXOS__RECORD(FLEXOS__CAT(flexos__exposed_, __LINE__), lib,   \
+	static FLEXOS__RECORD(FLEXOS__CAT(flexos__exposed_, __COUNTER__), lib,   \
 			      fn, 0, FLEXOS__ANY_CALLER)
 #define FLEXOS__STUB(lib, fn, register_args, callers)                         \
 	__extension__({                                                       \

@@ -42,10 +42,10 @@ struct flexos_compartment_desc {
 	char *shared_start;
 	char *shared_end;
 	/* The gate records (section flexos_entries) of this compartment's
-	 * libraries, placed together by the generated link step: a record
-	 * says which compartments may call through it, and what a library's
-	 * own record may say is limited (<flexos/gate.h>).  Empty for the
-	 * default compartment, which holds every record no library does. */
+	 * code, placed together by the generated link step: a record says
+	 * which compartments may call through it, and what a library's own
+	 * record may say is limited (<flexos/gate.h>).  The default
+	 * compartment's include flexos-gen's stubs. */
 	const char *entries_start;
 	const char *entries_end;
 };

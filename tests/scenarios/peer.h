@@ -141,14 +141,6 @@ int peer_arm_exit_handler(char *host_page);
 int peer_arm_thread_exit_handler(char *host_page);
 int peer_arm_key_destructor(char *host_page);
 int peer_wrong_gate_variant(const char *host_key);
-/* Calls `fn`, a host function, through the record of a gate site in the
- * host's own code (which admits the host alone); `raw`: on proc, asks the
- * host's process directly, past its own process's check. */
-int peer_use_host_record(uintptr_t fn, int raw);
-/* The same, on hardware keys by a jump to the gate's WRPKRU that claims to
- * come from the host, which the record admits, without the secret the
- * host shares with it. */
-int peer_claim_host(uintptr_t fn);
 
 /* Signals (peer_signals.c).  Installs handlers with sigaction and
  * signal(), raises their signals: a mask of what worked. */

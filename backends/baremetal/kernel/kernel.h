@@ -91,6 +91,8 @@ static inline void invlpg(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 void machine_init(void);
+/* 64 random bits from the CPU (RDRAND, which machine_init requires). */
+uint64_t random64(void);
 /* Kernel option flexos.times: machine_exit reports when the program
  * started and ended (benchmarks). */
 extern bool report_times;

@@ -281,7 +281,7 @@ uint64_t loader_stack(const struct program *p, const char *args,
 {
 	enum { MAX = 256 };
 	static uint64_t argv[MAX + 1], envp[MAX + 1];
-	uint64_t sp = STACK_TOP, random[2] = { rdtsc(), rdtsc() * 31 };
+	uint64_t sp = STACK_TOP, random[2] = { random64(), random64() };
 
 	if (vm_map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_R | PROT_W, 0,
 		   false) < 0 ||

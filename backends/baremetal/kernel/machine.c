@@ -39,6 +39,12 @@ void machine_init(void)
 	if (max_leaf < 7 || !(r[2] & (1u << 3)))
 		panic_setup("this CPU has no protection keys (PKU); under QEMU "
 			    "use -cpu max");
+	/* The only source of randomness a compartment cannot predict from
+	 * what it reads: the gate's secrets come from it (getrandom). */
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 30)))
+		panic_setup("this CPU has no RDRAND instruction; under QEMU "
+			    "use -cpu max");
 
 	/* SSE for the program (the kernel itself is built without it). */
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
@@ -55,6 +61,21 @@ void machine_init(void)
 				(uint64_t)KERNEL_CS << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_SFMASK, 0x200 | 0x400 | 0x100 | 0x40000);
+}
+
+uint64_t random64(void)
+{
+	uint64_t value;
+	bool ok;
+
+	/* RDRAND may come back empty for a moment under load; Intel's
+	 * guidance is ten tries before calling the generator broken. */
+	for (int tries = 0; tries < 10; tries++) {
+		__asm__ volatile("rdrand %0" : "=r"(value), "=@ccc"(ok));
+		if (ok)
+			return value;
+	}
+	panic_setup("RDRAND failed ten times in a row: no randomness to give");
 }
 
 bool report_times;

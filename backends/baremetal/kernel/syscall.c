@@ -230,14 +230,12 @@ static int64_t sysinfo(uint64_t buf)
 
 static int64_t getrandom(uint64_t buf, uint64_t len)
 {
-	static uint64_t state;
-
 	if (!vm_user_ok(buf, len, true))
 		return -EFAULT;
-	state ^= rdtsc();
-	for (uint64_t i = 0; i < len; i++) {
-		state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-		((uint8_t *)buf)[i] = (uint8_t)state;
+	for (uint64_t i = 0; i < len; i += 8) {
+		uint64_t bits = random64();
+
+		memcpy((uint8_t *)buf + i, &bits, len - i < 8 ? len - i : 8);
 	}
 	return (int64_t)len;
 }

@@ -34,7 +34,12 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 # compartment while it waits, pthread_exit, which opens the stacks it
 # unwinds (libflexos/pthread.c), the setjmp and longjmp functions, so
 # that a longjmp out of calls into other compartments leaves them
-# (docs/user-guide.md), and, on Linux (FLEXOS_LINK_WRAPPED_LINUX), the
+# (docs/user-guide.md), those that register exit handlers and key
+# destructors, which run in the compartment that registered them
+# (libflexos/exit_handlers.c: musl's atexit calls __cxa_atexit from its
+# own file, where no wrap reaches, so atexit is wrapped too; glibc's
+# on_exit and thread-exit handlers are Linux's alone), and, on Linux
+# (FLEXOS_LINK_WRAPPED_LINUX), the
 # functions that install signal handlers, which the runtime installs with
 # its own restorer (libflexos/signal.c; baremetal's kernel delivers no
 # signals), and those that start programs, which the C library does from a
@@ -42,6 +47,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 set(FLEXOS_LINK_WRAPPED main pthread_create pthread_join pthread_exit
     setjmp _setjmp __sigsetjmp
     longjmp _longjmp siglongjmp __longjmp_chk
+    atexit __cxa_atexit pthread_key_create pthread_key_delete
     CACHE INTERNAL "symbols every FlexOS image's link wraps")
 set(FLEXOS_LINK_WRAPPED_LINUX
     sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
@@ -52,8 +58,7 @@ set(FLEXOS_LINK_WRAPPED_LINUX
     posix_spawn_file_actions_addfchdir_np
     posix_spawn_file_actions_addclosefrom_np
     posix_spawn_file_actions_addtcsetpgrp_np
-    __cxa_atexit on_exit __cxa_thread_atexit_impl __cxa_thread_atexit
-    pthread_key_create pthread_key_delete
+    on_exit __cxa_thread_atexit_impl __cxa_thread_atexit
     CACHE INTERNAL "symbols a Linux FlexOS image's link wraps too")
 
 set(FLEXOS_BACKEND "" CACHE STRING

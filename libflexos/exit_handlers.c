@@ -1,9 +1,9 @@
 /* Exit handlers run with the rights of the compartment that registered
- * them, or not at all (Linux; the image's link wraps __cxa_atexit, which
- * atexit calls, on_exit, and the handlers of a thread's exit:
- * __cxa_thread_atexit_impl, the C library's, __cxa_thread_atexit,
- * which C++ compilers call for thread_local objects, and the destructors
- * of keys, pthread_key_create's).
+ * them, or not at all (the image's link wraps atexit and __cxa_atexit,
+ * and the destructors of keys, pthread_key_create's; on Linux also
+ * on_exit and the handlers of a thread's exit: __cxa_thread_atexit_impl,
+ * the C library's, and __cxa_thread_atexit, which C++ compilers call for
+ * thread_local objects).
  *
  * The C library runs exit handlers on the thread that calls exit, with
  * that thread's rights: a compromised library's atexit(f) had f read the
@@ -126,6 +126,13 @@ int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 		return __real___cxa_atexit(fn, arg, dso);
 	h = record((struct exit_handler){ .fn = fn, .arg = arg });
 	return h ? __real___cxa_atexit(trampoline, h, dso) : -1;
+}
+
+/* musl's atexit registers with __cxa_atexit inside its own file, past
+ * the wrap: the handler is one of __cxa_atexit's, its argument unused. */
+int __wrap_atexit(void (*fn)(void))
+{
+	return __wrap___cxa_atexit((void (*)(void *))fn, NULL, NULL);
 }
 
 int __wrap_on_exit(void (*fn)(int, void *), void *arg)

@@ -524,11 +524,7 @@ bool flexos__classify(uintptr_t address, unsigned *owner,
 
 /* The runtime's own exit handlers (its reports), which run whatever
  * compartment exits: registered past the image's (exit_handlers.c). */
-#ifdef FLEXOS__BAREMETAL
-#define flexos__at_exit atexit
-#else
 int flexos__at_exit(void (*fn)(void));
-#endif
 
 /* Symbols (symbols.c). */
 struct flexos__where {

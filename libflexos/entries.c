@@ -65,10 +65,6 @@ _Static_assert(offsetof(struct flexos__entry, secrets) == GATE_ENTRY_SECRETS,
 _Static_assert(offsetof(struct flexos__entry, callers) == GATE_ENTRY_CALLERS,
 	       "");
 _Static_assert(offsetof(struct flexos__sealed, heaps) == GATE_SEALED_HEAPS, "");
-_Static_assert(offsetof(struct flexos__sealed, signal_handler) ==
-		       GATE_SEALED_SIGNAL_HANDLER, "");
-_Static_assert(offsetof(struct flexos__sealed, signal_compartment) ==
-		       GATE_SEALED_SIGNAL_COMPARTMENT, "");
 _Static_assert(offsetof(struct flexos__heap, gate_secrets) == GATE_HEAP_SECRETS,
 	       "");
 _Static_assert(sizeof(struct flexos__heap) <= FLEXOS__PAGE,

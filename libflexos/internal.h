@@ -300,18 +300,8 @@ struct flexos__sealed {
 	uint32_t xsave_pkru;
 	/* The bytes of address space every heap has (FLEXOS__HEAP_SIZE). */
 	uintptr_t heap_size;
-	/* On hardware keys, by signal number modulo 64: the handler the
-	 * program installed and the compartment whose code installed it,
-	 * whose rights it runs with (signal.c, pkru_gate.S). */
-	uintptr_t signal_handler[64];
-	uint8_t signal_compartment[64];
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
-
-/* Runs the handler installed for `sig` with the rights of the compartment
- * that installed it, from a signal's entry on hardware keys, then shuts
- * every compartment again (arch/x86_64/pkru_gate.S). */
-void flexos__pkru_signal_call(int sig, void *info, void *context);
 
 /* Whether another compartment reaches this one's memory (init.c). */
 bool flexos__reached_by_others(unsigned compartment);

@@ -16,11 +16,9 @@
  *   same way (flexos__signals_take_over).
  *
  * A handler the program installs runs from flexos__signal_entry, which
- * on hardware keys runs it with the rights of the compartment that
- * installed it (the kernel enters with key 0 alone), and checks, when it
- * returns, that the frame still restores the PKRU that the signal
- * interrupted: a handler that opens keys by rewriting its frame stops the
- * image.  The runtime's own handlers (SIGSEGV, SIGSYS,
+ * checks, when it returns, that the frame still restores the PKRU that
+ * the signal interrupted: a handler that opens keys by rewriting its
+ * frame stops the image.  The runtime's own handlers (SIGSEGV, SIGSYS,
  * and SIGILL on hardware keys) get the restorer alone, and no compartment
  * can replace them. */
 #define _GNU_SOURCE
@@ -33,7 +31,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "pkru.h"
 
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -76,9 +73,7 @@ static void flexos__signal_entry(int sig, siginfo_t *info, void *context_)
 
 	if (!is_function(action.handler))
 		return; /* replaced while the signal was on its way */
-	if (flexos__sealed.pkru_gate) /* in the installer's compartment */
-		flexos__pkru_signal_call(sig, info, context);
-	else if (action.flags & SA_SIGINFO)
+	if (action.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))action.handler)(
 			sig, info, context);
 	else
@@ -107,40 +102,6 @@ void flexos__signal_default(int sig)
 	kernel_sigaction(sig, &dfl, NULL);
 }
 
-/* On hardware keys a handler runs with the rights of the compartment
- * whose code installed it: the one whose PKRU the caller holds, recorded
- * on the sealed page, where the gate's code reads it
- * (flexos__pkru_signal_call).  -EPERM from code that runs with no
- * compartment's rights. */
-struct sealed_handler {
-	int sig;
-	uintptr_t handler;
-	unsigned compartment;
-};
-
-static void store_handler(void *context)
-{
-	const struct sealed_handler *h = context;
-
-	flexos__sealed.signal_handler[h->sig & 63] = h->handler;
-	flexos__sealed.signal_compartment[h->sig & 63] =
-		(uint8_t)h->compartment;
-}
-
-static long seal_handler(int sig, const void *handler)
-{
-	struct sealed_handler h = { sig, (uintptr_t)handler, 0 };
-	uint32_t pkru = flexos__rdpkru();
-
-	while (h.compartment < flexos__sealed.ncompartments &&
-	       flexos__sealed.pkru[h.compartment] != pkru)
-		h.compartment++;
-	if (h.compartment == flexos__sealed.ncompartments)
-		return -EPERM;
-	flexos__sealed_write(store_handler, &h);
-	return 0;
-}
-
 /* Installs `act` for `sig` as the runtime does; `old`: the program's
  * view of what was there.  -errno on failure. */
 static long install(int sig, const struct kernel_sigaction *act,
@@ -151,9 +112,6 @@ static long install(int sig, const struct kernel_sigaction *act,
 
 	if (sig < 1 || sig >= NSIGNALS)
 		return -EINVAL;
-	if (act && flexos__sealed.pkru_gate &&
-	    (err = seal_handler(sig, act->handler)) < 0)
-		return err;
 	previous = installed[sig];
 	if (act) {
 		mine = *act;

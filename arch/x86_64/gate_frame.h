@@ -57,8 +57,6 @@
 #define GATE_SEALED_HOOKS 400
 #define GATE_SEALED_PKRU_CLOSED 440
 #define GATE_SEALED_SEALED 456
-#define GATE_SEALED_SIGNAL_HANDLER 544
-#define GATE_SEALED_SIGNAL_COMPARTMENT 1056
 /* struct flexos__heap, the first page of a compartment's arena. */
 #define GATE_HEAP_SECRETS 1960
 /* struct flexos__slot_record, FLEXOS__SLOT_RECORD bytes before the end of

@@ -562,69 +562,6 @@ flexos__setjmp_resume:
 	jmp	*GATE_JMP_PC(%rdi)
 	.size	flexos__setjmp_resume, .-flexos__setjmp_resume
 
-/* void flexos__pkru_signal_call(int sig, siginfo_t *info, void *context):
- * from a signal's entry (libflexos/signal.c), with every compartment
- * shut, on the thread's signal stack in key 0: runs the handler the
- * sealed page names for sig with the rights of the compartment that
- * installed it, then shuts every compartment again.  Both WRPKRUs are
- * checked: a jump to the first with any signal number and PKRU runs, at
- * most, that signal's handler in its own compartment (with the jumper's
- * arguments, as a callback would); the second only shuts. */
-	.globl	flexos__pkru_signal_call
-	.type	flexos__pkru_signal_call, @function
-flexos__pkru_signal_call:
-	.cfi_startproc
-	pushq	%rbx
-	.cfi_adjust_cfa_offset 8
-	pushq	%r12
-	.cfi_adjust_cfa_offset 8
-	pushq	%r13
-	.cfi_adjust_cfa_offset 8
-	movl	%edi, %ebx			/* sig */
-	movq	%rsi, %r12			/* info */
-	movq	%rdx, %r13			/* context */
-	leaq	flexos__sealed(%rip), %rcx
-	movl	%ebx, %eax
-	andl	$63, %eax
-	movzbl	GATE_SEALED_SIGNAL_COMPARTMENT(%rcx,%rax), %eax
-	andl	$GATE_MAX_COMPARTMENTS - 1, %eax
-	movl	GATE_SEALED_PKRU(%rcx,%rax,4), %eax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	WRPKRU					/* the installer's rights */
-	/* Check: %eax is the PKRU of the compartment that installed the
-	 * handler of %ebx. */
-	movl	%ebx, %ecx
-	andl	$63, %ecx
-	leaq	flexos__sealed(%rip), %rdx
-	movzbl	GATE_SEALED_SIGNAL_COMPARTMENT(%rdx,%rcx), %esi
-	andl	$GATE_MAX_COMPARTMENTS - 1, %esi
-	cmpl	GATE_SEALED_PKRU(%rdx,%rsi,4), %eax
-	jne	.Lviolation
-	movq	GATE_SEALED_SIGNAL_HANDLER(%rdx,%rcx,8), %rax
-	cmpq	$1, %rax			/* SIG_DFL, SIG_IGN: none */
-	jbe	1f
-	movl	%ebx, %edi
-	movq	%r12, %rsi
-	movq	%r13, %rdx
-	cld
-	call	*%rax
-1:	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	WRPKRU					/* every compartment shut */
-	cmpl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
-	jne	.Lviolation
-	popq	%r13
-	.cfi_adjust_cfa_offset -8
-	popq	%r12
-	.cfi_adjust_cfa_offset -8
-	popq	%rbx
-	.cfi_adjust_cfa_offset -8
-	ret
-	.cfi_endproc
-	.size	flexos__pkru_signal_call, .-flexos__pkru_signal_call
-
 /* void flexos__pkru_first(uint32_t pkru): the main thread's first switch,
  * while start-up runs alone; other threads inherit their creator's PKRU.
  * Checked like the gate's: once the sealed page says start-up is over, a

@@ -149,11 +149,6 @@ int peer_signal_handlers(void);
 /* setgid, setuid with a second thread, then, when `cancel`, cancels it:
  * 1 (ids set), 2 (cancelled), or -errno. */
 int peer_library_signals(int cancel);
-/* Installs a handler of SIGUSR2 that reads the peer's own private note,
- * for the host to raise: 0, or -errno. */
-int peer_install_note_reader(void);
-/* Whether that handler read the note: 1, else 0. */
-int peer_note_read(void);
 /* Raises a signal whose handler rewrites its frame to open every key and
  * issues rt_sigreturn itself; then returns key[0]. */
 int peer_own_sigreturn(const char *key);

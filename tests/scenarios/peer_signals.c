@@ -33,28 +33,6 @@ static void on_usr2(int sig)
 	handled[1] = sig;
 }
 
-/* A handler that reads the peer's own private memory, wherever the
- * signal lands: it runs with the rights of the compartment that
- * installed it. */
-static char note[] = "peer-private-note";
-static volatile sig_atomic_t note_read;
-
-static void read_note(int sig)
-{
-	(void)sig;
-	note_read = note[0] == 'p';
-}
-
-int peer_install_note_reader(void)
-{
-	return signal(SIGUSR2, read_note) == SIG_ERR ? -errno : 0;
-}
-
-int peer_note_read(void)
-{
-	return note_read;
-}
-
 /* The kernel's struct sigaction: handler, flags, restorer, mask. */
 struct raw_sigaction {
 	void *handler;

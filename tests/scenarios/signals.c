@@ -101,17 +101,6 @@ int signals(const char *name)
 						  : "thread not cancelled");
 		return 0;
 	}
-	if (!strcmp(name, "peer-handler-in-host")) {
-		got = flexos_gate(peer, peer_install_note_reader);
-		if (got < 0) {
-			printf("failed: %s\n", strerror(-got));
-			return 0;
-		}
-		raise(SIGUSR2); /* lands in the host */
-		printf("the peer's handler read its own note: %s\n",
-		       flexos_gate(peer, peer_note_read) ? "yes" : "no");
-		return 0;
-	}
 	if (!strcmp(name, "early-handler")) {
 		early_handled = 0;
 		raise(SIGWINCH);

@@ -34,8 +34,7 @@ static uint64_t names_size;
 char loader_pkru_writer[64];
 
 /* The runtime's functions that write PKRU: the gate's two variants, its
- * stop, the walk of a longjmp out of calls, the call of a signal's handler
- * (which baremetal never makes) and the first switch
+ * stop, the walk of a longjmp out of calls and the first switch
  * (arch/x86_64/pkru_gate.S).  Global symbols only: a second function of
  * that name would not link. */
 static const char *const pkru_writers[] = {
@@ -43,7 +42,6 @@ static const char *const pkru_writers[] = {
 	"flexos__pkru_gate_stack_args",
 	"flexos__pkru_gate_stop",
 	"flexos__pkru_unwind",
-	"flexos__pkru_signal_call",
 	"flexos__pkru_first",
 	loader_pkru_writer,
 };

@@ -9,9 +9,13 @@
  * (flexos__sealed).  So a stub a compartment writes itself, with any %r11
  * that is not a record, gets the fault report; and rewriting a record
  * after start-up changes nothing the trampoline reads. */
+#define _GNU_SOURCE /* MFD_CLOEXEC */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "gate_frame.h"
 #include "internal.h"
@@ -167,6 +171,42 @@ static uint32_t callers_of(size_t i, unsigned site, size_t n)
 	return (r->callers == FLEXOS__ANY_CALLER ? all : 1u << site) & all;
 }
 
+#ifndef FLEXOS__BAREMETAL
+/* On hardware keys the sealed page becomes a read-only mapping of a
+ * memory file, and a second mapping of it, under the default
+ * compartment's key, is the only way to write it (hooks registered after
+ * start-up): the system-call policy then lets no one make the page
+ * itself writable again, which a compartment could ask for as well as
+ * the runtime (seccomp does not see PKRU; decision 46). */
+static void seal_behind_alias(void)
+{
+	int fd = (int)syscall(SYS_memfd_create, "flexos-sealed", MFD_CLOEXEC);
+	struct flexos__sealed *alias;
+	int err;
+
+	if (fd < 0 || ftruncate(fd, sizeof(flexos__sealed)) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
+			    "sealed page: memfd_create: %s", strerror(errno));
+	alias = mmap(NULL, sizeof(flexos__sealed), PROT_READ | PROT_WRITE,
+		     MAP_SHARED, fd, 0);
+	if (alias == MAP_FAILED)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot map the runtime's "
+			    "sealed page twice: %s", strerror(errno));
+	flexos__sealed.alias = alias;
+	memcpy(alias, &flexos__sealed, sizeof(flexos__sealed));
+	if (mmap(&flexos__sealed, sizeof(flexos__sealed), PROT_READ,
+		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
+			    "sealed page: %s", strerror(errno));
+	close(fd);
+	err = flexos__sealed.backend->assign(0, alias, sizeof(*alias));
+	if (err < 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot give the sealed page's "
+			    "writable mapping the default compartment's key: "
+			    "%s", flexos_strerror(err));
+}
+#endif
+
 void flexos__entries_seal(void)
 {
 	size_t n = (size_t)(__stop_flexos_entries - __start_flexos_entries);
@@ -216,18 +256,33 @@ void flexos__entries_seal(void)
 	if (flexos__sealed.gate_direct)
 		return;
 	flexos__sealed.sealed = true;
-	if (mprotect(table, bytes, PROT_READ) != 0 ||
-	    mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
+	if (mprotect(table, bytes, PROT_READ) != 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the table of entry "
 			    "points");
+#ifndef FLEXOS__BAREMETAL
+	if (flexos__sealed.pkru_gate) {
+		seal_behind_alias();
+		return;
+	}
+#endif
+	if (mprotect(&flexos__sealed, sizeof(flexos__sealed), PROT_READ) != 0)
+		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
+			    "sealed page");
 }
 
-void flexos__sealed_write(void (*write)(void *), void *context)
+void flexos__sealed_write(void (*write)(struct flexos__sealed *, void *),
+			  void *context)
 {
 	static atomic_flag writing = ATOMIC_FLAG_INIT;
 
 	if (!flexos__sealed.sealed) {
-		write(context);
+		write(&flexos__sealed, context);
+		return;
+	}
+	/* The default compartment's key alone opens the alias: any other
+	 * caller faults there. */
+	if (flexos__sealed.alias) {
+		write(flexos__sealed.alias, context);
 		return;
 	}
 	/* One writer at a time: another's reseal must not catch us. */
@@ -238,7 +293,7 @@ void flexos__sealed_write(void (*write)(void *), void *context)
 				    PROT_READ | PROT_WRITE) < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot unseal the runtime's "
 			    "sealed page");
-	write(context);
+	write(&flexos__sealed, context);
 	if (flexos__runtime_syscall(SYS_mprotect, (long)&flexos__sealed,
 				    sizeof(flexos__sealed), PROT_READ) < 0)
 		flexos__die(FLEXOS_EXIT_SETUP, "cannot seal the runtime's "
@@ -249,9 +304,12 @@ void flexos__sealed_write(void (*write)(void *), void *context)
 bool flexos__sealed_contains(uintptr_t address)
 {
 	uintptr_t page = (uintptr_t)&flexos__sealed;
+	uintptr_t alias = (uintptr_t)flexos__sealed.alias;
 	uintptr_t table = (uintptr_t)flexos__sealed.entries;
 
 	return (address >= page && address < page + sizeof(flexos__sealed)) ||
+	       (alias && address >= alias &&
+		address < alias + sizeof(flexos__sealed)) ||
 	       (address >= table && address < table + entries_bytes);
 }
 

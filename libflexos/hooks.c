@@ -6,9 +6,9 @@
 
 #include "internal.h"
 
-static void store(void *table)
+static void store(struct flexos__sealed *sealed, void *table)
 {
-	flexos__sealed.hooks = *(const struct flexos_hooks *)table;
+	sealed->hooks = *(const struct flexos_hooks *)table;
 }
 
 int flexos_hooks_register(const struct flexos_hooks *hooks)

@@ -300,6 +300,10 @@ struct flexos__sealed {
 	uint32_t xsave_pkru;
 	/* The bytes of address space every heap has (FLEXOS__HEAP_SIZE). */
 	uintptr_t heap_size;
+	/* On hardware keys on Linux, a second mapping of this page, under
+	 * the default compartment's key: the only way to write it once it is
+	 * sealed (entries.c). */
+	struct flexos__sealed *alias;
 } __attribute__((aligned(4096)));
 extern struct flexos__sealed flexos__sealed;
 
@@ -392,7 +396,8 @@ void flexos__pkru_unwind(const void *buf, int value, uintptr_t link,
 			 uintptr_t hint) __attribute__((noreturn));
 /* Runs write(context) on the sealed page, made writable for it
  * (entries.c). */
-void flexos__sealed_write(void (*write)(void *), void *context);
+void flexos__sealed_write(void (*write)(struct flexos__sealed *, void *),
+			  void *context);
 /* Whether `address` is sealed state: a write there is an attack. */
 bool flexos__sealed_contains(uintptr_t address);
 /* The sealed entry a stub's record names, or NULL (entries.c). */

@@ -357,7 +357,8 @@ static void merge_spans(struct spans *s)
 }
 
 /* What the runtime's own mprotect switches: each compartment's static
- * data and arena (emulated keys), the sealed page (hooks). */
+ * data and arena (emulated keys), the sealed page (hooks; not on
+ * hardware keys). */
 static void collect_switched(struct spans *s)
 {
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
@@ -370,8 +371,11 @@ static void collect_switched(struct spans *s)
 			add_span(s, (uintptr_t)comp->arena,
 				 (uintptr_t)comp->arena + FLEXOS__ARENA_SIZE);
 	}
-	add_span(s, (uintptr_t)&flexos__sealed,
-		 (uintptr_t)&flexos__sealed + sizeof(flexos__sealed));
+	/* On hardware keys it is written through its alias instead, which
+	 * no call may touch (collect_spans). */
+	if (!flexos__sealed.alias)
+		add_span(s, (uintptr_t)&flexos__sealed,
+			 (uintptr_t)&flexos__sealed + sizeof(flexos__sealed));
 }
 
 /* The guard gaps around arenas are not among them: they are unmapped, and
@@ -394,6 +398,10 @@ static void collect_spans(struct spans *s)
 					 FLEXOS__STACK_SIZE);
 	add_span(s, (uintptr_t)flexos__sealed.entries,
 		 (uintptr_t)flexos__sealed.entries + flexos__sealed.entry_bytes);
+	if (flexos__sealed.alias)
+		add_span(s, (uintptr_t)flexos__sealed.alias,
+			 (uintptr_t)flexos__sealed.alias +
+				 sizeof(flexos__sealed));
 	merge_spans(s);
 }
 

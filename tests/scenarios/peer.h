@@ -122,6 +122,7 @@ enum kernel_route {
 	ROUTE_UFFD_DEVICE,    /* /dev/userfaultfd: fills pages past keys */
 	ROUTE_RUNTIME_SITE,   /* mprotect from the runtime's own instruction */
 	ROUTE_SHM_EXEC,       /* run code written into shmat(SHM_EXEC) memory */
+	ROUTE_RUNTIME_SEALED, /* the same, to make the sealed page writable */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */
@@ -141,6 +142,9 @@ int peer_arm_exit_handler(char *host_page);
 int peer_arm_thread_exit_handler(char *host_page);
 int peer_arm_key_destructor(char *host_page);
 int peer_wrong_gate_variant(const char *host_key);
+/* Rewrites the sealed page through the runtime's own writer (the one hook
+ * registration uses): 1 when the page then says what it wrote. */
+int peer_unseal(void);
 
 /* Signals (peer_signals.c).  Installs handlers with sigaction and
  * signal(), raises their signals: a mask of what worked. */

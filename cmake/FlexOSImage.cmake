@@ -355,9 +355,9 @@ function(flexos_image target)
       string(APPEND source
         "extern char flexos__data_start_${comp_name}[], flexos__data_end_${comp_name}[],\n"
         "\tflexos__bss_start_${comp_name}[], flexos__bss_end_${comp_name}[],\n"
-        "\tflexos__shared_start_${comp_name}[], flexos__shared_end_${comp_name}[];\n")
-      string(APPEND source "extern const char flexos__entries_start_${comp_name}[],\n"
-                           "\tflexos__entries_end_${comp_name}[];\n")
+        "\tflexos__shared_start_${comp_name}[], flexos__shared_end_${comp_name}[];\n"
+        "extern const char flexos__entries_start_${comp_name}[],\n"
+        "\tflexos__entries_end_${comp_name}[];\n")
       string(APPEND table "\t{ \"${comp_name}\",\n"
         "\t  flexos__data_start_${comp_name}, flexos__data_end_${comp_name},\n"
         "\t  flexos__bss_start_${comp_name}, flexos__bss_end_${comp_name},\n"
@@ -440,13 +440,13 @@ function(flexos_image target)
                        "${table}};\n\nconst struct flexos_image_desc flexos_image = {\n"
                        "\t\"${main_name}\", &flexos_backend_${backend}, ${ncompartments}, compartments,\n"
                        "\t${shared_bounds}, ${run_time_files}\n};\n")
-  # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
-  # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
-  # with the initialised data.
   # Gate records, each compartment's together; the rest came from objects
   # the build placed in no compartment, and start-up refuses them.
   string(APPEND data_sections "  flexos_entries :\n  {\n${entry_parts}"
     "    KEEP(*(flexos_entries))\n  }\n")
+  # FLEXOS_SHARED data is PROGBITS even when zero (a named section; and
+  # flexos-gen turns the .bss it moves there into PROGBITS), so it belongs
+  # with the initialised data.
   string(APPEND data_sections "  .flexos.shared ALIGN(4096) :\n  {\n"
     "    flexos__shared_start = .;\n${shared_parts}"
     "    *(.flexos.shared .flexos.shared.*)\n"

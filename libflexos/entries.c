@@ -118,10 +118,12 @@ static bool exposed(uintptr_t fn, unsigned c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct flexos__entry_record *r = &__start_flexos_entries[i];
-		unsigned site = site_of(r, i);
 
-		if (r->fn == fn && r->lib->compartment == c &&
-		    r->callers == FLEXOS__ANY_CALLER && (site == c || site == 0))
+		if (r->fn != fn || r->lib->compartment != c ||
+		    r->callers != FLEXOS__ANY_CALLER)
+			continue;
+		unsigned site = site_of(r, i);
+		if (site == c || site == 0)
 			return true;
 	}
 	return false;
@@ -136,12 +138,11 @@ static uint32_t callers_of(size_t i, unsigned site, size_t n)
 	uint32_t all = (uint32_t)((1ull << flexos__rt.ncompartments) - 1);
 	char where[512];
 
-	/* The program and the build decide; a library's own record says
-	 * only "my code" or "anyone", and names another compartment's
-	 * function only where that one agrees. */
 	/* A compartment never calls itself through the switch (a gate
 	 * within one is a plain call): its own secret is no one's to
-	 * present. */
+	 * present.  The program and the build decide the rest; a library's
+	 * own record says only "my code" or "anyone", and names another
+	 * compartment's function only where that one agrees. */
 	all &= ~(1u << callee);
 	if (site == 0)
 		return (r->callers == 0 ? 1u

@@ -58,11 +58,10 @@ void flexos__pkru_gate_secrets(void)
 	/* Pair (a, b) shares secret[min][max]; the entries past the
 	 * compartments, and a compartment's own, are drawn like the others,
 	 * so that no claimed caller finds a known value there. */
-	for (unsigned a = 0; a < FLEXOS_MAX_COMPARTMENTS; a++)
+	for (unsigned a = 0; a < flexos__sealed.ncompartments; a++)
 		for (unsigned b = 0; b < FLEXOS_MAX_COMPARTMENTS; b++)
-			if (a < flexos__sealed.ncompartments)
-				flexos__sealed.heaps[a]->gate_secrets[b] =
-					a < b ? secret[a][b] : secret[b][a];
+			flexos__sealed.heaps[a]->gate_secrets[b] =
+				a < b ? secret[a][b] : secret[b][a];
 	explicit_bzero(secret, sizeof(secret));
 }
 

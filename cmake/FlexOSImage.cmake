@@ -38,7 +38,8 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 # destructors, which run in the compartment that registered them
 # (libflexos/exit_handlers.c: musl's atexit calls __cxa_atexit from its
 # own file, where no wrap reaches, so atexit is wrapped too; glibc's
-# on_exit and thread-exit handlers are Linux's alone), and, on Linux
+# on_exit, __cxa_at_quick_exit, which its at_quick_exit calls, and
+# thread-exit handlers are Linux's alone), and, on Linux
 # (FLEXOS_LINK_WRAPPED_LINUX), the
 # functions that install signal handlers, which the runtime installs with
 # its own restorer (libflexos/signal.c; baremetal's kernel delivers no
@@ -47,7 +48,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/FlexOSBaremetal.cmake OPTIONAL) # baremetal
 set(FLEXOS_LINK_WRAPPED main pthread_create pthread_join pthread_exit
     setjmp _setjmp __sigsetjmp
     longjmp _longjmp siglongjmp __longjmp_chk
-    atexit __cxa_atexit pthread_key_create pthread_key_delete
+    atexit __cxa_atexit at_quick_exit pthread_key_create pthread_key_delete
     CACHE INTERNAL "symbols every FlexOS image's link wraps")
 set(FLEXOS_LINK_WRAPPED_LINUX
     sigaction signal bsd_signal ssignal __sysv_signal sysv_signal sigset
@@ -58,7 +59,7 @@ set(FLEXOS_LINK_WRAPPED_LINUX
     posix_spawn_file_actions_addfchdir_np
     posix_spawn_file_actions_addclosefrom_np
     posix_spawn_file_actions_addtcsetpgrp_np
-    on_exit __cxa_thread_atexit_impl __cxa_thread_atexit
+    on_exit __cxa_at_quick_exit __cxa_thread_atexit_impl __cxa_thread_atexit
     CACHE INTERNAL "symbols a Linux FlexOS image's link wraps too")
 
 set(FLEXOS_BACKEND "" CACHE STRING

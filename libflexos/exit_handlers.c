@@ -1,9 +1,10 @@
 /* Exit handlers run with the rights of the compartment that registered
  * them, or not at all (the image's link wraps atexit and __cxa_atexit,
- * and the destructors of keys, pthread_key_create's; on Linux also
- * on_exit and the handlers of a thread's exit: __cxa_thread_atexit_impl,
- * the C library's, and __cxa_thread_atexit, which C++ compilers call for
- * thread_local objects).
+ * at_quick_exit, and the destructors of keys, pthread_key_create's; on
+ * Linux also on_exit, __cxa_at_quick_exit and the handlers of a thread's
+ * exit: __cxa_thread_atexit_impl, the C library's, and
+ * __cxa_thread_atexit, which C++ compilers call for thread_local
+ * objects).
  *
  * The C library runs exit handlers on the thread that calls exit, with
  * that thread's rights: a compromised library's atexit(f) had f read the
@@ -43,6 +44,22 @@ int __real___cxa_thread_atexit(void (*fn)(void *), void *arg, void *dso)
 int __real_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
 	__attribute__((weak));
 int __real_pthread_key_delete(pthread_key_t key) __attribute__((weak));
+int __real___cxa_at_quick_exit(void (*fn)(void *), void *dso)
+	__attribute__((weak));
+int __real_at_quick_exit(void (*fn)(void)) __attribute__((weak));
+
+/* What a handler is, and when it would run, for the message that says it
+ * is not run. */
+struct handler_kind {
+	const char *what, *when;
+};
+static const struct handler_kind at_exit = { "an exit handler", "the exit" };
+static const struct handler_kind at_thread_exit = {
+	"a thread's exit handler", "the thread's end"
+};
+static const struct handler_kind at_quick_exit_kind = {
+	"a quick-exit handler", "quick_exit"
+};
 
 /* Whether the handler whose record is `h` may run here: the record lies
  * in the memory of the compartment the thread runs in, or in memory no
@@ -63,12 +80,12 @@ static bool runs_here(const void *h, const char *what, const char *when)
 	return false;
 }
 
-/* `status`: the exit's, for on_exit's handlers; `thread`: a handler of a
- * thread's end (which the record, out of reach, cannot say). */
-static bool run_handler(struct exit_handler *h, int status, bool thread)
+/* `status`: the exit's, for on_exit's handlers; `kind`: what the record,
+ * out of reach, cannot say. */
+static bool run_handler(struct exit_handler *h, int status,
+			const struct handler_kind *kind)
 {
-	if (!runs_here(h, thread ? "a thread's exit handler" : "an exit handler",
-		       thread ? "the thread's end" : "the exit"))
+	if (!runs_here(h, kind->what, kind->when))
 		return false;
 	if (h->with_status)
 		h->with_status(status, h->arg);
@@ -79,13 +96,13 @@ static bool run_handler(struct exit_handler *h, int status, bool thread)
 
 static void trampoline(void *h)
 {
-	run_handler(h, 0, false);
+	run_handler(h, 0, &at_exit);
 }
 
 /* One record per registration, each run once: freed by its owner. */
 static void trampoline_thread(void *h)
 {
-	if (run_handler(h, 0, true))
+	if (run_handler(h, 0, &at_thread_exit))
 		free(h);
 }
 
@@ -97,7 +114,7 @@ static void trampoline_plain(void *fn)
 
 static void trampoline_on_exit(int status, void *h)
 {
-	run_handler(h, status, false);
+	run_handler(h, status, &at_exit);
 }
 
 /* A record in the calling compartment's heap: malloc serves it from
@@ -167,6 +184,81 @@ int __wrap___cxa_thread_atexit_impl(void (*fn)(void *), void *arg, void *dso)
 int __wrap___cxa_thread_atexit(void (*fn)(void *), void *arg, void *dso)
 {
 	return thread_exit_handler(__real___cxa_thread_atexit, fn, arg, dso);
+}
+
+/* Quick-exit handlers: the C library hands them nothing (at_quick_exit's
+ * take no argument), so every registration of an isolated image registers
+ * the same runner, and a stack of the runtime's, in key 0 like the C
+ * library's own list, keeps the records.  The C library calls the runner
+ * once per registration, the latest first: each call takes the record on
+ * top, so every handler keeps its place among the others. */
+static struct exit_handler **quick_exit_records;
+static size_t quick_exit_count, quick_exit_room;
+static pthread_mutex_t quick_exit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void quick_exit_runner(void)
+{
+	struct exit_handler *h = NULL;
+
+	pthread_mutex_lock(&quick_exit_lock);
+	if (quick_exit_count)
+		h = quick_exit_records[--quick_exit_count];
+	pthread_mutex_unlock(&quick_exit_lock);
+	if (h)
+		run_handler(h, 0, &at_quick_exit_kind);
+}
+
+/* Registers with glibc's __cxa_at_quick_exit where the image has it (what
+ * its at_quick_exit calls), else with musl's at_quick_exit. */
+static int register_quick_exit(void (*fn)(void), void *dso)
+{
+	return __real___cxa_at_quick_exit
+		       ? __real___cxa_at_quick_exit((void (*)(void *))fn, dso)
+		       : __real_at_quick_exit(fn);
+}
+
+static int quick_exit_handler(void (*fn)(void), void *dso)
+{
+	struct exit_handler *h;
+	int err = -1;
+
+	if (!flexos__rt.isolating)
+		return register_quick_exit(fn, dso);
+	h = record((struct exit_handler){ .fn = (void (*)(void *))fn });
+	if (!h)
+		return -1;
+	/* Held across the C library's call: the record's place on the
+	 * stack must be its registration's among the C library's. */
+	pthread_mutex_lock(&quick_exit_lock);
+	if (quick_exit_count == quick_exit_room) {
+		size_t room = quick_exit_room ? 2 * quick_exit_room : 32;
+		struct exit_handler **grown = __libc_realloc(
+			quick_exit_records, room * sizeof(*grown));
+		if (grown) {
+			quick_exit_records = grown;
+			quick_exit_room = room;
+		}
+	}
+	if (quick_exit_count < quick_exit_room) {
+		quick_exit_records[quick_exit_count++] = h;
+		err = register_quick_exit(quick_exit_runner, dso);
+		if (err)
+			quick_exit_count--;
+	}
+	pthread_mutex_unlock(&quick_exit_lock);
+	if (err)
+		free(h);
+	return err;
+}
+
+int __wrap_at_quick_exit(void (*fn)(void))
+{
+	return quick_exit_handler(fn, NULL);
+}
+
+int __wrap___cxa_at_quick_exit(void (*fn)(void *), void *dso)
+{
+	return quick_exit_handler((void (*)(void))fn, dso);
 }
 
 /* Key destructors: the C library hands one only the thread's value, so

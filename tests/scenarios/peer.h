@@ -139,6 +139,7 @@ int peer_arm_signal(char *host_page);
 /* Registers an exit handler that prints host_page: a compromised
  * library's atexit, which the host's exit runs. */
 int peer_arm_exit_handler(char *host_page);
+int peer_arm_quick_exit_handler(char *host_page);
 int peer_arm_thread_exit_handler(char *host_page);
 int peer_arm_key_destructor(char *host_page);
 int peer_wrong_gate_variant(const char *host_key);

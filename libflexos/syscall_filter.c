@@ -14,6 +14,10 @@
  * - rt_sigreturn only from the runtime's restorer (flexos__sigreturn),
  *   and rt_sigaction from elsewhere traps, so that the runtime installs
  *   every handler with that restorer (signal.c);
+ * - set_tid_address is refused: the kernel clears the word it names when
+ *   the thread ends, with the rights of whichever compartment it ends in
+ *   (glibc's threads name theirs through clone, and a program an execve
+ *   started names its own at start);
  * - personality() may not turn on READ_IMPLIES_EXEC (every readable
  *   mapping executable), but may be queried with 0xffffffff: two tests of
  *   one argument;
@@ -291,7 +295,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	static const unsigned ruled[] = {
 		SYS_mprotect, SYS_munmap, SYS_madvise, SYS_mseal, SYS_mmap,
 		SYS_mremap, SYS_personality, SYS_rt_sigaction, SYS_rt_sigreturn,
-		SYS_shmat, SYS_sigaltstack,
+		SYS_shmat, SYS_sigaltstack, SYS_set_tid_address,
 	};
 	for (size_t i = 0; i < sizeof(ruled) / sizeof(ruled[0]); i++)
 		if (ruled[i] != SYS_sigaltstack || rules->mediate_altstack)
@@ -317,6 +321,7 @@ static void build(struct program *p, const struct flexos__range_rules *rules)
 	jump_if(p, SYS_sigaltstack, LABEL_ALTSTACK);
 	jump_if(p, SYS_rt_sigaction, LABEL_SIGACTION);
 	jump_if(p, SYS_rt_sigreturn, LABEL_SIGRETURN);
+	jump_if(p, SYS_set_tid_address, LABEL_TRAP);
 	jump_to(p, LABEL_SHMAT);
 
 	/* Handlers are the runtime's to install (a trap it answers: signal.c),

@@ -49,6 +49,11 @@
 
 #include "internal.h"
 
+#ifndef SYS_SECCOMP /* the si_code of the policy's trap: the kernel's
+			* <asm-generic/siginfo.h>, which glibc does not name */
+#define SYS_SECCOMP 1
+#endif
+
 #define MAX_SPANS 256
 _Static_assert(FLEXOS_MAX_COMPARTMENTS * (FLEXOS__STATIC_RANGES + 1) + 1 <=
 		       MAX_SPANS,
@@ -67,6 +72,9 @@ static const struct refusal {
 #define MEMORY "it changes memory the runtime protects"
 #define KEYS "protection keys are the runtime's after start-up"
 #define PAST "it reaches memory past the protection keys"
+#define FORGED_TRAP                                                            \
+	"a SIGSYS with the code of the policy's trap would have another "      \
+	"thread answer a system call it never made"
 	{ SCMP_SYS(mprotect), "mprotect", MEMORY, false },
 	{ SCMP_SYS(mmap), "mmap", MEMORY, false },
 	{ SCMP_SYS(munmap), "munmap", MEMORY, false },
@@ -107,9 +115,16 @@ static const struct refusal {
 	  "a filter of its own could answer other compartments' calls", true },
 	{ SCMP_SYS(prctl), "prctl",
 	  "a seccomp filter or a memory map of its own", false },
+	{ SCMP_SYS(set_tid_address), "set_tid_address",
+	  "the kernel clears the word it names when the thread ends, with the "
+	  "rights of the compartment it ends in", false },
+	{ SCMP_SYS(rt_sigqueueinfo), "rt_sigqueueinfo", FORGED_TRAP, false },
+	{ SCMP_SYS(rt_tgsigqueueinfo), "rt_tgsigqueueinfo", FORGED_TRAP, false },
+	{ SCMP_SYS(pidfd_send_signal), "pidfd_send_signal", FORGED_TRAP, false },
 #undef MEMORY
 #undef KEYS
 #undef PAST
+#undef FORGED_TRAP
 };
 
 static enum policy_mode mode;
@@ -166,6 +181,18 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 	greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
 	const struct refusal *refusal = refusal_of(info->si_syscall);
 
+	if (info->si_code != SYS_SECCOMP) {
+		/* Sent (kill, sigqueue from another process), not a call the
+		 * policy trapped: nothing to answer, no compartment to name.
+		 * The image ends as the signal's default action would. */
+		fflush(stdout);
+		fprintf(stderr, "flexos: SIGSYS sent by process %d, not a "
+			"system call the policy refused: the image ends as "
+			"its default action would (exit status %d)\n",
+			(int)info->si_pid, 128 + SIGSYS);
+		flexos__crossings_abandon();
+		_exit(128 + SIGSYS);
+	}
 	if (info->si_syscall == SCMP_SYS(rt_sigaction) && answer_sigaction(regs))
 		return;
 	/* The third argument says it: protection bits, or shmat's flags. */
@@ -265,6 +292,16 @@ void *flexos__policy_rules_build(void)
 	/* proc keeps its processes undumpable */
 	RULE(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl),
 	     INT_A0(PR_SET_DUMPABLE));
+	/* A signal with the siginfo of the caller's choice, which the kernel
+	 * lets through within the process: SIGSYS is the policy's trap
+	 * (on_sigsys).  Another process can send only codes below 0, which
+	 * on_sigsys tells apart. */
+	RULE(filter, trap, SCMP_SYS(rt_sigqueueinfo),
+	     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, SIGSYS));
+	RULE(filter, trap, SCMP_SYS(rt_tgsigqueueinfo),
+	     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, SIGSYS));
+	RULE(filter, trap, SCMP_SYS(pidfd_send_signal),
+	     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, SIGSYS));
 	return filter;
 }
 

@@ -123,6 +123,9 @@ enum kernel_route {
 	ROUTE_RUNTIME_SITE,   /* mprotect from the runtime's own instruction */
 	ROUTE_SHM_EXEC,       /* run code written into shmat(SHM_EXEC) memory */
 	ROUTE_RUNTIME_SEALED, /* the same, to make the sealed page writable */
+	ROUTE_SET_TID_ADDRESS, /* a host word the kernel clears at thread end */
+	ROUTE_FORGED_SIGSYS,  /* a SIGSYS with the policy's trap code, queued */
+	ROUTE_SENT_SIGSYS,    /* kill(host, SIGSYS): not a trap */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */

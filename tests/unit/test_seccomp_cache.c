@@ -139,7 +139,8 @@ static const int mediated[] = {
 	SYS_userfaultfd, SYS_pidfd_getfd, SYS_perf_event_open, SYS_bpf,
 	SYS_init_module, SYS_finit_module, SYS_kexec_load, SYS_kexec_file_load,
 	SYS_personality, SYS_sigaltstack, SYS_rt_sigaction, SYS_rt_sigreturn,
-	SYS_seccomp, SYS_prctl, SYS_io_uring_setup,
+	SYS_seccomp, SYS_prctl, SYS_io_uring_setup, SYS_set_tid_address,
+	SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo, SYS_pidfd_send_signal,
 };
 
 static bool is_mediated(int nr)

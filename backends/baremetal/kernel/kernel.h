@@ -213,6 +213,9 @@ struct thread {
 	enum thread_state state;
 	uint64_t tid;
 	uint64_t clear_child_tid; /* zeroed and woken when the thread exits */
+	/* The rights of whoever named clear_child_tid: the write at exit
+	 * is theirs, not those of the compartment the thread ends in. */
+	uint32_t clear_child_tid_pkru;
 	uint64_t futex;
 	uint64_t wake_ns; /* when a blocked thread runs again by itself */
 };

@@ -88,20 +88,26 @@ int64_t thread_clone(const struct trap_frame *f, uint64_t flags, uint64_t stack,
 	child->state = THREAD_RUNNABLE;
 	child->tid = next_tid++;
 	child->clear_child_tid = child_tid;
+	child->clear_child_tid_pkru = flexos__rdpkru();
 	*(uint32_t *)parent_tid = (uint32_t)child->tid;
 	return (int64_t)child->tid;
 }
 
 /* pthread_join and musl's thread list lock wait for the word at
- * clear_child_tid to drop to 0. */
+ * clear_child_tid to drop to 0: written with the rights of whoever named
+ * it, so that a compartment that names another's word on a thread which
+ * then ends in that compartment writes nothing (set-tid-address). */
 void thread_exit(int status)
 {
 	uint64_t tid_address = current->clear_child_tid;
+	uint32_t pkru = flexos__rdpkru();
 
+	flexos__wrpkru(current->clear_child_tid_pkru);
 	if (tid_address && vm_user_ok(tid_address, 4, true)) {
 		*(uint32_t *)tid_address = 0;
 		futex_wake(tid_address, 1);
 	}
+	flexos__wrpkru(pkru);
 	current->state = THREAD_FREE;
 	for (size_t i = 0; i < MAX_THREADS; i++)
 		if (threads[i].state != THREAD_FREE) {
@@ -114,6 +120,7 @@ void thread_exit(int status)
 int64_t thread_set_tid_address(uint64_t address)
 {
 	current->clear_child_tid = address;
+	current->clear_child_tid_pkru = flexos__rdpkru();
 	return (int64_t)current->tid;
 }
 

@@ -260,6 +260,8 @@ static int64_t symbol(uint64_t address, uint64_t buf, uint64_t size)
 	int n = ksnprintf(text, sizeof(text), "%s+0x%lx", name, offset);
 	if (!size || !vm_user_ok(buf, size, true))
 		return -EFAULT;
+	if ((size_t)n >= sizeof(text)) /* ksnprintf says what did not fit */
+		n = (int)sizeof(text) - 1;
 	if ((uint64_t)n >= size)
 		n = (int)size - 1;
 	memcpy((void *)buf, text, (size_t)n);
@@ -372,13 +374,17 @@ static int64_t dispatch(struct trap_frame *f)
 		return sysinfo(a);
 	case 158: /* arch_prctl */
 		if (a == 0x1002) { /* ARCH_SET_FS */
+			if (b >= USER_END) /* else WRMSR faults in the kernel */
+				return -EPERM;
 			wrmsr(MSR_FS_BASE, b);
 			return 0;
 		}
 		return -EINVAL;
 	case 228:
 		return clock_gettime(b);
-	case 229: /* clock_getres: 1 ns */
+	case 229: /* clock_getres: 1 ns, where the caller asks */
+		if (!b)
+			return 0;
 		return zero_user(b, 16) ? -EFAULT : (((uint64_t *)b)[1] = 1, 0);
 	case 318:
 		return getrandom(a, b);

@@ -185,36 +185,43 @@ __attribute__((noreturn)) static void rewritten(const void *where)
 		    flexos_backend_name());
 }
 
-/* A block of class `c` at `block`, from a heap of `owner`, checked against
- * the sealed range. */
-static void check_block(unsigned owner, uintptr_t block, unsigned c)
+/* Whether a block of class `c` at `block`, from a heap of `owner`, lies
+ * within the sealed range. */
+static bool block_fits(unsigned owner, uintptr_t block, unsigned c)
 {
 	uintptr_t lo, hi;
 
 	/* Nothing to protect without isolation (and before start-up). */
 	if (!flexos__rt.isolating)
-		return;
+		return true;
 	heap_range(owner, &lo, &hi);
-	if (c >= NCLASSES || block < lo || block > hi ||
-	    hi - block < class_size(c))
+	return c < NCLASSES && block >= lo && block <= hi &&
+	       hi - block >= class_size(c);
+}
+
+static void check_block(unsigned owner, uintptr_t block, unsigned c)
+{
+	if (!block_fits(owner, block, c))
 		rewritten((const void *)block);
 }
 
-/* The header of `ptr`, a block of `heap`, checked. */
-static struct header *checked_header(const struct flexos__heap *heap,
-				     void *ptr)
+/* The header of `ptr`, a block of `heap`, read once and checked: the
+ * copy is what the caller uses, since another thread of a compartment
+ * that can write the header could change it between the check and a
+ * second read. */
+static struct header checked_header(const struct flexos__heap *heap,
+				    void *ptr)
 {
-	struct header *h = (struct header *)ptr - 1;
+	struct header h = *(volatile struct header *)((struct header *)ptr - 1);
 
-	if (h->magic != HEADER_MAGIC)
+	if (h.magic != HEADER_MAGIC)
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "free(%p): not a block of this heap (corrupt or "
 			    "freed twice)", ptr);
-	if (h->size_class >= NCLASSES || h->offset < sizeof(struct header) ||
-	    h->offset >= class_size(h->size_class))
+	if (h.size_class >= NCLASSES || h.offset < sizeof(struct header) ||
+	    h.offset >= class_size(h.size_class))
 		rewritten(ptr);
-	check_block(owner_of(heap), (uintptr_t)ptr - h->offset,
-		    h->size_class);
+	check_block(owner_of(heap), (uintptr_t)ptr - h.offset, h.size_class);
 	return h;
 }
 
@@ -289,6 +296,13 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	for (unsigned k = c; !block && k < c + REUSE && k < NCLASSES; k++)
 		if (heap->free[k]) {
 			block = heap->free[k];
+			/* Its link is read from there: a head rewritten to
+			 * another compartment's memory must not be read with
+			 * the allocating compartment's rights. */
+			if (!block_fits(owner, (uintptr_t)block, k)) {
+				unlock(heap);
+				rewritten(block);
+			}
 			heap->free[k] = *(void **)block;
 			c = k;
 		}
@@ -329,20 +343,20 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 
 void flexos__heap_free(struct flexos__heap *heap, void *ptr)
 {
-	struct header *h = checked_header(heap, ptr);
+	struct header h = checked_header(heap, ptr);
 
-	h->magic = 0;
-	count(h->counted, -(ptrdiff_t)class_size(h->size_class));
+	((struct header *)ptr - 1)->magic = 0;
+	count(h.counted, -(ptrdiff_t)class_size(h.size_class));
 	VALGRIND(VALGRIND_FREELIKE_BLOCK(ptr, 0));
-	char *block = (char *)ptr - h->offset;
-	size_t bytes = class_size(h->size_class);
+	char *block = (char *)ptr - h.offset;
+	size_t bytes = class_size(h.size_class);
 	lock(heap);
 	/* At the top of the used part: fresh memory again, for any size. */
 	if (block + bytes == heap->base + heap->used) {
 		heap->used -= bytes;
 	} else {
-		*(void **)block = heap->free[h->size_class];
-		heap->free[h->size_class] = block;
+		*(void **)block = heap->free[h.size_class];
+		heap->free[h.size_class] = block;
 	}
 	unlock(heap);
 }
@@ -367,7 +381,7 @@ void *flexos__heap_realloc(struct flexos__heap *heap, void *ptr, size_t size)
 
 size_t flexos__heap_usable(const struct flexos__heap *heap, void *ptr)
 {
-	struct header *h = checked_header(heap, ptr);
+	struct header h = checked_header(heap, ptr);
 
-	return class_size(h->size_class) - h->offset;
+	return class_size(h.size_class) - h.offset;
 }

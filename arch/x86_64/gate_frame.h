@@ -24,6 +24,7 @@
 #define GATE_SAVED_TOP 272
 #define GATE_FP_CONTROL 280 /* the caller's MXCSR, then its x87 control word */
 #define GATE_ENTRY 288
+#define GATE_FS_BASE 296 /* pkru_gate.S: the caller's thread pointer */
 #define GATE_FRAME_SIZE 304
 /* Bytes of the caller's stack arguments copied to the callee's stack:
  * FLEXOS_GATE_MAX_ARG_BYTES of <flexos/gate.h>. */
@@ -312,7 +313,11 @@ struct flexos__gate_frame {
 	/* The sealed entry (struct flexos__entry) called, which names the
 	 * callee, its compartment and the callers it admits. */
 	uint64_t entry;
-	uint64_t padding;
+	/* pkru_gate.S: the caller's FS base (its thread pointer), loaded
+	 * again on the way back: a callee that moved it (arch_prctl,
+	 * WRFSBASE) would otherwise choose where the caller's thread-local
+	 * stores land, the gate's own included. */
+	uint64_t fs_base;
 };
 
 _Static_assert(offsetof(struct flexos__gate_frame, dest) == GATE_DEST, "");
@@ -334,6 +339,8 @@ _Static_assert(offsetof(struct flexos__gate_frame, mxcsr) == GATE_FP_CONTROL,
 _Static_assert(offsetof(struct flexos__gate_frame, fpu_control) ==
 		       GATE_FP_CONTROL + 4, "");
 _Static_assert(offsetof(struct flexos__gate_frame, entry) == GATE_ENTRY, "");
+_Static_assert(offsetof(struct flexos__gate_frame, fs_base) == GATE_FS_BASE,
+	       "");
 _Static_assert(sizeof(struct flexos__gate_frame) == GATE_FRAME_SIZE, "");
 _Static_assert(GATE_FRAME_SIZE % 16 == 0, "frames keep the stack aligned");
 #endif

@@ -22,8 +22,8 @@
  * The thread's slot is the one the caller's stack pointer lies in: one
  * index in every compartment.
  *
- *   caller open   caller's %rbp %rbx %r12-%r15 and a gate frame pushed on
- *                 its stack; its slot record says: waiting in this frame,
+ *   caller open   caller's %rbp %rbx %r12-%r15, FS base and a gate frame
+ *                 pushed on its stack; its slot record says: waiting in this frame,
  *                 not running; stack arguments (when the site passes any)
  *                 loaded into %xmm8-15; the secret it shares with the
  *                 callee loaded into %r11
@@ -35,8 +35,9 @@
  *   (return)      callee's slot record: not running
  *   WRPKRU        the caller's PKRU
  *   caller open   check; the frame the caller's slot record names is
- *                 where the call returns: %rsp, the registers and the
- *                 return address come from there; record: running again
+ *                 where the call returns: %rsp, the registers, the FS
+ *                 base and the return address come from there; record:
+ *                 running again
  *
  * ERIM's rule makes a jump into the middle of this code worthless: after
  * each WRPKRU, before any store or register-dependent jump, the code
@@ -151,6 +152,8 @@
 	 * floating-point controls) and the caller's record: waiting in this
 	 * frame. */
 	GATE_SAVE_FP_CONTROL
+	rdfsbase %rax
+	movq	%rax, GATE_FS_BASE(%rsp)
 	movq	%r10, GATE_ENTRY(%rsp)
 	SLOT_END %rax, %r14, %rdx, %r15
 	movq	RECORD_TOP(%rax), %r11
@@ -265,6 +268,8 @@
 	movq	%rax, %rsp			/* the caller's frame */
 	movq	GATE_SAVED_TOP(%rsp), %rax
 	movq	%rax, RECORD_TOP(%rdx)
+	movq	GATE_FS_BASE(%rsp), %rax	/* before anything %fs: */
+	wrfsbase %rax
 	movl	%r14d, CURRENT
 	GATE_LOAD_FP_CONTROL
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
@@ -517,6 +522,8 @@ flexos__pkru_unwind:
 	xchgq	%rax, RECORD_BUSY(%rdx)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation
+	movq	GATE_FS_BASE(%r14), %rax	/* the thread pointer it had */
+	wrfsbase %rax
 	movl	%ebx, CURRENT
 	movq	%rcx, %rdi
 	movl	%r13d, %esi

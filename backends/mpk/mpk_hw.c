@@ -7,12 +7,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 #include "internal.h"
 #include "mpk.h"
 #include "pkru.h"
 
+#ifndef HWCAP2_FSGSBASE /* <asm/hwcap2.h> */
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
 #endif
@@ -22,8 +26,17 @@
 
 static int keys[FLEXOS_MAX_COMPARTMENTS];
 
+/* The gate puts the caller's thread pointer back with WRFSBASE, which
+ * Linux lets programs use from 5.9 on. */
+static bool fsgsbase_available(void)
+{
+	return getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+}
+
 bool flexos_mpk__hw_available(void)
 {
+	if (!fsgsbase_available())
+		return false;
 	int key = pkey_alloc(0, 0);
 
 	if (key < 0)
@@ -38,6 +51,12 @@ static int hw_init(unsigned ncompartments,
 	uint32_t all_closed = PKRU_DEFAULT; /* every compartment's key denied */
 
 	(void)variant;
+	if (!fsgsbase_available())
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_MPK=hw: this kernel does not let programs "
+			    "use the FSGSBASE instructions the gate needs "
+			    "(Linux 5.9 and later do, where the CPU has them); "
+			    "use FLEXOS_MPK=emu");
 	flexos__pkru_sites_disarm();
 	for (unsigned c = 0; c < ncompartments; c++) {
 		keys[c] = pkey_alloc(0, 0);

@@ -97,6 +97,10 @@ int peer_jump_into_gate(const char *host_key);
 /* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
  * compartment, then returns key[0]. */
 int peer_call_backend(const char *key, int op);
+/* Moves the thread pointer (FS base) to a thread control block of the
+ * peer's, where the host's thread-local word, `word_offset` bytes from the
+ * thread pointer, says "peer-tls"; returns 0, or -errno. */
+long peer_move_thread_pointer(long word_offset);
 /* Opens the host's key with glibc's pkey_set (hardware keys only), then
  * returns key[0]. */
 int peer_call_pkey_set(const char *key);

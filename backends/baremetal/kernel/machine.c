@@ -12,6 +12,7 @@
 #define CR0_WP (1ul << 16)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
+#define CR4_FSGSBASE (1ul << 16)
 #define CR4_PKE (1ul << 22)
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
@@ -39,6 +40,10 @@ void machine_init(void)
 	if (max_leaf < 7 || !(r[2] & (1u << 3)))
 		panic_setup("this CPU has no protection keys (PKU); under QEMU "
 			    "use -cpu max");
+	/* The gate puts the caller's thread pointer back with WRFSBASE. */
+	if (!(r[1] & 1u))
+		panic_setup("this CPU has no FSGSBASE instructions; under "
+			    "QEMU use -cpu max");
 	/* The only source of randomness a compartment cannot predict from
 	 * what it reads: the gate's secrets come from it (getrandom). */
 	cpuid(1, 0, r);
@@ -51,7 +56,7 @@ void machine_init(void)
 	cr0 = (cr0 & ~CR0_EM) | CR0_MP | CR0_NE | CR0_WP;
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PKE;
+	cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PKE | CR4_FSGSBASE;
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
 
 	/* `syscall` enters at syscall_entry with interrupts, direction,

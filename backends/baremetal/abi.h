@@ -43,6 +43,13 @@
 #define FLEXOS_BAREMETAL_FAULT_OTHER 5    /* not a page fault */
 #define FLEXOS_BAREMETAL_FAULT_POLICY 6   /* a system call the policy refuses */
 
+/* Entries of the report's backtrace and list of gates the kernel fills
+ * in; a backtrace entry whose caller is TRACE_RETURN is a return address,
+ * any other a gate. */
+#define FLEXOS_BAREMETAL_TRACE 40
+#define FLEXOS_BAREMETAL_GATES 32
+#define FLEXOS_BAREMETAL_TRACE_RETURN 0xff
+
 /* Which rule of the system-call policy a call broke. */
 #define FLEXOS_BAREMETAL_POLICY_OTHERS 1 /* memory of a key the caller
 					  * may not write */
@@ -64,6 +71,18 @@ struct flexos_baremetal_fault {
 	/* For reason POLICY: the rule broken (FLEXOS_BAREMETAL_POLICY_*),
 	 * the call's Linux number and its first four arguments. */
 	uint64_t rule, call, args[4];
+	/* What the report shows of the thread's stacks, found by the kernel
+	 * (fault_walk.c), since the handler runs with key 0 alone: the return
+	 * addresses into the program's code from the faulting stack outwards,
+	 * with the gates crossed between them; then the gates the thread is
+	 * inside of.  Empty before start-up. */
+	uint64_t ntrace, ngates;
+	struct flexos_baremetal_trace {
+		uint64_t address; /* a return address, or a gate's function */
+		uint8_t caller;   /* FLEXOS_BAREMETAL_TRACE_RETURN, or a gate's */
+		uint8_t callee;   /* compartments */
+		uint8_t unused[6];
+	} trace[FLEXOS_BAREMETAL_TRACE], gates[FLEXOS_BAREMETAL_GATES];
 };
 
 /* Time stamps in nanoseconds since the kernel's first instruction. */

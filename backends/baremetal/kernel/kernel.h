@@ -184,6 +184,12 @@ extern uint16_t keys_used; /* protection keys handed out; key 0 always */
  * handler with the report of the refused call). */
 int64_t policy_start(uint64_t sealed, uint64_t entries, uint64_t entries_size);
 bool policy_started(void);
+/* The runtime's sealed page, from start-up on; 0 before. */
+uint64_t policy_sealed_page(void);
+
+/* fault_walk.c: the report's backtrace and gates, into `info`, for a
+ * fault at `sp` (the handler cannot read the compartments' stacks). */
+void fault_walk(uint64_t sp, struct flexos_baremetal_fault *info);
 /* mmap (a fresh mapping: an empty range), mmap MAP_FIXED, munmap and
  * madvise (prot 0): the call replaces or drops [va, va + len). */
 int64_t policy_replace(struct trap_frame *f, uint64_t va, uint64_t len,

@@ -40,6 +40,11 @@ static bool holds(int key)
 	return !((flexos__rdpkru() >> 2 * key) & 3);
 }
 
+uint64_t policy_sealed_page(void)
+{
+	return started ? sealed_page : 0;
+}
+
 int64_t policy_start(uint64_t sealed, uint64_t entries, uint64_t entries_size)
 {
 	if (started)

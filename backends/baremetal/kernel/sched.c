@@ -15,7 +15,7 @@
  * runnable and none that a tick could wake, no thread can ever run again:
  * the machine stops with a report (EXIT_DEADLOCK) rather than hanging.
  * Once a thread is in the program's fault handler (trap.c), it alone runs:
- * the report has every key open. */
+ * nothing changes what the report reads while it prints. */
 #include "kernel.h"
 
 #define MSR_FS_BASE 0xc0000100

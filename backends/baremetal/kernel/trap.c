@@ -173,6 +173,8 @@ static const char *reason_text(int reason)
 	}
 }
 
+#define PKRU_KEY0_ONLY 0x55555554u /* every other key access-disabled */
+
 /* Resumes the program in its fault handler, on the handler's stack, with
  * `info` (completed with the frame's registers) at the top of that stack.
  * False when it cannot. */
@@ -188,12 +190,14 @@ bool trap_to_user_handler(struct trap_frame *f,
 	info->sp = f->rsp;
 	info->bp = f->rbp;
 	info->pkru = flexos__rdpkru();
-	/* The report reads every compartment's stacks and heaps: the kernel
-	 * opens every key for it, since it alone knows the fault is real
-	 * (no WRPKRU of the program's could tell), and from now on runs no
-	 * other thread (sched.c), which could rewrite what the report reads
-	 * or its stack while every key is open. */
-	flexos__wrpkru(0);
+	/* With key 0 alone: the handler follows pointers in key-0 memory
+	 * that every compartment can rewrite (stdio, the runtime's registry),
+	 * so it must hold no compartment's rights; what the report shows of
+	 * the compartments' stacks, the kernel finds for it.  From now on no
+	 * other thread runs (sched.c), which could change what the report
+	 * reads while it prints. */
+	fault_walk(f->rsp, info);
+	flexos__wrpkru(PKRU_KEY0_ONLY);
 	in_user_handler = true;
 	fault_handler_thread = current;
 	memcpy((void *)vm_frame_of(sp), info, sizeof(*info));

@@ -2,7 +2,9 @@
  * program that it cannot resolve (an exception in ring 3) to the handler
  * registered here, on a stack of the TCB, with what the CPU said; the
  * report starts as on Linux (libflexos/fault_report.c): who, whose memory,
- * what kind, where; then come the gates crossed on the way.  Addresses are
+ * what kind, where; then come the gates crossed on the way, which the
+ * kernel found: the handler runs with key 0 alone, and reads no
+ * compartment's memory.  Addresses are
  * named from the program's symbol table, which the kernel reads from the
  * image; run.sh adds source lines from the program's debug information
  * (there is no debug-info reader in the image).
@@ -17,7 +19,6 @@
 
 #include "../abi.h"
 #include "baremetal.h"
-#include "gate_frame.h"
 #include "internal.h"
 
 #define FAULT_STACK_SIZE (64u << 10)
@@ -38,157 +39,56 @@ static int signal_of(uint64_t vector)
 	}
 }
 
-/* Whether [address, address + size) lies on the thread's slot in c, above
- * its guard page. */
-static bool within_slot(unsigned c, uintptr_t address, size_t size)
+/* A compartment's name, from an index the kernel read in compartments'
+ * memory. */
+static const char *name_of(unsigned c)
 {
-	uintptr_t top = (uintptr_t)flexos__slot_top(c);
-	uintptr_t first = top + FLEXOS__STACK_SLACK - FLEXOS__STACK_SIZE +
-			  FLEXOS__PAGE;
-
-	return address >= first && address <= top && size <= top - address;
+	return c < flexos__rt.ncompartments ? flexos__rt.compartments[c].name
+					    : "?";
 }
 
-/* The gates the thread is inside of.  While a gate has left compartment
- * c, the record of the thread's slot in c points at its frame, which names
- * the function called, and the frame's saved_top at the one before. */
-static void print_gates(void)
-{
-	char where[256];
-	unsigned n = 0;
-
-	if (!flexos__self.has_slot)
-		return;
-	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
-		const char *sp = flexos__slot_record(c)->top;
-
-		/* The frames are the compartment's memory: a loop it made
-		 * ends the list. */
-		for (unsigned hops = 0;
-		     sp && (uintptr_t)sp != GATE_OFF_SLOT && hops < 64; hops++) {
-			const struct flexos__gate_frame *frame = (const void *)sp;
-			if (!within_slot(c, (uintptr_t)sp, sizeof(*frame)))
-				break;
-			const struct flexos__entry *entry =
-				flexos__entry_checked(frame->entry);
-			if (!entry)
-				break;
-			if (!n++)
-				fprintf(stderr, "flexos: inside the gates:\n");
-			flexos__describe_address(entry->fn, where, sizeof(where));
-			fprintf(stderr, "flexos:   '%s' -> '%s': %s\n",
-				flexos__rt.compartments[c].name,
-				flexos__rt.compartments[entry->compartment].name,
-				where);
-			sp = (const char *)frame->saved_top;
-		}
-	}
-}
-
-/* The program's code, from the linker's default script. */
-extern const unsigned char __executable_start[], etext[];
-
-/* Whether `address` follows a call instruction of the program's code:
- * what a return address looks like.  Direct calls (e8 rel32) and the
- * indirect forms compilers emit (ff /2 with a register, a displacement or
- * an index). */
-static bool after_call(uintptr_t address)
-{
-	const unsigned char *p = (const unsigned char *)address;
-
-	if (address < (uintptr_t)__executable_start + 7 ||
-	    address > (uintptr_t)etext)
-		return false;
-	for (int length = 2; length <= 7; length++)
-		if (p[-length] == 0xff && (p[-length + 1] & 0x38) == 0x10)
-			return true;
-	return p[-5] == 0xe8;
-}
-
-/* Prints each word of [from, to) that is a return address into the
- * program's code, numbering on from *n. */
-static void scan_stack(uintptr_t from, uintptr_t to, unsigned *n)
+/* The gates the thread is inside of, as the kernel found them. */
+static void print_gates(const struct flexos_baremetal_fault *f)
 {
 	char where[256];
 
-	for (from &= ~(uintptr_t)7; from < to && *n < 32; from += 8) {
-		uintptr_t word = *(const uintptr_t *)from;
-		if (!after_call(word))
-			continue;
-		flexos__describe_address(word - 1, where, sizeof(where));
-		fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", (*n)++,
-			(unsigned long)word, where);
+	for (uint64_t i = 0; i < f->ngates && i < FLEXOS_BAREMETAL_GATES; i++) {
+		const struct flexos_baremetal_trace *gate = &f->gates[i];
+		if (!i)
+			fprintf(stderr, "flexos: inside the gates:\n");
+		flexos__describe_address(gate->address, where, sizeof(where));
+		fprintf(stderr, "flexos:   '%s' -> '%s': %s\n",
+			name_of(gate->caller), name_of(gate->callee), where);
 	}
 }
-
 
 /* A backtrace without unwind tables (the image has no unwinder): the
- * faulting instruction, then each word of the faulting stack, from its
- * pointer up to the base of the compartment's activation, that is a return
- * address into the program's code; then, through the gate frame that
- * entered that activation (its link, below the base), the caller's stack
- * from that frame up to its own activation's base, and so on out to the
- * thread's first activation.  A scan: a return address a finished call
- * left behind can show up too, which the report says.  The links and
- * frames are in the compartments' own memory, so each is checked to lie on
- * the slot of the compartment it names before it is read: a compartment
- * that rewrote them cuts the backtrace short, nothing more. */
+ * faulting instruction, then the return addresses the kernel's scan of
+ * the thread's stacks found (kernel/fault_walk.c), with the gates crossed
+ * between them.  A scan: a return address a finished call left behind
+ * can show up too, which the report says. */
 static void print_backtrace(const struct flexos_baremetal_fault *f)
 {
-	uintptr_t sp = f->sp & ~(uintptr_t)7;
 	char where[256];
 	unsigned n = 0;
-	unsigned c = 0;
 
 	fprintf(stderr, "flexos: backtrace (a scan of the stack for return "
 			"addresses; a finished call's may show):\n");
 	flexos__describe_address(f->ip, where, sizeof(where));
 	fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++, (unsigned long)f->ip,
 		where);
-	while (flexos__self.has_slot && c < flexos__rt.ncompartments &&
-	       !flexos__on_slot(c, sp))
-		c++;
-	if (c == flexos__rt.ncompartments || !flexos__self.has_slot) {
-		/* Off the slots: the page of the stack pointer, unless an
-		 * overflow put it past the stack's end. */
-		if (f->reason != FLEXOS_BAREMETAL_FAULT_GUARD)
-			scan_stack(sp, (f->sp | 4095) + 1, &n);
-		return;
-	}
-	uintptr_t base = (uintptr_t)flexos__activation_base(c);
-	/* Above the slot's guard page, which an overflow reached. */
-	uintptr_t first = (uintptr_t)flexos__slot_top(c) + FLEXOS__STACK_SLACK -
-			  FLEXOS__STACK_SIZE + FLEXOS__PAGE;
-	scan_stack(sp > first ? sp : first, base, &n);
-	for (unsigned hops = 0; hops < 64; hops++) {
-		uintptr_t link;
-		if (!within_slot(c, base - FLEXOS__ACTIVATION_LINK, 8))
-			return;
-		link = *(const uintptr_t *)(base - FLEXOS__ACTIVATION_LINK);
-		if (!link)
-			return;
-		const struct flexos__gate_frame *frame = (const void *)link;
-		unsigned caller = 0;
-		while (caller < flexos__rt.ncompartments &&
-		       !within_slot(caller, link, sizeof(*frame)))
-			caller++;
-		if (caller == flexos__rt.ncompartments)
-			return;
-		const struct flexos__entry *entry =
-			flexos__entry_checked(frame->entry);
-		if (!entry || entry->compartment != c ||
-		    frame->saved_top == GATE_OFF_SLOT)
-			return;
-		base = frame->saved_top ? frame->saved_top
-					: (uintptr_t)flexos__slot_top(caller);
-		if (base <= link || !within_slot(caller, base, 0))
-			return;
-		flexos__describe_address(entry->fn, where, sizeof(where));
+	for (uint64_t i = 0; i < f->ntrace && i < FLEXOS_BAREMETAL_TRACE; i++) {
+		const struct flexos_baremetal_trace *t = &f->trace[i];
+		if (t->caller == FLEXOS_BAREMETAL_TRACE_RETURN) {
+			flexos__describe_address(t->address - 1, where,
+						 sizeof(where));
+			fprintf(stderr, "flexos:   #%-2u 0x%lx %s\n", n++,
+				(unsigned long)t->address, where);
+			continue;
+		}
+		flexos__describe_address(t->address, where, sizeof(where));
 		fprintf(stderr, "flexos:   (the gate '%s' -> '%s': %s)\n",
-			flexos__rt.compartments[caller].name,
-			flexos__rt.compartments[c].name, where);
-		scan_stack(link + sizeof(*frame), base, &n);
-		c = caller;
+			name_of(t->caller), name_of(t->callee), where);
 	}
 }
 
@@ -293,7 +193,7 @@ on_refused_call(const struct flexos_baremetal_fault *f)
 		.ip_detail = ip,
 	});
 	print_backtrace(f);
-	print_gates();
+	print_gates(f);
 	if (flexos__sealed.hooks.fault)
 		flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);
 	fprintf(stderr, "flexos: stopping the image (exit status %d)\n",
@@ -354,7 +254,7 @@ on_fault(const struct flexos_baremetal_fault *f)
 		.ip_detail = ip,
 	});
 	print_backtrace(f);
-	print_gates();
+	print_gates(f);
 	if (isolation) {
 		if (flexos__sealed.hooks.fault)
 			flexos__sealed.hooks.fault(&fault, flexos__sealed.hooks.context);

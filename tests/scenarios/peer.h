@@ -97,6 +97,10 @@ int peer_jump_into_gate(const char *host_key);
 /* Calls the backend's thread_start (op 0) or grant (op 1) for the host's
  * compartment, then returns key[0]. */
 int peer_call_backend(const char *key, int op);
+/* musl (baremetal): points stderr's write function at code of the peer's
+ * that reads key[0] and ends the image, then faults on key[0]: the fault
+ * report writes to stderr. */
+int peer_hijack_fault_report(const char *key);
 /* Moves the thread pointer (FS base) to a thread control block of the
  * peer's, where the host's thread-local word, `word_offset` bytes from the
  * thread pointer, says "peer-tls"; returns 0, or -errno. */

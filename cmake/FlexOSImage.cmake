@@ -481,6 +481,12 @@ function(flexos_image target)
   endif()
   list(TRANSFORM wrapped PREPEND "LINKER:--wrap=" OUTPUT_VARIABLE wraps)
   target_link_options(${target} PRIVATE ${wraps} LINKER:--undefined=malloc)
+  if(NOT backend STREQUAL "baremetal")
+    # Every symbol bound at load and the table read-only after: a
+    # writable .got.plt would let any compartment send the next call of
+    # the C library's functions, from any compartment, to code it chose.
+    target_link_options(${target} PRIVATE LINKER:-z,now LINKER:-z,relro)
+  endif()
   if(NOT backend STREQUAL "fcall")
     # Per configuration: it names the libraries' files, which a
     # configuration's postfix (CMAKE_DEBUG_POSTFIX) renames.

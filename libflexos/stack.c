@@ -62,8 +62,12 @@ void flexos__stack_slot_release(void)
 
 static char *slot_end(unsigned compartment)
 {
+	/* The index is in thread-local storage, which every compartment
+	 * writes: whatever it says, the record found stays on a slot. */
+	unsigned slot = (unsigned)flexos__self.slot % FLEXOS__STACK_SLOTS;
+
 	return (char *)flexos__sealed.stacks[compartment] +
-	       (size_t)(flexos__self.slot + 1) * FLEXOS__STACK_SIZE;
+	       (size_t)(slot + 1) * FLEXOS__STACK_SIZE;
 }
 
 char *flexos__slot_top(unsigned compartment)

@@ -398,6 +398,11 @@ static void merge_spans(struct spans *s)
  * hardware keys). */
 static void collect_switched(struct spans *s)
 {
+	/* Hardware keys switch with WRPKRU: the runtime changes no
+	 * protection once start-up is over, and a jump to its instruction
+	 * could otherwise take another compartment's pages away. */
+	if (flexos__sealed.pkru_gate)
+		return;
 	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
 		const struct flexos__compartment *comp =
 			&flexos__rt.compartments[c];

@@ -51,12 +51,6 @@ static int hw_init(unsigned ncompartments,
 	uint32_t all_closed = PKRU_DEFAULT; /* every compartment's key denied */
 
 	(void)variant;
-	if (!fsgsbase_available())
-		flexos__die(FLEXOS_EXIT_SETUP,
-			    "FLEXOS_MPK=hw: this kernel does not let programs "
-			    "use the FSGSBASE instructions the gate needs "
-			    "(Linux 5.9 and later do, where the CPU has them); "
-			    "use FLEXOS_MPK=emu");
 	flexos__pkru_sites_disarm();
 	for (unsigned c = 0; c < ncompartments; c++) {
 		keys[c] = pkey_alloc(0, 0);
@@ -74,6 +68,13 @@ static int hw_init(unsigned ncompartments,
 			    "machine (pkey_alloc: %s); use FLEXOS_MPK=emu",
 			    strerror(errno));
 	}
+	/* After the keys: without them, that is what to say. */
+	if (!fsgsbase_available())
+		flexos__die(FLEXOS_EXIT_SETUP,
+			    "FLEXOS_MPK=hw: this kernel does not let programs "
+			    "use the FSGSBASE instructions the gate needs "
+			    "(Linux 5.9 and later do, where the CPU has them); "
+			    "use FLEXOS_MPK=emu");
 	flexos__pkru_gate_use(keys, ncompartments, all_closed);
 	return 0;
 }

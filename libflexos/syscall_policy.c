@@ -44,6 +44,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <linux/audit.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -181,9 +182,15 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 	greg_t *regs = ((ucontext_t *)context_)->uc_mcontext.gregs;
 	const struct refusal *refusal = refusal_of(info->si_syscall);
 
-	if (info->si_code != SYS_SECCOMP) {
-		/* Sent (kill, sigqueue from another process), not a call the
-		 * policy trapped: nothing to answer, no compartment to name.
+	/* The kernel's trap says which arch and where the call was: a child
+	 * whose exit signal is SIGSYS (clone) has its parent sent si_code
+	 * CLD_EXITED, which is SYS_SECCOMP's number too, with its exit
+	 * status where the system call's number would be. */
+	if (info->si_code != SYS_SECCOMP || info->si_arch != AUDIT_ARCH_X86_64 ||
+	    (greg_t)info->si_call_addr != regs[REG_RIP]) {
+		/* Sent (kill, sigqueue from another process, a child's exit),
+		 * not a call the policy trapped: nothing to answer, no
+		 * compartment to name.
 		 * The image ends as the signal's default action would. */
 		fflush(stdout);
 		fprintf(stderr, "flexos: SIGSYS sent by process %d, not a "

@@ -499,11 +499,15 @@ flexos__pkru_unwind:
 	jmp	.Lstop
 .Lunwind_resume:
 	/* %rcx: the point, %rdx: the end of the slot, %rbx: the compartment, %r14:
-	 * the gate frame dropped.  The point's function must still run
+	 * the gate frame dropped, which holds the thread pointer that
+	 * compartment had: loaded before any code of its runs.  The point's
+	 * function must still run
 	 * (flexos__point_live, libflexos/longjmp.c): asked with the
 	 * compartment's rights, on its stack below that gate frame, where
 	 * only abandoned frames were, which the walk up from it does not
 	 * read. */
+	movq	GATE_FS_BASE(%r14), %rax
+	wrfsbase %rax
 	leaq	-512(%r14), %rax
 	andq	$-16, %rax
 	movq	%rax, %rsp
@@ -522,8 +526,6 @@ flexos__pkru_unwind:
 	xchgq	%rax, RECORD_BUSY(%rdx)	/* atomic: two threads race */
 	testq	%rax, %rax
 	jnz	.Lviolation
-	movq	GATE_FS_BASE(%r14), %rax	/* the thread pointer it had */
-	wrfsbase %rax
 	movl	%ebx, CURRENT
 	movq	%rcx, %rdi
 	movl	%r13d, %esi

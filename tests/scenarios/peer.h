@@ -134,6 +134,7 @@ enum kernel_route {
 	ROUTE_SET_TID_ADDRESS, /* a host word the kernel clears at thread end */
 	ROUTE_FORGED_SIGSYS,  /* a SIGSYS with the policy's trap code, queued */
 	ROUTE_SENT_SIGSYS,    /* kill(host, SIGSYS): not a trap */
+	ROUTE_CHILD_SIGSYS,   /* a child whose exit signal is SIGSYS */
 };
 /* Takes `route` against host_page (page aligned, the host's) of process
  * host_pid: the byte it read, the call's result, or -errno. */

@@ -167,8 +167,13 @@ static bool find_slot(struct walk *w, uint64_t sp, unsigned *c)
 
 static void walk_stacks(struct walk *w, uint64_t sp, unsigned c)
 {
-	uint64_t base = record_top(w, c) ? record_top(w, c) : slot_top(w, c);
+	uint64_t base = record_top(w, c);
 	uint64_t first = slot_end(w, c) - STACK_SIZE + PAGE_SIZE;
+
+	/* The compartment's own record: whatever it says, the scan stays on
+	 * its slot (a kernel that is never preempted must not scan far). */
+	if (!base || !within_slot(w, c, base, 0))
+		base = slot_top(w, c);
 
 	scan(w, sp > first ? sp : first, base);
 	for (unsigned hops = 0; hops < 64; hops++) {
@@ -239,8 +244,14 @@ void fault_walk(uint64_t sp, struct flexos_baremetal_fault *info)
 			return;
 	if (!find_slot(&w, sp, &c)) {
 		/* Off the slots: the page of the stack pointer, unless an
-		 * overflow put it past the stack's end. */
-		if (info->reason != FLEXOS_BAREMETAL_FAULT_GUARD)
+		 * overflow put it past the stack's end, and only if the
+		 * faulting thread could read it (a stack pointer set to
+		 * another compartment's page would have the report show what
+		 * looks like code addresses there). */
+		int prot, key;
+		if (info->reason != FLEXOS_BAREMETAL_FAULT_GUARD &&
+		    vm_page(sp, &prot, &key) &&
+		    !(info->pkru >> (2 * key) & 1))
 			scan(&w, sp, (sp | 4095) + 1);
 		return;
 	}

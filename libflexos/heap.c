@@ -237,6 +237,19 @@ static void unlock(struct flexos__heap *heap)
 	atomic_flag_clear_explicit(&heap->lock, memory_order_release);
 }
 
+/* A block about to be taken from `heap` (locked): checked before anything
+ * is read or written there, since a free-list head or the bump pointer
+ * rewritten to another compartment's memory would have the allocating
+ * compartment read and write there with its rights. */
+static void check_taken(struct flexos__heap *heap, unsigned owner,
+			char *block, unsigned c)
+{
+	if (!block_fits(owner, (uintptr_t)block, c)) {
+		unlock(heap);
+		rewritten(block);
+	}
+}
+
 void flexos__heap_init(struct flexos__heap *heap, void *base, size_t size)
 {
 	memset(heap, 0, sizeof(*heap));
@@ -296,18 +309,14 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	for (unsigned k = c; !block && k < c + REUSE && k < NCLASSES; k++)
 		if (heap->free[k]) {
 			block = heap->free[k];
-			/* Its link is read from there: a head rewritten to
-			 * another compartment's memory must not be read with
-			 * the allocating compartment's rights. */
-			if (!block_fits(owner, (uintptr_t)block, k)) {
-				unlock(heap);
-				rewritten(block);
-			}
+			/* Its link is read from there. */
+			check_taken(heap, owner, block, k);
 			heap->free[k] = *(void **)block;
 			c = k;
 		}
 	if (!block && heap->size - heap->used >= class_size(c)) {
 		block = heap->base + heap->used;
+		check_taken(heap, owner, block, c);
 		heap->used += class_size(c);
 		if (heap->used > heap->reached) {
 #ifndef FLEXOS__BAREMETAL
@@ -322,7 +331,6 @@ void *flexos__heap_alloc(struct flexos__heap *heap, size_t size, size_t align)
 	unlock(heap);
 	if (!block)
 		return exhausted(heap, owner, size);
-	check_block(owner, (uintptr_t)block, c);
 
 	uintptr_t user = ((uintptr_t)block + sizeof(struct header) + align - 1) &
 			 ~(uintptr_t)(align - 1);

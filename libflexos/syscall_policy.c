@@ -301,8 +301,8 @@ void *flexos__policy_rules_build(void)
 	     INT_A0(PR_SET_DUMPABLE));
 	/* A signal with the siginfo of the caller's choice, which the kernel
 	 * lets through within the process: SIGSYS is the policy's trap
-	 * (on_sigsys).  Another process can send only codes below 0, which
-	 * on_sigsys tells apart. */
+	 * (on_sigsys).  What else brings SIGSYS (kill's code 0, another
+	 * process's codes below 0, a child's exit) on_sigsys tells apart. */
 	RULE(filter, trap, SCMP_SYS(rt_sigqueueinfo),
 	     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, SIGSYS));
 	RULE(filter, trap, SCMP_SYS(rt_tgsigqueueinfo),

@@ -90,15 +90,21 @@ static uint64_t slot_top(const struct walk *w, unsigned c)
 	return slot_end(w, c) - GATE_SLOT_SLACK;
 }
 
+/* The lowest byte of the thread's slot in c above its guard page. */
+static uint64_t slot_first(const struct walk *w, unsigned c)
+{
+	return slot_end(w, c) - STACK_SIZE + PAGE_SIZE;
+}
+
 /* Whether [address, address + size) lies on the thread's slot in c, above
  * its guard page. */
 static bool within_slot(const struct walk *w, unsigned c, uint64_t address,
 			uint64_t size)
 {
 	uint64_t top = slot_top(w, c);
-	uint64_t first = slot_end(w, c) - STACK_SIZE + PAGE_SIZE;
 
-	return address >= first && address <= top && size <= top - address;
+	return address >= slot_first(w, c) && address <= top &&
+	       size <= top - address;
 }
 
 /* The top of c's record on the thread's slot: its latest waiting frame. */
@@ -167,8 +173,7 @@ static bool find_slot(struct walk *w, uint64_t sp, unsigned *c)
 
 static void walk_stacks(struct walk *w, uint64_t sp, unsigned c)
 {
-	uint64_t base = record_top(w, c);
-	uint64_t first = slot_end(w, c) - STACK_SIZE + PAGE_SIZE;
+	uint64_t base = record_top(w, c), first = slot_first(w, c);
 
 	/* The compartment's own record: whatever it says, the scan stays on
 	 * its slot (a kernel that is never preempted must not scan far). */

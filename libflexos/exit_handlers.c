@@ -29,6 +29,12 @@ struct exit_handler {
 	void (*fn)(void *);		/* atexit's, __cxa_atexit's */
 	void (*with_status)(int, void *); /* on_exit's: the status first */
 	void *arg;
+	/* Hardware keys, baremetal: the record's address sealed with the
+	 * registering compartment's own secret, which only it can read, so
+	 * that it knows its records from other memory of its own when a
+	 * thread with no compartment's rights asks it to run one
+	 * (flexos__end_of_thread_run). */
+	uint64_t seal;
 };
 
 /* Weak: a program linked without the image's wraps (a tool, a unit test)
@@ -102,6 +108,9 @@ static void trampoline(void *h)
 /* One record per registration, each run once: freed by its owner. */
 static void trampoline_thread(void *h)
 {
+	if (flexos__pkru_closed() &&
+	    flexos__thread_enter_owner(FLEXOS__ENTER_THREAD_EXIT, h, NULL))
+		return;
 	if (run_handler(h, 0, &at_thread_exit))
 		free(h);
 }
@@ -123,9 +132,43 @@ static struct exit_handler *record(struct exit_handler handler)
 {
 	struct exit_handler *h = malloc(sizeof(*h));
 
-	if (h)
-		*h = handler;
+	if (!h)
+		return NULL;
+	*h = handler;
+	if (flexos__sealed.pkru_gate)
+		h->seal = flexos__record_seal(flexos__current(), h);
 	return h;
+}
+
+/* A thread with no compartment's rights (its start closed them:
+ * pthread.c) reaches the end-of-thread records of a compartment through
+ * flexos__pkru_thread_enter, with the compartment's rights, here.  The
+ * record's address comes from key 0: it must be one this compartment
+ * registered, in its heap and sealed with its secret. */
+void flexos__end_of_thread_run(unsigned compartment, unsigned what,
+			       void *record, void *value)
+{
+	const struct flexos__heap *heap = flexos__sealed.heaps[compartment];
+	struct exit_handler *h = record;
+
+	if ((uintptr_t)h - (uintptr_t)heap->base >= heap->size ||
+	    (uintptr_t)h % _Alignof(struct exit_handler) ||
+	    h->seal != flexos__record_seal(compartment, h) ||
+	    (what != FLEXOS__ENTER_THREAD_EXIT &&
+	     what != FLEXOS__ENTER_KEY_DESTRUCTOR))
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "isolation fault: a thread entered compartment "
+			    "'%s' to run %p at its end, which is not a handler "
+			    "that compartment registered (forged by a "
+			    "compartment)\nflexos:   backend %s",
+			    flexos__rt.compartments[compartment].name, record,
+			    flexos_backend_name());
+	if (what == FLEXOS__ENTER_KEY_DESTRUCTOR) {
+		h->fn(value);
+		return;
+	}
+	h->fn(h->arg);
+	free(h);
 }
 
 int flexos__at_exit(void (*fn)(void))
@@ -264,41 +307,42 @@ int __wrap___cxa_at_quick_exit(void (*fn)(void *), void *dso)
 /* Key destructors: the C library hands one only the thread's value, so
  * each key an isolated compartment creates with a destructor takes a slot
  * of its own, whose entry (key_destructor_slots.S) names it.  The slot
- * holds a record in the creating compartment's heap, like an exit
- * handler's.  The table is the runtime's, in key 0, like the C library's
- * own key table: a compartment that rewrites it can point a slot at a
- * record in memory no compartment owns, which then runs with the rights
- * of whichever compartment ends the thread (threat-model.md). */
-struct key_destructor {
-	void (*fn)(void *);
-};
-
-static struct key_destructor *key_destructors[GATE_KEY_SLOTS];
+ * holds a record in the creating compartment's heap, an exit handler's.
+ * The table is the runtime's, in key 0, like the C library's own key
+ * table: a compartment that rewrites it can point a slot at a record in
+ * memory no compartment owns, which then runs with the rights of the
+ * compartment that ends the thread (none, on hardware keys and
+ * baremetal, for a thread the runtime started: threat-model.md). */
+static struct exit_handler *key_destructors[GATE_KEY_SLOTS];
 static unsigned short slot_of_key[GATE_KEY_SLOTS]; /* 1 + slot, or 0 */
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void flexos__key_destructor_run(void *value, unsigned slot);
 void flexos__key_destructor_run(void *value, unsigned slot)
 {
-	struct key_destructor *d = key_destructors[slot];
+	struct exit_handler *d = key_destructors[slot];
 
-	if (d && runs_here(d, "a key destructor", "the thread's end"))
+	if (!d)
+		return;
+	if (flexos__pkru_closed() &&
+	    flexos__thread_enter_owner(FLEXOS__ENTER_KEY_DESTRUCTOR, d, value))
+		return;
+	if (runs_here(d, "a key destructor", "the thread's end"))
 		d->fn(value);
 }
 
 int __wrap_pthread_key_create(pthread_key_t *key, void (*fn)(void *))
 {
 	extern const unsigned char flexos__key_destructor_slots[];
-	struct key_destructor *d;
+	struct exit_handler *d;
 	unsigned slot = 0;
 	int err;
 
 	if (!flexos__rt.isolating || !fn)
 		return __real_pthread_key_create(key, fn);
-	d = malloc(sizeof(*d));
+	d = record((struct exit_handler){ .fn = fn });
 	if (!d)
 		return ENOMEM;
-	d->fn = fn;
 	/* Held across the C library's call: a key deleted meanwhile comes
 	 * back at the same index, and its slot must be the new one's. */
 	pthread_mutex_lock(&key_lock);

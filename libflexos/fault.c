@@ -76,7 +76,7 @@ static unsigned accessor_of(const ucontext_t *context)
 	uint32_t pkru = 0; /* no compartment's: the hint */
 
 	flexos__context_pkru(context, &pkru);
-	return flexos__compartment_of_pkru(pkru);
+	return flexos__accessor_of_pkru(pkru);
 }
 
 static void on_segv(int sig, siginfo_t *info, void *context_)

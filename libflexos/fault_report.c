@@ -10,37 +10,45 @@ static const char *or_empty(const char *text)
 	return text ? text : "";
 }
 
+void flexos__describe_accessor(unsigned accessor, char *out, size_t size)
+{
+	if (accessor < flexos__rt.ncompartments)
+		snprintf(out, size, "compartment '%s'",
+			 flexos__rt.compartments[accessor].name);
+	else
+		snprintf(out, size, "code with no compartment's rights");
+}
+
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading)
 {
 	const struct flexos_fault *fault = heading->fault;
-	const char *accessor = flexos__rt.compartments[fault->accessor].name;
 	const char *owner = heading->owned
 				    ? flexos__rt.compartments[fault->owner].name
 				    : NULL;
 	const char *access = fault->write ? "wrote" : "read";
-	char where[512];
+	char accessor[96], where[512];
 
+	flexos__describe_accessor(fault->accessor, accessor, sizeof(accessor));
 	if (heading->forged_return)
 		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' broke a "
-			"gate's checks: the gate faulted on a register the "
-			"compartment returned with\n",
+			"flexos: isolation fault: %s broke a gate's checks: "
+			"the gate faulted on a register the compartment "
+			"returned with\n",
 			accessor);
 	else if (heading->isolation && heading->owned)
 		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"private to compartment '%s'\n",
+			"flexos: isolation fault: %s %s memory private to "
+			"compartment '%s'\n",
 			accessor, access, owner);
 	else if (heading->isolation)
 		fprintf(stderr,
-			"flexos: isolation fault: compartment '%s' %s memory "
-			"it may not access%s\n",
+			"flexos: isolation fault: %s %s memory it may not "
+			"access%s\n",
 			accessor, access, or_empty(heading->unowned_detail));
 	else if (heading->crash)
 		fprintf(stderr, "flexos: %s\n", heading->crash);
 	else
-		fprintf(stderr,
-			"flexos: segmentation fault in compartment '%s'\n",
+		fprintf(stderr, "flexos: segmentation fault in %s\n",
 			accessor);
 	if (!heading->no_address) {
 		fprintf(stderr, "flexos:   address 0x%lx",

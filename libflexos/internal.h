@@ -36,6 +36,14 @@
  * (7 small ones, then 8 for each power of two from 2^7 to 2^36). */
 #define FLEXOS__HEAP_CLASSES 240
 
+/* A thread a compartment created that has not entered it yet
+ * (pthread.c): what it runs there, kept in that compartment's memory. */
+struct flexos__thread_boot {
+	void *(*start)(void *);
+	void *arg;
+	atomic_uint state; /* FREE, FILLING or PENDING (pthread.c) */
+};
+
 struct flexos__heap {
 	char *base;
 	size_t size;
@@ -50,6 +58,9 @@ struct flexos__heap {
 	 * one it shares with the callee, which the callee's copy checks.
 	 * Here because only this compartment can read this page. */
 	uint64_t gate_secrets[FLEXOS_MAX_COMPARTMENTS];
+	/* On hardware keys and baremetal, the threads this compartment
+	 * created that have not entered it yet: here for the same reason. */
+	struct flexos__thread_boot boots[FLEXOS__STACK_SLOTS];
 };
 
 /* FLEXOS_STATS (stats.c): the bytes of heap blocks each compartment has in
@@ -345,6 +356,40 @@ void flexos__pkru_thread_start(unsigned compartment);
  * (arch/x86_64/pkru_gate.S): called once the page is sealed, it stops the
  * image. */
 void flexos__pkru_first(uint32_t pkru);
+/* A thread's start on hardware keys and baremetal
+ * (arch/x86_64/pkru_gate.S): fn(arg) on `stack`, in key 0, with every
+ * compartment closed, and back; and the new thread's way into its
+ * compartment, where it runs flexos__thread_begin (pthread.c). */
+void *flexos__pkru_call_closed(void *(*fn)(void *), void *arg, char *stack);
+void *flexos__pkru_thread_enter(unsigned compartment, unsigned slot,
+				unsigned what, void *record, void *value);
+/* What such a thread may run in a compartment (thread.c): its start
+ * (`record`: the boot's index), or an end-of-thread handler that
+ * compartment registered (exit_handlers.c). */
+enum {
+	FLEXOS__ENTER_START,
+	FLEXOS__ENTER_THREAD_EXIT,
+	FLEXOS__ENTER_KEY_DESTRUCTOR,
+};
+void *flexos__thread_entered(unsigned compartment, unsigned what,
+			     void *record, void *value);
+void flexos__end_of_thread_run(unsigned compartment, unsigned what,
+			       void *record, void *value);
+/* On a thread with every compartment closed: runs `record`'s handler in
+ * the compartment whose memory holds it; false if none does. */
+bool flexos__thread_enter_owner(unsigned what, void *record, void *value);
+/* Whether the thread holds no compartment's rights: a thread the runtime
+ * started, outside its compartment (pkru_gate.c). */
+bool flexos__pkru_closed(void);
+/* `record`'s address sealed with `compartment`'s own gate secret: read
+ * with that compartment's rights only (pkru_gate.c). */
+uint64_t flexos__record_seal(unsigned compartment, const void *record);
+/* A boot for start(arg) in `heap`, its index (waits while every one is
+ * pending); and the boot back to free, unless a thread took it
+ * (thread.c). */
+unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
+				   void *(*start)(void *), void *arg);
+void flexos__thread_boot_cancel(struct flexos__thread_boot *boot);
 /* Makes the runtime's checked WRPKRUs the only PKRU writers of the
  * process, or stops it (pkru_sites.c). */
 void flexos__pkru_sites_disarm(void);
@@ -366,6 +411,10 @@ void flexos__pkru_gate_no_caller(uint32_t pkru) __attribute__((noreturn));
  * the runtime's per-thread record, in key 0, which a compartment can
  * rewrite: a hint, kept within bounds. */
 unsigned flexos__compartment_of_pkru(uint32_t pkru);
+/* The code that faulted with `pkru`, for a report: its compartment, or
+ * FLEXOS_MAX_COMPARTMENTS for a thread with every compartment closed (a
+ * thread the runtime started, outside its compartment: pthread.c). */
+unsigned flexos__accessor_of_pkru(uint32_t pkru);
 /* Whether a fault at `ip` is the hardware-key gate's access through a
  * register a callee returned with: that callee forged it. */
 bool flexos__pkru_gate_faulted(uintptr_t ip);
@@ -481,6 +530,8 @@ void flexos__unsafe_stack_end(void) __attribute__((weak));
 /* Thread lifecycle (thread.c). */
 void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);
+void flexos__thread_hook_start(unsigned compartment);
+void flexos__thread_hook_end(void *unused);
 
 /* Stacks (stack.c). */
 /* The calling thread takes a stack slot, or gives it back. */
@@ -593,6 +644,9 @@ struct flexos__fault_heading {
 	const char *ip_detail;
 };
 void flexos__report_fault_heading(const struct flexos__fault_heading *heading);
+/* "compartment 'name'" for `accessor`, or what it is when it is none
+ * (flexos__accessor_of_pkru): how reports name who faulted. */
+void flexos__describe_accessor(unsigned accessor, char *out, size_t size);
 /* The PKRU a signal frame restores (the interrupted thread's), or false
  * when it restores none (fault.c). */
 struct ucontext_t;

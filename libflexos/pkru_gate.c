@@ -65,13 +65,28 @@ void flexos__pkru_gate_secrets(void)
 	explicit_bzero(secret, sizeof(secret));
 }
 
-/* A new thread holds its creator's PKRU already (Linux and our kernel
- * copy it on clone, and the compartment it starts in is read from it):
- * only the main thread switches, once. */
+/* Only the main thread switches here, once.  A thread the runtime
+ * creates starts with every compartment closed and enters its own
+ * through flexos__pkru_thread_enter (pthread.c). */
 void flexos__pkru_thread_start(unsigned compartment)
 {
-	if (flexos__rdpkru() != flexos__sealed.pkru[compartment])
+	uint32_t pkru = flexos__rdpkru();
+
+	if (pkru != flexos__sealed.pkru_closed &&
+	    pkru != flexos__sealed.pkru[compartment])
 		flexos__pkru_first(flexos__sealed.pkru[compartment]);
+}
+
+bool flexos__pkru_closed(void)
+{
+	return flexos__sealed.pkru_gate &&
+	       flexos__rdpkru() == flexos__sealed.pkru_closed;
+}
+
+uint64_t flexos__record_seal(unsigned compartment, const void *record)
+{
+	return (uintptr_t)record ^
+	       flexos__sealed.heaps[compartment]->gate_secrets[compartment];
 }
 
 /* The gate of a caller that runs on no stack slot of its own waits on the
@@ -131,6 +146,13 @@ unsigned flexos__compartment_of_pkru(uint32_t pkru)
 			if (flexos__sealed.pkru[c] == pkru)
 				return c;
 	return hint < flexos__rt.ncompartments ? hint : 0;
+}
+
+unsigned flexos__accessor_of_pkru(uint32_t pkru)
+{
+	if (flexos__sealed.pkru_gate && pkru == flexos__sealed.pkru_closed)
+		return FLEXOS_MAX_COMPARTMENTS;
+	return flexos__compartment_of_pkru(pkru);
 }
 
 bool flexos__pkru_gate_faulted(uintptr_t ip)

@@ -50,6 +50,10 @@ static void wait_for_creator_to_park(unsigned parks_at_creation)
 static void teardown_on_exit(void *unused)
 {
 	(void)unused;
+	/* Unless the thread's start returned into the C library with no
+	 * compartment's rights: it called the hook before (thread.c). */
+	if (!flexos__pkru_closed())
+		flexos__thread_hook_end(NULL);
 	for (unsigned c = 0; flexos__self.exit_open; c++) {
 		if (flexos__self.exit_open & 1u << c) {
 			flexos__self.exit_open &= ~(1u << c);
@@ -70,6 +74,7 @@ static void *thread_main(void *arg)
 	if (flexos__learning && flexos__sealed.backend->revoke)
 		wait_for_creator_to_park(start.parks);
 	flexos__thread_setup(start.compartment);
+	flexos__thread_hook_start(start.compartment);
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	if (flexos__rt.isolating)
 		result = flexos__run_in_compartment(start.compartment,
@@ -80,10 +85,95 @@ static void *thread_main(void *arg)
 	return result;
 }
 
+/* Hardware keys and baremetal: a new thread holds the PKRU of the thread
+ * that cloned it, and starts in the C library's code, on a stack of key 0
+ * that every compartment can write, reading its start routine from there.
+ * So the creator clones it with every compartment closed
+ * (flexos__pkru_call_closed), and the new thread enters its compartment
+ * through a checked switch (flexos__pkru_thread_enter), where it runs
+ * what that compartment asked for in its own memory (struct
+ * flexos__thread_boot, in its heap's state page; thread.c): the C
+ * library's code of the thread's start and end never holds a
+ * compartment's rights, and what a compartment rewrites there runs with
+ * none.  What crosses key 0 is which boot to take, a hint. */
+#define BOOT_INDEX_BITS 8
+
+/* The new thread, with every compartment closed. */
+static void *thread_main_closed(void *boot)
+{
+	uintptr_t word = (uintptr_t)boot;
+	unsigned compartment =
+		(unsigned)(word >> BOOT_INDEX_BITS) % FLEXOS_MAX_COMPARTMENTS;
+	void *result;
+
+	flexos__thread_setup(compartment);
+	pthread_cleanup_push(teardown_on_exit, NULL);
+	result = flexos__pkru_thread_enter(
+		compartment, (unsigned)flexos__self.slot, FLEXOS__ENTER_START,
+		(void *)(word & ((1u << BOOT_INDEX_BITS) - 1)), NULL);
+	pthread_cleanup_pop(1);
+	return result;
+}
+
+struct closed_create {
+	pthread_attr_t attr;
+	const pthread_attr_t *attrp;
+	pthread_t thread;
+	int err;
+	void *boot;
+};
+
+static void *create_closed(void *arg)
+{
+	struct closed_create *call = arg;
+
+	call->err = __real_pthread_create(&call->thread, call->attrp,
+					  thread_main_closed, call->boot);
+	return NULL;
+}
+
+static int create_with_compartments_closed(pthread_t *thread,
+					   const pthread_attr_t *attr,
+					   void *(*start)(void *), void *arg)
+{
+	enum { STACK = 64 * 1024 };
+	unsigned compartment = flexos__current();
+	struct flexos__heap *heap = flexos__sealed.heaps[compartment];
+	char *stack = __libc_malloc(STACK);
+
+	if (!stack)
+		return EAGAIN;
+	/* The C library reads the attributes and writes the thread's id
+	 * with every compartment closed: copies in key 0. */
+	struct closed_create *call =
+		(struct closed_create *)((uintptr_t)(stack + STACK -
+						      sizeof(*call)) &
+					 ~(uintptr_t)15);
+	unsigned boot = flexos__thread_boot_claim(heap, start, arg);
+
+	*call = (struct closed_create){
+		.boot = (void *)(uintptr_t)(compartment << BOOT_INDEX_BITS |
+					    boot),
+	};
+	if (attr) {
+		call->attr = *attr;
+		call->attrp = &call->attr;
+	}
+	flexos__pkru_call_closed(create_closed, call, (char *)call);
+	int err = call->err;
+
+	if (err)
+		flexos__thread_boot_cancel(&heap->boots[boot]);
+	else
+		*thread = call->thread;
+	__libc_free(stack);
+	return err;
+}
+
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			  void *(*start)(void *), void *arg)
 {
-	struct thread_start *boot = __libc_malloc(sizeof(*boot));
+	struct thread_start *boot;
 	static atomic_flag warned = ATOMIC_FLAG_INIT;
 
 	if (flexos__learning && !atomic_flag_test_and_set(&warned))
@@ -92,6 +182,10 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			"page is open to all, and their accesses to it are not "
 			"recorded (docs/porting.md)\n");
 
+	if (flexos__rt.isolating && flexos__sealed.pkru_gate)
+		return create_with_compartments_closed(thread, attr, start,
+						       arg);
+	boot = __libc_malloc(sizeof(*boot));
 	if (!boot)
 		return EAGAIN;
 	boot->start = start;

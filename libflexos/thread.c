@@ -1,5 +1,8 @@
 /* The life of a thread in the runtime: its compartment, its protection
- * state, its signal stack, the hooks. */
+ * state, its signal stack, the hooks; on hardware keys and baremetal,
+ * what it runs in a compartment it enters with no rights of its own. */
+#include <sched.h>
+
 #include "internal.h"
 
 void flexos__thread_setup(unsigned compartment)
@@ -14,18 +17,125 @@ void flexos__thread_setup(unsigned compartment)
 	if (flexos__sealed.backend->thread_start)
 		flexos__sealed.backend->thread_start(compartment);
 	flexos__fault_thread_init();
+}
+
+/* The hooks of a thread's start and end, called where it runs in its
+ * compartment, with that compartment's rights: a thread_create hook
+ * that counts in its own memory must reach it.  (A thread the runtime
+ * started on hardware keys, whose end runs with no compartment's rights,
+ * calls the end's when its start routine returns.) */
+void flexos__thread_hook_start(unsigned compartment)
+{
 	if (flexos__sealed.hooks.thread_create)
-		flexos__sealed.hooks.thread_create(compartment, flexos__sealed.hooks.context);
+		flexos__sealed.hooks.thread_create(compartment,
+						   flexos__sealed.hooks.context);
+}
+
+void flexos__thread_hook_end(void *unused)
+{
+	(void)unused;
+	if (flexos__sealed.hooks.thread_exit)
+		flexos__sealed.hooks.thread_exit(flexos__self.current,
+						 flexos__sealed.hooks.context);
 }
 
 void flexos__thread_teardown(void)
 {
 	struct flexos__thread *self = &flexos__self;
 
-	if (flexos__sealed.hooks.thread_exit)
-		flexos__sealed.hooks.thread_exit(self->current, flexos__sealed.hooks.context);
 	if (flexos__sealed.backend->thread_end)
 		flexos__sealed.backend->thread_end(self->current);
 	flexos__stack_slot_release();
 	self->started = false;
+}
+
+/* Threads created on hardware keys and baremetal (pthread.c): what one
+ * runs, in the memory of the compartment it starts in. */
+enum { BOOT_FREE, BOOT_FILLING, BOOT_PENDING };
+
+unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
+				   void *(*start)(void *), void *arg)
+{
+	for (;;) {
+		for (unsigned i = 0; i < FLEXOS__STACK_SLOTS; i++) {
+			struct flexos__thread_boot *boot = &heap->boots[i];
+			unsigned free = BOOT_FREE;
+
+			if (!atomic_compare_exchange_strong(&boot->state, &free,
+							    BOOT_FILLING))
+				continue;
+			boot->start = start;
+			boot->arg = arg;
+			atomic_store(&boot->state, BOOT_PENDING);
+			return i;
+		}
+		/* As many threads created as a process can have, none of
+		 * them started yet: they will. */
+		sched_yield();
+	}
+}
+
+void flexos__thread_boot_cancel(struct flexos__thread_boot *boot)
+{
+	unsigned pending = BOOT_PENDING;
+
+	atomic_compare_exchange_strong(&boot->state, &pending, BOOT_FREE);
+}
+
+static void *thread_begin(unsigned compartment, unsigned boot)
+{
+	struct flexos__thread_boot *b =
+		&flexos__sealed.heaps[compartment]
+			 ->boots[boot % FLEXOS__STACK_SLOTS];
+	unsigned pending = BOOT_PENDING;
+	void *result;
+
+	if (!atomic_compare_exchange_strong(&b->state, &pending,
+					    BOOT_FILLING))
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "isolation fault: a thread entered compartment "
+			    "'%s' to start a thread it did not create (boot %u "
+			    "is not pending: forged by a compartment)"
+			    "\nflexos:   backend %s",
+			    flexos__rt.compartments[compartment].name, boot,
+			    flexos_backend_name());
+	void *(*start)(void *) = b->start;
+	void *arg = b->arg;
+
+	atomic_store(&b->state, BOOT_FREE);
+	flexos__self.left_gates = false;
+	flexos__thread_hook_start(compartment);
+	result = start(arg);
+	flexos__thread_hook_end(NULL);
+	flexos__self.left_gates = true;
+	return result;
+}
+
+void *flexos__thread_entered(unsigned compartment, unsigned what,
+			     void *record, void *value)
+{
+	if (what == FLEXOS__ENTER_START)
+		return thread_begin(compartment, (unsigned)(uintptr_t)record);
+	flexos__end_of_thread_run(compartment, what, record, value);
+	return NULL;
+}
+
+bool flexos__thread_enter_owner(unsigned what, void *record, void *value)
+{
+	struct flexos__thread *self = &flexos__self;
+	enum flexos_memory_kind kind;
+	bool had_slot = self->has_slot;
+	unsigned owner;
+
+	if (!flexos__classify((uintptr_t)record, &owner, &kind))
+		return false;
+	/* The C library runs these after the thread's start routine, whose
+	 * end gave its slot back. */
+	if (!had_slot)
+		flexos__stack_slot_take();
+	flexos__pkru_thread_enter(owner, (unsigned)self->slot, what, record,
+				  value);
+	if (!had_slot)
+		flexos__stack_slot_release();
+	return true;
 }

@@ -52,8 +52,9 @@
  * rights, before the switch in and after the switch back; a caller on no
  * stack slot of its compartment (a constructor, a destructor, a thread
  * the runtime did not start) is moved onto its slot first (.Loff_slot).
- * These and flexos__pkru_first below are the only WRPKRUs of the
- * runtime. */
+ * These, flexos__pkru_first, and the switches of a thread's start
+ * below (flexos__pkru_call_closed, flexos__pkru_thread_enter) are the only
+ * WRPKRUs of the runtime. */
 #include "gate_frame.h"
 
 #define CURRENT %fs:flexos__self@tpoff+GATE_THREAD_CURRENT
@@ -107,6 +108,88 @@
 	.byte	0x0f, 0x01, 0xee
 .endm
 
+/* %r14 = the calling compartment, the one whose PKRU the thread holds
+ * (else the image stops), %r15 = the sealed page. */
+.macro CALLER_OF_PKRU
+	leaq	flexos__sealed(%rip), %r15
+	xorl	%ecx, %ecx
+	RDPKRU
+	xorl	%r14d, %r14d
+1:	cmpl	GATE_SEALED_PKRU(%r15,%r14,4), %eax
+	je	2f
+	incl	%r14d
+	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %r14
+	jb	1b
+	movl	%eax, %edi
+	call	flexos__pkru_gate_no_caller
+2:
+.endm
+
+/* The caller \comp's side before it leaves, %rsp at a GATE_PUSH_CALLER
+ * frame on its slot \slot (sealed page at \sealed): its floating-point
+ * controls and thread pointer in the frame, and its record says it waits
+ * there and runs nothing on the slot.  Clobbers %rax %r11. */
+.macro WAIT_IN_FRAME comp, slot, sealed
+	GATE_SAVE_FP_CONTROL
+	rdfsbase %rax
+	movq	%rax, GATE_FS_BASE(%rsp)
+	SLOT_END %rax, \comp, \slot, \sealed
+	movq	RECORD_TOP(%rax), %r11
+	movq	%r11, GATE_SAVED_TOP(%rsp)
+	movq	%rsp, RECORD_TOP(%rax)
+	movq	$0, RECORD_BUSY(%rax)
+.endm
+
+/* The way back to the frame compartment \comp waits in on slot \slot
+ * (hints: both are bound by the checks): its rights, checked; its record
+ * must name a frame and say nothing runs on the slot; then %rsp is that
+ * frame, with the thread pointer and floating-point controls it saved.
+ * Clobbers %rax %rcx %rdx. */
+.macro RESUME_WAITING_FRAME comp, slot, sealed
+	SWITCH_CHECKED \comp, \slot, \sealed, %rdx
+	movq	RECORD_TOP(%rdx), %rax
+	testq	%rax, %rax			/* no frame waits */
+	jz	.Lviolation
+	movl	$1, %ecx
+	xchgq	%rcx, RECORD_BUSY(%rdx)	/* atomic: two threads race */
+	testq	%rcx, %rcx
+	jnz	.Lviolation
+	movq	%rax, %rsp			/* the caller's frame */
+	movq	GATE_SAVED_TOP(%rsp), %rax
+	movq	%rax, RECORD_TOP(%rdx)
+	movq	GATE_FS_BASE(%rsp), %rax	/* before anything %fs: */
+	wrfsbase %rax
+	movl	\comp\()d, CURRENT
+	GATE_LOAD_FP_CONTROL
+.endm
+
+/* A caller off its slot, in a GATE_PUSH_CALLER frame at %rbp: %rsp to
+ * the top flexos__pkru_gate_off_slot returned in %rax (its record in
+ * %rdx), and there, from the top down, where the caller's stack pointer
+ * goes back to, its return address, the record, room for a copy of the
+ * stack arguments, and .Loff_slot_back as the return address of the call
+ * made again from there. */
+.macro MOVE_ONTO_SLOT
+	movq	%rax, %rsp
+	leaq	16(%rbp), %rcx
+	pushq	%rcx
+	pushq	8(%rbp)
+	pushq	%rdx
+	subq	$8 + GATE_STACK_ARGS, %rsp
+	leaq	.Loff_slot_back(%rip), %rcx
+	pushq	%rcx
+.endm
+
+/* The callee-saved registers GATE_PUSH_CALLER pushed below %rbp, back. */
+.macro CALLER_REGISTERS_BACK
+	movq	-8(%rbp), %rbx
+	movq	-16(%rbp), %r12
+	movq	-24(%rbp), %r13
+	movq	-32(%rbp), %r14
+	movq	-40(%rbp), %r15
+	movq	0(%rbp), %rbp
+.endm
+
 /* One variant of the gate, \name: for entries whose arguments all travel
  * in registers (stack_args 0), or that may take some on the stack, which
  * it copies (stack_args 1).  An entry names its variant (GATE_ENTRY_GATE).
@@ -124,19 +207,8 @@
 	movq	%rax, %r12
 	movq	%rcx, %rbx
 	movq	%rdx, %r13
-	leaq	flexos__sealed(%rip), %r15
-	xorl	%ecx, %ecx
-	RDPKRU
-	/* The caller: the compartment whose PKRU the thread holds. */
-	xorl	%r14d, %r14d
-1:	cmpl	GATE_SEALED_PKRU(%r15,%r14,4), %eax
-	je	2f
-	incl	%r14d
-	cmpq	GATE_SEALED_NCOMPARTMENTS(%r15), %r14
-	jb	1b
-	movl	%eax, %edi
-	call	flexos__pkru_gate_no_caller
-2:	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
+	CALLER_OF_PKRU
+	movl	GATE_ENTRY_COMPARTMENT(%r10), %ecx
 	cmpl	%ecx, %r14d
 	je	.Lsame\@
 	/* The thread's slot: where the caller's stack lies. */
@@ -151,15 +223,8 @@
 	/* The frame (the entry, which fault reports read, the caller's
 	 * floating-point controls) and the caller's record: waiting in this
 	 * frame. */
-	GATE_SAVE_FP_CONTROL
-	rdfsbase %rax
-	movq	%rax, GATE_FS_BASE(%rsp)
+	WAIT_IN_FRAME %r14, %rdx, %r15
 	movq	%r10, GATE_ENTRY(%rsp)
-	SLOT_END %rax, %r14, %rdx, %r15
-	movq	RECORD_TOP(%rax), %r11
-	movq	%r11, GATE_SAVED_TOP(%rsp)
-	movq	%rsp, RECORD_TOP(%rax)
-	movq	$0, RECORD_BUSY(%rax)
 	movl	%ecx, CURRENT
 .if \stack_args
 	movups	16+0(%rbp), %xmm8
@@ -257,21 +322,7 @@
 	/* Caller only.  Check: %eax is the PKRU of the compartment whose
 	 * record we resume, which must wait in a frame and run nothing on
 	 * this slot. */
-	SWITCH_CHECKED %r14, %r15, %r11, %rdx
-	movq	RECORD_TOP(%rdx), %rax
-	testq	%rax, %rax			/* no frame waits */
-	jz	.Lviolation
-	movl	$1, %ecx
-	xchgq	%rcx, RECORD_BUSY(%rdx)	/* atomic: two threads race */
-	testq	%rcx, %rcx
-	jnz	.Lviolation
-	movq	%rax, %rsp			/* the caller's frame */
-	movq	GATE_SAVED_TOP(%rsp), %rax
-	movq	%rax, RECORD_TOP(%rdx)
-	movq	GATE_FS_BASE(%rsp), %rax	/* before anything %fs: */
-	wrfsbase %rax
-	movl	%r14d, CURRENT
-	GATE_LOAD_FP_CONTROL
+	RESUME_WAITING_FRAME %r14, %r15, %r11
 	cmpq	$0, flexos__sealed+GATE_SEALED_HOOKS+GATE_HOOKS_DOMAIN_SWITCH(%rip)
 	jne	.Lhook_out\@
 .Lreturn\@:
@@ -333,29 +384,17 @@
 	movq	%r10, GATE_DEST(%rsp)
 	movl	%r14d, %edi
 	call	flexos__pkru_gate_off_slot	/* %rax: the top, %rdx: record */
-	movq	%rax, %rsp
-	leaq	16(%rbp), %rcx
-	pushq	%rcx
-	pushq	8(%rbp)
-	pushq	%rdx
-	subq	$8 + GATE_STACK_ARGS, %rsp
+	MOVE_ONTO_SLOT
 .if \stack_args
 	leaq	16(%rbp), %rsi
-	movq	%rsp, %rdi
+	leaq	8(%rsp), %rdi
 	movl	$GATE_STACK_ARGS / 8, %ecx
 	rep movsq
 .endif
-	leaq	.Loff_slot_back(%rip), %rcx
-	pushq	%rcx
 	GATE_LOAD_ARGS FRAME_FROM_RBP, %rbp
 	ARGUMENTS_BACK
 	movq	FRAME_FROM_RBP + GATE_DEST(%rbp), %r10
-	movq	-8(%rbp), %rbx
-	movq	-16(%rbp), %r12
-	movq	-24(%rbp), %r13
-	movq	-32(%rbp), %r14
-	movq	-40(%rbp), %r15
-	movq	0(%rbp), %rbp
+	CALLER_REGISTERS_BACK
 	jmp	\name
 	.cfi_endproc
 	.size	\name, .-\name
@@ -570,6 +609,165 @@ flexos__setjmp_resume:
 	movq	GATE_JMP_SP(%rdi), %rsp
 	jmp	*GATE_JMP_PC(%rdi)
 	.size	flexos__setjmp_resume, .-flexos__setjmp_resume
+
+/* Every compartment closed: PKRU = the sealed closed value, checked.  A
+ * jump here only drops rights.  Clobbers %eax %ecx %edx. */
+.macro CLOSE_ALL
+	movl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	WRPKRU
+	cmpl	flexos__sealed+GATE_SEALED_PKRU_CLOSED(%rip), %eax
+	jne	.Lviolation
+.endm
+
+/* void *flexos__pkru_call_closed(void *(*fn)(void *), void *arg,
+ *                               char *stack):
+ * fn(arg) on `stack`, memory of key 0, with every compartment closed, and
+ * back with the caller's rights: how a thread is created (its clone holds
+ * the PKRU of its creator, so the C library's code that starts it, on a
+ * stack every compartment can write, holds none).  The caller waits in a
+ * gate frame on its slot, and comes back the way a gate returns: the
+ * frame its record names, on the rights of that record's compartment,
+ * whatever fn did to the registers and the stack it ran on. */
+	.globl	flexos__pkru_call_closed
+	.type	flexos__pkru_call_closed, @function
+flexos__pkru_call_closed:
+	.cfi_startproc
+	GATE_PUSH_CALLER
+	movq	%rdi, %r12
+	movq	%rsi, %r13
+	movq	%rdx, %rbx
+	CALLER_OF_PKRU
+	movq	%rsp, %rdx
+	subq	GATE_SEALED_STACKS(%r15,%r14,8), %rdx
+	shrq	$GATE_STACK_SHIFT, %rdx
+	cmpq	$GATE_STACK_SLOTS, %rdx
+	jae	.Lclosed_off_slot
+	WAIT_IN_FRAME %r14, %rdx, %r15
+	movq	$0, GATE_ENTRY(%rsp)		/* no callee */
+	movq	%rdx, %r15			/* the slot */
+	CLOSE_ALL
+	movq	%rbx, %rsp
+	movq	%r13, %rdi
+	call	*%r12
+	/* Back with no rights: %r14 (the caller) and %r15 (the slot) are
+	 * hints, bound by the checks. */
+	movq	%rax, %r12
+	leaq	flexos__sealed(%rip), %r11
+	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
+	RESUME_WAITING_FRAME %r14, %r15, %r11
+	movq	%r12, %rax
+	GATE_POP_CALLER
+	ret
+.Lclosed_off_slot:
+	/* Off its slot (a constructor): the call is made again from the
+	 * slot, as the gate does (.Loff_slot). */
+	movl	%r14d, %edi
+	call	flexos__pkru_gate_off_slot	/* %rax: the top, %rdx: record */
+	MOVE_ONTO_SLOT
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	movq	%rbx, %rdx
+	CALLER_REGISTERS_BACK
+	jmp	flexos__pkru_call_closed
+	.cfi_endproc
+	.size	flexos__pkru_call_closed, .-flexos__pkru_call_closed
+
+/* void *flexos__pkru_thread_enter(unsigned compartment, unsigned slot,
+ *                                 unsigned what, void *record,
+ *                                 void *value):
+ * a thread the runtime started, which holds no compartment's rights,
+ * enters `compartment` on its stack slot `slot` and runs there
+ * flexos__thread_entered(compartment, what, record, value)
+ * (libflexos/thread.c): the thread's start, which that compartment must
+ * have asked for, or a handler of the thread's end it registered; then
+ * it closes every compartment again and returns the result on the stack
+ * it came from.  The arguments come from memory every compartment writes:
+ * the switch is checked like the gate's, and the record, like a callee's,
+ * must say that nothing runs on the slot; the thread then runs below the
+ * frame that compartment waits in there, if any.  Unwinders (a
+ * pthread_exit) step from the compartment's stack to the caller's by
+ * %rbx, which holds the caller's stack pointer. */
+	.globl	flexos__pkru_thread_enter
+	.type	flexos__pkru_thread_enter, @function
+flexos__pkru_thread_enter:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	pushq	%rbx
+	.cfi_def_cfa_offset 24
+	.cfi_offset %rbx, -24
+	pushq	%r12
+	.cfi_def_cfa_offset 32
+	.cfi_offset %r12, -32
+	pushq	%r13
+	.cfi_def_cfa_offset 40
+	.cfi_offset %r13, -40
+	pushq	%r14
+	.cfi_def_cfa_offset 48
+	.cfi_offset %r14, -48
+	pushq	%r15
+	.cfi_def_cfa_offset 56
+	.cfi_offset %r15, -56
+	subq	$8, %rsp
+	.cfi_def_cfa_offset 64
+	movq	%rsp, %rbx
+	.cfi_def_cfa %rbx, 64
+	movl	%edi, %r14d
+	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
+	movl	%esi, %r15d
+	movl	%edx, %r12d			/* what */
+	movq	%rcx, %rbp			/* record */
+	movq	%r8, (%rbx)			/* value */
+	leaq	flexos__sealed(%rip), %r11
+	SWITCH_CHECKED %r14, %r15, %r11, %r13	/* %r13: the slot's end */
+	movl	$1, %eax
+	xchgq	%rax, RECORD_BUSY(%r13)	/* atomic: two threads race */
+	testq	%rax, %rax
+	jnz	.Lviolation
+	movq	RECORD_TOP(%r13), %rax
+	leaq	-GATE_SLOT_SLACK(%r13), %rcx
+	testq	%rax, %rax
+	cmovzq	%rcx, %rax			/* nothing waits: the top */
+	movq	$0, -GATE_ACTIVATION_LINK(%rax)	/* no gate entered it */
+	leaq	flexos__thread_entered(%rip), %rcx
+	movq	%rcx, -GATE_ACTIVATION_ENTRY(%rax)
+	leaq	-GATE_ACTIVATION_LINK(%rax), %rsp
+	movl	%r14d, CURRENT
+	movl	%r14d, %edi
+	movl	%r12d, %esi
+	movq	%rbp, %rdx
+	movq	(%rbx), %rcx
+	cld
+	call	flexos__thread_entered
+	/* With the compartment's rights: %r13 is the slot's end still,
+	 * unless something jumped here, which then writes only where it
+	 * could write itself before it closes every compartment. */
+	movq	$0, RECORD_BUSY(%r13)
+	movq	%rax, %r12
+	CLOSE_ALL
+	movq	%rbx, %rsp
+	.cfi_def_cfa %rsp, 64
+	movq	%r12, %rax
+	addq	$8, %rsp
+	.cfi_def_cfa_offset 56
+	popq	%r15
+	.cfi_def_cfa_offset 48
+	popq	%r14
+	.cfi_def_cfa_offset 40
+	popq	%r13
+	.cfi_def_cfa_offset 32
+	popq	%r12
+	.cfi_def_cfa_offset 24
+	popq	%rbx
+	.cfi_def_cfa_offset 16
+	popq	%rbp
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	flexos__pkru_thread_enter, .-flexos__pkru_thread_enter
 
 /* void flexos__pkru_first(uint32_t pkru): the main thread's first switch,
  * while start-up runs alone; other threads inherit their creator's PKRU.

@@ -16,7 +16,10 @@ enum flexos_memory_kind {
 
 /* What the runtime knows about an isolation fault. */
 struct flexos_fault {
-	unsigned accessor;            /* compartment that made the access */
+	/* The compartment that made the access, or FLEXOS_MAX_COMPARTMENTS
+	 * for code that held no compartment's rights (hardware keys,
+	 * baremetal: a thread's start or end in the C library). */
+	unsigned accessor;
 	unsigned owner;               /* compartment owning the memory */
 	enum flexos_memory_kind kind; /* what the memory is */
 	uintptr_t address;

@@ -86,6 +86,10 @@ int peer_write_runtime_state(void);
 /* A thread of the peer's, reading key[0], started after the peer claimed
  * the host's compartment: returns what it read. */
 int peer_thread_in_host(const char *key);
+/* Points every return address on the calling thread's stack from the C
+ * library (the 64 KiB below its descriptor) into the image's code at
+ * `target`: how many. */
+int peer_hijack_thread_return(void (*target)(void));
 /* Rewrites the state of the host's heap (or, without one, host_block). */
 int peer_corrupt_host_heap(char *host_block);
 /* Registers a hook that reads host_key[0]: flexos_hooks_register's

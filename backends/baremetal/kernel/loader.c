@@ -34,8 +34,8 @@ static uint64_t names_size;
 char loader_pkru_writer[64];
 
 /* The runtime's functions that write PKRU: the gate's two variants, its
- * stop, the walk of a longjmp out of calls and the first switch
- * (arch/x86_64/pkru_gate.S).  Global symbols only: a second function of
+ * stop, the walk of a longjmp out of calls, the first switch and the two
+ * of a thread's start (arch/x86_64/pkru_gate.S).  Global symbols only: a second function of
  * that name would not link. */
 static const char *const pkru_writers[] = {
 	"flexos__pkru_gate",
@@ -43,6 +43,8 @@ static const char *const pkru_writers[] = {
 	"flexos__pkru_gate_stop",
 	"flexos__pkru_unwind",
 	"flexos__pkru_first",
+	"flexos__pkru_call_closed",
+	"flexos__pkru_thread_enter",
 	loader_pkru_writer,
 };
 #define WRITERS (sizeof(pkru_writers) / sizeof(pkru_writers[0]))

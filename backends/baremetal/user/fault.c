@@ -169,20 +169,21 @@ __attribute__((noreturn)) static void
 on_refused_call(const struct flexos_baremetal_fault *f)
 {
 	struct flexos_fault fault = {
-		.accessor = flexos__compartment_of_pkru((uint32_t)f->pkru),
+		.accessor = flexos__accessor_of_pkru((uint32_t)f->pkru),
 		.address = f->address,
 		.ip = f->ip,
 		.write = true,
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
-	char call[160], target[128], refusal[400], ip[32];
+	char accessor[96], call[160], target[128], refusal[512], ip[32];
 
 	fflush(stdout);
+	flexos__describe_accessor(fault.accessor, accessor, sizeof(accessor));
 	describe_call(f, call, sizeof(call));
 	describe_target(f, &fault, owned, target, sizeof(target));
-	snprintf(refusal, sizeof(refusal), "compartment '%s' made a system "
-		 "call the policy refuses: %s%s",
-		 flexos__rt.compartments[fault.accessor].name, call, target);
+	snprintf(refusal, sizeof(refusal), "%s made a system call the policy "
+		 "refuses: %s%s",
+		 accessor, call, target);
 	snprintf(ip, sizeof(ip), " (ip 0x%lx)", (unsigned long)fault.ip);
 	flexos__report_fault_heading(&(struct flexos__fault_heading){
 		.fault = &fault,
@@ -205,7 +206,7 @@ __attribute__((noreturn)) static void
 on_fault(const struct flexos_baremetal_fault *f)
 {
 	struct flexos_fault fault = {
-		.accessor = flexos__compartment_of_pkru((uint32_t)f->pkru),
+		.accessor = flexos__accessor_of_pkru((uint32_t)f->pkru),
 		.address = f->address,
 		.ip = f->ip,
 		.write = f->error & 2,
@@ -215,24 +216,24 @@ on_fault(const struct flexos_baremetal_fault *f)
 	bool forged_return = flexos__pkru_gate_faulted(f->ip);
 	bool isolation = sealed || forged_return ||
 			 f->reason == FLEXOS_BAREMETAL_FAULT_PKEY;
-	const char *accessor = flexos__rt.compartments[fault.accessor].name;
-	char key[32], crash_line[256], ip[32];
+	char accessor[96], key[32], crash_line[256], ip[32];
 	const char *crash = NULL; /* a page fault: a segmentation fault */
 	int status;
 
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_POLICY)
 		on_refused_call(f);
 	fflush(stdout);
+	flexos__describe_accessor(fault.accessor, accessor, sizeof(accessor));
 	if (f->reason == FLEXOS_BAREMETAL_FAULT_GUARD && owned &&
 	    fault.kind == FLEXOS_MEMORY_STACK) {
 		snprintf(crash_line, sizeof(crash_line),
-			 "stack overflow in compartment '%s': it ran past the "
-			 "end of its stack into a guard page", accessor);
+			 "stack overflow in %s: it ran past the end of its "
+			 "stack into a guard page", accessor);
 		crash = crash_line;
 	} else if (f->vector != 14) {
 		snprintf(crash_line, sizeof(crash_line),
-			 "exception %lu in compartment '%s'",
-			 (unsigned long)f->vector, accessor);
+			 "exception %lu in %s", (unsigned long)f->vector,
+			 accessor);
 		crash = crash_line;
 	}
 	if (sealed)

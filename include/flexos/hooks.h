@@ -29,7 +29,8 @@ struct flexos_fault {
 
 struct flexos_hooks {
 	/* A thread created with pthread_create starts, or ends, in a
-	 * compartment.  Called on that thread. */
+	 * compartment.  Called on that thread, with that compartment's
+	 * rights. */
 	void (*thread_create)(unsigned compartment, void *context);
 	void (*thread_exit)(unsigned compartment, void *context);
 	/* A gate switches the calling thread from one compartment to another

@@ -18,6 +18,7 @@
  * library's own list is in key 0, where a compromised compartment can
  * still forge an entry (threat-model.md). */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,10 @@ struct exit_handler {
 	void (*fn)(void *);		/* atexit's, __cxa_atexit's */
 	void (*with_status)(int, void *); /* on_exit's: the status first */
 	void *arg;
-	/* Hardware keys, baremetal: the record's address sealed with the
-	 * registering compartment's own secret, which only it can read, so
-	 * that it knows its records from other memory of its own when a
-	 * thread with no compartment's rights asks it to run one
-	 * (flexos__end_of_thread_run). */
-	uint64_t seal;
+	/* A thread-exit handler kept for the end of a thread the runtime
+	 * started with every compartment closed: the next one the same
+	 * compartment registered on that thread. */
+	struct exit_handler *next;
 };
 
 /* Weak: a program linked without the image's wraps (a tool, a unit test)
@@ -71,18 +70,31 @@ static const struct handler_kind at_quick_exit_kind = {
  * in the memory of the compartment the thread runs in, or in memory no
  * compartment owns (registered before start-up).  Else says it is not
  * run; `what` names it, `when` the moment. */
+static void say_not_run(unsigned owner, const char *what, const char *when)
+{
+	unsigned here = flexos__accessor_now();
+
+	if (here >= flexos__rt.ncompartments)
+		fprintf(stderr, "flexos: %s compartment '%s' registered is "
+			"not run: %s runs with no compartment's rights\n",
+			what, flexos__rt.compartments[owner].name, when);
+	else
+		fprintf(stderr, "flexos: %s compartment '%s' registered is "
+			"not run: %s runs in compartment '%s', whose rights "
+			"it would have\n",
+			what, flexos__rt.compartments[owner].name, when,
+			flexos__rt.compartments[here].name);
+}
+
 static bool runs_here(const void *h, const char *what, const char *when)
 {
-	unsigned owner, here = flexos__current();
+	unsigned owner, here = flexos__accessor_now();
 	enum flexos_memory_kind kind;
 
 	if (!flexos__classify((uintptr_t)h, &owner, &kind) || owner == here)
 		return true;
 	/* The record is out of reach here: only its owner named. */
-	fprintf(stderr, "flexos: %s compartment '%s' registered is not run: "
-		"%s runs in compartment '%s', whose rights it would have\n",
-		what, flexos__rt.compartments[owner].name, when,
-		flexos__rt.compartments[here].name);
+	say_not_run(owner, what, when);
 	return false;
 }
 
@@ -108,9 +120,6 @@ static void trampoline(void *h)
 /* One record per registration, each run once: freed by its owner. */
 static void trampoline_thread(void *h)
 {
-	if (flexos__pkru_closed() &&
-	    flexos__thread_enter_owner(FLEXOS__ENTER_THREAD_EXIT, h, NULL))
-		return;
 	if (run_handler(h, 0, &at_thread_exit))
 		free(h);
 }
@@ -132,43 +141,9 @@ static struct exit_handler *record(struct exit_handler handler)
 {
 	struct exit_handler *h = malloc(sizeof(*h));
 
-	if (!h)
-		return NULL;
-	*h = handler;
-	if (flexos__sealed.pkru_gate)
-		h->seal = flexos__record_seal(flexos__current(), h);
+	if (h)
+		*h = handler;
 	return h;
-}
-
-/* A thread with no compartment's rights (its start closed them:
- * pthread.c) reaches the end-of-thread records of a compartment through
- * flexos__pkru_thread_enter, with the compartment's rights, here.  The
- * record's address comes from key 0: it must be one this compartment
- * registered, in its heap and sealed with its secret. */
-void flexos__end_of_thread_run(unsigned compartment, unsigned what,
-			       void *record, void *value)
-{
-	const struct flexos__heap *heap = flexos__sealed.heaps[compartment];
-	struct exit_handler *h = record;
-
-	if ((uintptr_t)h - (uintptr_t)heap->base >= heap->size ||
-	    (uintptr_t)h % _Alignof(struct exit_handler) ||
-	    h->seal != flexos__record_seal(compartment, h) ||
-	    (what != FLEXOS__ENTER_THREAD_EXIT &&
-	     what != FLEXOS__ENTER_KEY_DESTRUCTOR))
-		flexos__die(FLEXOS_EXIT_FAULT,
-			    "isolation fault: a thread entered compartment "
-			    "'%s' to run %p at its end, which is not a handler "
-			    "that compartment registered (forged by a "
-			    "compartment)\nflexos:   backend %s",
-			    flexos__rt.compartments[compartment].name, record,
-			    flexos_backend_name());
-	if (what == FLEXOS__ENTER_KEY_DESTRUCTOR) {
-		h->fn(value);
-		return;
-	}
-	h->fn(h->arg);
-	free(h);
 }
 
 int flexos__at_exit(void (*fn)(void))
@@ -215,7 +190,16 @@ static int thread_exit_handler(int (*real)(void (*)(void *), void *, void *),
 	if (!flexos__rt.isolating)
 		return real(fn, arg, dso);
 	h = record((struct exit_handler){ .fn = fn, .arg = arg });
-	return h ? real(trampoline_thread, h, dso) : -1;
+	if (!h)
+		return -1;
+	if (flexos__self.starts_closed && flexos__sealed.pkru_gate) {
+		unsigned c = flexos__current();
+
+		h->next = flexos__self.exit_records[c];
+		flexos__self.exit_records[c] = h;
+		return 0;
+	}
+	return real(trampoline_thread, h, dso);
 }
 
 int __wrap___cxa_thread_atexit_impl(void (*fn)(void *), void *arg, void *dso)
@@ -311,8 +295,7 @@ int __wrap___cxa_at_quick_exit(void (*fn)(void *), void *dso)
  * The table is the runtime's, in key 0, like the C library's own key
  * table: a compartment that rewrites it can point a slot at a record in
  * memory no compartment owns, which then runs with the rights of the
- * compartment that ends the thread (none, on hardware keys and
- * baremetal, for a thread the runtime started: threat-model.md). */
+ * compartment that ends the thread (threat-model.md). */
 static struct exit_handler *key_destructors[GATE_KEY_SLOTS];
 static unsigned short slot_of_key[GATE_KEY_SLOTS]; /* 1 + slot, or 0 */
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -322,12 +305,7 @@ void flexos__key_destructor_run(void *value, unsigned slot)
 {
 	struct exit_handler *d = key_destructors[slot];
 
-	if (!d)
-		return;
-	if (flexos__pkru_closed() &&
-	    flexos__thread_enter_owner(FLEXOS__ENTER_KEY_DESTRUCTOR, d, value))
-		return;
-	if (runs_here(d, "a key destructor", "the thread's end"))
+	if (d && runs_here(d, "a key destructor", "the thread's end"))
 		d->fn(value);
 }
 
@@ -381,4 +359,76 @@ int __wrap_pthread_key_delete(pthread_key_t key)
 	}
 	pthread_mutex_unlock(&key_lock);
 	return err;
+}
+
+/* Whether `record` lies in `compartment`'s heap, as that compartment's
+ * own state page says: a record a table in key 0 names may be anything
+ * else. */
+static bool in_heap_of(unsigned compartment, const void *record)
+{
+	const struct flexos__heap *heap = flexos__sealed.heaps[compartment];
+
+	return (uintptr_t)record - (uintptr_t)heap->base < heap->size;
+}
+
+/* The C library runs the destructors of a thread's keys after the thread
+ * leaves its start routine, which on hardware keys and baremetal is with
+ * no compartment's rights: the thread runs those of the keys its
+ * compartment created here, in its compartment, as the C library would
+ * (each value set to NULL first, again while some destructor set one). */
+static void run_key_destructors_of(unsigned compartment)
+{
+	for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
+		bool ran = false;
+
+		for (pthread_key_t key = 0; key < GATE_KEY_SLOTS; key++) {
+			unsigned slot = slot_of_key[key];
+			struct exit_handler *d =
+				slot ? key_destructors[slot - 1] : NULL;
+			void *value;
+
+			if (!d || !in_heap_of(compartment, d) ||
+			    !(value = pthread_getspecific(key)))
+				continue;
+			pthread_setspecific(key, NULL);
+			d->fn(value);
+			ran = true;
+		}
+		if (!ran)
+			return;
+	}
+}
+
+/* The thread-exit handlers compartments registered on this thread, the
+ * latest first: those of `compartment`, and a line for each other
+ * compartment that has some, which do not run. */
+static void run_thread_exit_handlers_of(unsigned compartment)
+{
+	void **list = flexos__self.exit_records;
+
+	for (;;) {
+		struct exit_handler *h = list[compartment];
+
+		if (!h)
+			break;
+		if (!in_heap_of(compartment, h)) {
+			list[compartment] = NULL; /* rewritten in key 0 */
+			break;
+		}
+		list[compartment] = h->next;
+		h->fn(h->arg);
+		free(h);
+	}
+	for (unsigned c = 0; c < flexos__rt.ncompartments; c++) {
+		if (c == compartment || !list[c])
+			continue;
+		list[c] = NULL;
+		say_not_run(c, at_thread_exit.what, at_thread_exit.when);
+	}
+}
+
+void flexos__thread_end_in(unsigned compartment)
+{
+	run_thread_exit_handlers_of(compartment);
+	run_key_destructors_of(compartment);
 }

@@ -41,7 +41,7 @@
 struct flexos__thread_boot {
 	void *(*start)(void *);
 	void *arg;
-	atomic_uint state; /* FREE, FILLING or PENDING (pthread.c) */
+	atomic_uint state; /* and a count of its uses (thread.c) */
 };
 
 struct flexos__heap {
@@ -196,6 +196,12 @@ struct flexos__thread {
 	uintptr_t served_fn; /* the entry point that call runs */
 	uintptr_t leaving_buf;
 	int leaving_value;
+	/* Hardware keys, baremetal: the thread started with every
+	 * compartment closed (pthread.c), and the thread-exit handlers each
+	 * compartment registered on it, kept for its end there
+	 * (exit_handlers.c): records in that compartment's heap. */
+	bool starts_closed;
+	void *exit_records[FLEXOS_MAX_COMPARTMENTS];
 };
 extern __thread struct flexos__thread flexos__self;
 
@@ -362,34 +368,26 @@ void flexos__pkru_first(uint32_t pkru);
  * compartment, where it runs flexos__thread_begin (pthread.c). */
 void *flexos__pkru_call_closed(void *(*fn)(void *), void *arg, char *stack);
 void *flexos__pkru_thread_enter(unsigned compartment, unsigned slot,
-				unsigned what, void *record, void *value);
-/* What such a thread may run in a compartment (thread.c): its start
- * (`record`: the boot's index), or an end-of-thread handler that
- * compartment registered (exit_handlers.c). */
-enum {
-	FLEXOS__ENTER_START,
-	FLEXOS__ENTER_THREAD_EXIT,
-	FLEXOS__ENTER_KEY_DESTRUCTOR,
-};
-void *flexos__thread_entered(unsigned compartment, unsigned what,
-			     void *record, void *value);
-void flexos__end_of_thread_run(unsigned compartment, unsigned what,
-			       void *record, void *value);
-/* On a thread with every compartment closed: runs `record`'s handler in
- * the compartment whose memory holds it; false if none does. */
-bool flexos__thread_enter_owner(unsigned what, void *record, void *value);
+				unsigned boot);
+/* What such a thread runs in its compartment: the boot that compartment
+ * created, and then the end of the thread there (thread.c). */
+void *flexos__thread_begin(unsigned compartment, unsigned boot);
+/* The end of a thread the runtime started, in `compartment`, where its
+ * start routine returned: the destructors of the keys that compartment
+ * created, and the thread-exit handlers it registered on the thread
+ * (exit_handlers.c). */
+void flexos__thread_end_in(unsigned compartment);
 /* Whether the thread holds no compartment's rights: a thread the runtime
  * started, outside its compartment (pkru_gate.c). */
 bool flexos__pkru_closed(void);
-/* `record`'s address sealed with `compartment`'s own gate secret: read
- * with that compartment's rights only (pkru_gate.c). */
-uint64_t flexos__record_seal(unsigned compartment, const void *record);
 /* A boot for start(arg) in `heap`, its index (waits while every one is
- * pending); and the boot back to free, unless a thread took it
- * (thread.c). */
+ * pending), and in *pending its state; and the boot back to free, if it
+ * is still in that state (thread.c). */
 unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
-				   void *(*start)(void *), void *arg);
-void flexos__thread_boot_cancel(struct flexos__thread_boot *boot);
+				   void *(*start)(void *), void *arg,
+				   unsigned *pending);
+void flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
+				unsigned pending);
 /* Makes the runtime's checked WRPKRUs the only PKRU writers of the
  * process, or stops it (pkru_sites.c). */
 void flexos__pkru_sites_disarm(void);
@@ -415,6 +413,9 @@ unsigned flexos__compartment_of_pkru(uint32_t pkru);
  * FLEXOS_MAX_COMPARTMENTS for a thread with every compartment closed (a
  * thread the runtime started, outside its compartment: pthread.c). */
 unsigned flexos__accessor_of_pkru(uint32_t pkru);
+/* The same for the calling thread now; without hardware keys, the
+ * runtime's record (flexos__current). */
+unsigned flexos__accessor_now(void);
 /* Whether a fault at `ip` is the hardware-key gate's access through a
  * register a callee returned with: that callee forged it. */
 bool flexos__pkru_gate_faulted(uintptr_t ip);

@@ -83,12 +83,6 @@ bool flexos__pkru_closed(void)
 	       flexos__rdpkru() == flexos__sealed.pkru_closed;
 }
 
-uint64_t flexos__record_seal(unsigned compartment, const void *record)
-{
-	return (uintptr_t)record ^
-	       flexos__sealed.heaps[compartment]->gate_secrets[compartment];
-}
-
 /* The gate of a caller that runs on no stack slot of its own waits on the
  * thread's slot of the caller's compartment instead, in memory only the
  * caller can write: below the frame the caller already waits in there, or
@@ -153,6 +147,13 @@ unsigned flexos__accessor_of_pkru(uint32_t pkru)
 	if (flexos__sealed.pkru_gate && pkru == flexos__sealed.pkru_closed)
 		return FLEXOS_MAX_COMPARTMENTS;
 	return flexos__compartment_of_pkru(pkru);
+}
+
+unsigned flexos__accessor_now(void)
+{
+	if (!flexos__sealed.pkru_gate)
+		return flexos__current();
+	return flexos__accessor_of_pkru(flexos__rdpkru());
 }
 
 bool flexos__pkru_gate_faulted(uintptr_t ip)

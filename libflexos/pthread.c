@@ -106,11 +106,12 @@ static void *thread_main_closed(void *boot)
 		(unsigned)(word >> BOOT_INDEX_BITS) % FLEXOS_MAX_COMPARTMENTS;
 	void *result;
 
+	flexos__self.starts_closed = true;
 	flexos__thread_setup(compartment);
 	pthread_cleanup_push(teardown_on_exit, NULL);
 	result = flexos__pkru_thread_enter(
-		compartment, (unsigned)flexos__self.slot, FLEXOS__ENTER_START,
-		(void *)(word & ((1u << BOOT_INDEX_BITS) - 1)), NULL);
+		compartment, (unsigned)flexos__self.slot,
+		(unsigned)(word & ((1u << BOOT_INDEX_BITS) - 1)));
 	pthread_cleanup_pop(1);
 	return result;
 }
@@ -149,7 +150,8 @@ static int create_with_compartments_closed(pthread_t *thread,
 		(struct closed_create *)((uintptr_t)(stack + STACK -
 						      sizeof(*call)) &
 					 ~(uintptr_t)15);
-	unsigned boot = flexos__thread_boot_claim(heap, start, arg);
+	unsigned pending;
+	unsigned boot = flexos__thread_boot_claim(heap, start, arg, &pending);
 
 	*call = (struct closed_create){
 		.boot = (void *)(uintptr_t)(compartment << BOOT_INDEX_BITS |
@@ -163,7 +165,7 @@ static int create_with_compartments_closed(pthread_t *thread,
 	int err = call->err;
 
 	if (err)
-		flexos__thread_boot_cancel(&heap->boots[boot]);
+		flexos__thread_boot_cancel(&heap->boots[boot], pending);
 	else
 		*thread = call->thread;
 	__libc_free(stack);

@@ -1,6 +1,7 @@
 /* The life of a thread in the runtime: its compartment, its protection
  * state, its signal stack, the hooks; on hardware keys and baremetal,
- * what it runs in a compartment it enters with no rights of its own. */
+ * what it runs in the compartment it enters with no rights of its
+ * own. */
 #include <sched.h>
 
 #include "internal.h"
@@ -50,23 +51,31 @@ void flexos__thread_teardown(void)
 }
 
 /* Threads created on hardware keys and baremetal (pthread.c): what one
- * runs, in the memory of the compartment it starts in. */
-enum { BOOT_FREE, BOOT_FILLING, BOOT_PENDING };
+ * runs, in the memory of the compartment it starts in.  A boot's state
+ * is FREE, FILLING or PENDING in its low bits, and a count of its uses
+ * above them, so that a creator whose pthread_create failed (as the key
+ * 0 copy of its result says) takes back only its own boot, not a later
+ * creation's. */
+enum { BOOT_FREE, BOOT_FILLING, BOOT_PENDING, BOOT_STATES = 4 };
 
 unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
-				   void *(*start)(void *), void *arg)
+				   void *(*start)(void *), void *arg,
+				   unsigned *pending)
 {
 	for (;;) {
 		for (unsigned i = 0; i < FLEXOS__STACK_SLOTS; i++) {
 			struct flexos__thread_boot *boot = &heap->boots[i];
-			unsigned free = BOOT_FREE;
+			unsigned state = atomic_load(&boot->state);
 
-			if (!atomic_compare_exchange_strong(&boot->state, &free,
-							    BOOT_FILLING))
+			if (state % BOOT_STATES != BOOT_FREE ||
+			    !atomic_compare_exchange_strong(
+				    &boot->state, &state,
+				    state - BOOT_FREE + BOOT_FILLING))
 				continue;
 			boot->start = start;
 			boot->arg = arg;
-			atomic_store(&boot->state, BOOT_PENDING);
+			*pending = state - BOOT_FREE + BOOT_PENDING;
+			atomic_store(&boot->state, *pending);
 			return i;
 		}
 		/* As many threads created as a process can have, none of
@@ -75,23 +84,26 @@ unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
 	}
 }
 
-void flexos__thread_boot_cancel(struct flexos__thread_boot *boot)
+void flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
+				unsigned pending)
 {
-	unsigned pending = BOOT_PENDING;
-
-	atomic_compare_exchange_strong(&boot->state, &pending, BOOT_FREE);
+	atomic_compare_exchange_strong(&boot->state, &pending,
+				       pending - BOOT_PENDING + BOOT_STATES +
+					       BOOT_FREE);
 }
 
-static void *thread_begin(unsigned compartment, unsigned boot)
+void *flexos__thread_begin(unsigned compartment, unsigned boot)
 {
 	struct flexos__thread_boot *b =
 		&flexos__sealed.heaps[compartment]
 			 ->boots[boot % FLEXOS__STACK_SLOTS];
-	unsigned pending = BOOT_PENDING;
+	unsigned pending = atomic_load(&b->state);
 	void *result;
 
-	if (!atomic_compare_exchange_strong(&b->state, &pending,
-					    BOOT_FILLING))
+	if (pending % BOOT_STATES != BOOT_PENDING ||
+	    !atomic_compare_exchange_strong(&b->state, &pending,
+					    pending - BOOT_PENDING +
+						    BOOT_FILLING))
 		flexos__die(FLEXOS_EXIT_FAULT,
 			    "isolation fault: a thread entered compartment "
 			    "'%s' to start a thread it did not create (boot %u "
@@ -102,40 +114,14 @@ static void *thread_begin(unsigned compartment, unsigned boot)
 	void *(*start)(void *) = b->start;
 	void *arg = b->arg;
 
-	atomic_store(&b->state, BOOT_FREE);
+	atomic_store(&b->state, pending - BOOT_PENDING + BOOT_STATES + BOOT_FREE);
 	flexos__self.left_gates = false;
 	flexos__thread_hook_start(compartment);
 	result = start(arg);
+	/* The C library ends the thread with no compartment's rights: what
+	 * this compartment runs at a thread's end runs now. */
+	flexos__thread_end_in(compartment);
 	flexos__thread_hook_end(NULL);
 	flexos__self.left_gates = true;
 	return result;
-}
-
-void *flexos__thread_entered(unsigned compartment, unsigned what,
-			     void *record, void *value)
-{
-	if (what == FLEXOS__ENTER_START)
-		return thread_begin(compartment, (unsigned)(uintptr_t)record);
-	flexos__end_of_thread_run(compartment, what, record, value);
-	return NULL;
-}
-
-bool flexos__thread_enter_owner(unsigned what, void *record, void *value)
-{
-	struct flexos__thread *self = &flexos__self;
-	enum flexos_memory_kind kind;
-	bool had_slot = self->has_slot;
-	unsigned owner;
-
-	if (!flexos__classify((uintptr_t)record, &owner, &kind))
-		return false;
-	/* The C library runs these after the thread's start routine, whose
-	 * end gave its slot back. */
-	if (!had_slot)
-		flexos__stack_slot_take();
-	flexos__pkru_thread_enter(owner, (unsigned)self->slot, what, record,
-				  value);
-	if (!had_slot)
-		flexos__stack_slot_release();
-	return true;
 }

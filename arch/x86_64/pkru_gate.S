@@ -675,15 +675,13 @@ flexos__pkru_call_closed:
 	.size	flexos__pkru_call_closed, .-flexos__pkru_call_closed
 
 /* void *flexos__pkru_thread_enter(unsigned compartment, unsigned slot,
- *                                 unsigned what, void *record,
- *                                 void *value):
+ *                                 unsigned boot):
  * a thread the runtime started, which holds no compartment's rights,
  * enters `compartment` on its stack slot `slot` and runs there
- * flexos__thread_entered(compartment, what, record, value)
- * (libflexos/thread.c): the thread's start, which that compartment must
- * have asked for, or a handler of the thread's end it registered; then
- * it closes every compartment again and returns the result on the stack
- * it came from.  The arguments come from memory every compartment writes:
+ * flexos__thread_begin(compartment, boot) (libflexos/thread.c), which
+ * starts the thread only if that compartment asked for it, and ends it
+ * there; then it closes every compartment again and returns the result
+ * on the stack it came from.  The arguments come from memory every compartment writes:
  * the switch is checked like the gate's, and the record, like a callee's,
  * must say that nothing runs on the slot; the thread then runs below the
  * frame that compartment waits in there, if any.  Unwinders (a
@@ -718,9 +716,7 @@ flexos__pkru_thread_enter:
 	movl	%edi, %r14d
 	andl	$GATE_MAX_COMPARTMENTS - 1, %r14d
 	movl	%esi, %r15d
-	movl	%edx, %r12d			/* what */
-	movq	%rcx, %rbp			/* record */
-	movq	%r8, (%rbx)			/* value */
+	movl	%edx, %r12d
 	leaq	flexos__sealed(%rip), %r11
 	SWITCH_CHECKED %r14, %r15, %r11, %r13	/* %r13: the slot's end */
 	movl	$1, %eax
@@ -732,16 +728,14 @@ flexos__pkru_thread_enter:
 	testq	%rax, %rax
 	cmovzq	%rcx, %rax			/* nothing waits: the top */
 	movq	$0, -GATE_ACTIVATION_LINK(%rax)	/* no gate entered it */
-	leaq	flexos__thread_entered(%rip), %rcx
+	leaq	flexos__thread_begin(%rip), %rcx
 	movq	%rcx, -GATE_ACTIVATION_ENTRY(%rax)
 	leaq	-GATE_ACTIVATION_LINK(%rax), %rsp
 	movl	%r14d, CURRENT
 	movl	%r14d, %edi
 	movl	%r12d, %esi
-	movq	%rbp, %rdx
-	movq	(%rbx), %rcx
 	cld
-	call	flexos__thread_entered
+	call	flexos__thread_begin
 	/* With the compartment's rights: %r13 is the slot's end still,
 	 * unless something jumped here, which then writes only where it
 	 * could write itself before it closes every compartment. */

@@ -50,8 +50,14 @@ static void wait_for_creator_to_park(unsigned parks_at_creation)
 static void teardown_on_exit(void *unused)
 {
 	(void)unused;
-	/* Unless the thread's start returned into the C library with no
-	 * compartment's rights: it called the hook before (thread.c). */
+	/* A thread whose start returned into the C library with no
+	 * compartment's rights ended in its compartment before (thread.c);
+	 * one that called pthread_exit inside one ends here, with its
+	 * rights. */
+	unsigned here = flexos__accessor_now();
+
+	if (flexos__self.starts_closed && here < flexos__rt.ncompartments)
+		flexos__thread_end_in(here);
 	if (!flexos__pkru_closed())
 		flexos__thread_hook_end(NULL);
 	for (unsigned c = 0; flexos__self.exit_open; c++) {

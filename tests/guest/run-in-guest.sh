@@ -123,6 +123,10 @@ while read -r line; do
         /*)       lib=${line%% (*}; copy_in "$lib" ;;
     esac
 done <<<"$ldd_out"
+# glibc loads libgcc_s to unwind in pthread_exit and cancellation.
+if [[ -e /lib/x86_64-linux-gnu/libgcc_s.so.1 ]]; then
+    copy_in /lib/x86_64-linux-gnu/libgcc_s.so.1
+fi
 [[ -f /etc/ld.so.cache ]] && cp /etc/ld.so.cache "$ROOT/etc/ld.so.cache"
 for f in ${FILES[@]+"${FILES[@]}"}; do
     case "$f" in /*) ;; *) f=$(pwd -P)/$f ;; esac

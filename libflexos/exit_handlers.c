@@ -375,34 +375,74 @@ static bool in_heap_of(unsigned compartment, const void *record)
  * leaves its start routine, which on hardware keys and baremetal is with
  * no compartment's rights: the thread runs those of the keys its
  * compartment created here, in its compartment, as the C library would
- * (each value set to NULL first, again while some destructor set one). */
+ * (each value set to NULL first, again while some destructor set one).
+ * The values are taken with every compartment closed: the C library
+ * reads and writes them through its thread descriptor and key table, in
+ * key 0, where a compartment can point them at any word. */
+struct key_values {
+	unsigned n;
+	pthread_key_t key[GATE_KEY_SLOTS];
+	struct exit_handler *destructor[GATE_KEY_SLOTS];
+	void *value[GATE_KEY_SLOTS];
+};
+
+static void *take_key_values(void *arg)
+{
+	struct key_values *values = arg;
+
+	for (unsigned i = 0; i < values->n; i++) {
+		values->value[i] = pthread_getspecific(values->key[i]);
+		if (values->value[i])
+			pthread_setspecific(values->key[i], NULL);
+	}
+	return NULL;
+}
+
 static void run_key_destructors_of(unsigned compartment)
 {
+	enum { STACK = 64 * 1024 };
+	char *room = __libc_malloc(sizeof(struct key_values) + STACK);
+	struct key_values *values = (struct key_values *)room;
+
+	if (!room)
+		return; /* the C library's round skips them, with a line */
 	for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
 		bool ran = false;
 
+		values->n = 0;
 		for (pthread_key_t key = 0; key < GATE_KEY_SLOTS; key++) {
 			unsigned slot = slot_of_key[key];
 			struct exit_handler *d =
 				slot ? key_destructors[slot - 1] : NULL;
-			void *value;
 
-			if (!d || !in_heap_of(compartment, d) ||
-			    !(value = pthread_getspecific(key)))
-				continue;
-			pthread_setspecific(key, NULL);
-			d->fn(value);
-			ran = true;
+			if (d && in_heap_of(compartment, d)) {
+				values->key[values->n] = key;
+				values->destructor[values->n++] = d;
+			}
+		}
+		flexos__pkru_call_closed(
+			take_key_values, values,
+			(char *)((uintptr_t)(room + sizeof(*values) + STACK) &
+				 ~(uintptr_t)15));
+		for (unsigned i = 0; i < values->n && i < GATE_KEY_SLOTS; i++) {
+			struct exit_handler *d = values->destructor[i];
+			void *value = values->value[i];
+
+			if (value && in_heap_of(compartment, d)) {
+				d->fn(value);
+				ran = true;
+			}
 		}
 		if (!ran)
-			return;
+			break;
 	}
+	__libc_free(room);
 }
 
 /* The thread-exit handlers compartments registered on this thread, the
  * latest first: those of `compartment`, and a line for each other
  * compartment that has some, which do not run. */
-static void run_thread_exit_handlers_of(unsigned compartment)
+void flexos__thread_exit_handlers_in(unsigned compartment)
 {
 	void **list = flexos__self.exit_records;
 
@@ -429,6 +469,6 @@ static void run_thread_exit_handlers_of(unsigned compartment)
 
 void flexos__thread_end_in(unsigned compartment)
 {
-	run_thread_exit_handlers_of(compartment);
+	flexos__thread_exit_handlers_in(compartment);
 	run_key_destructors_of(compartment);
 }

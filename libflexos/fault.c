@@ -69,9 +69,7 @@ bool flexos__context_pkru(const ucontext_t *context, uint32_t *pkru)
 	return true;
 }
 
-/* The compartment that faulted: on hardware keys the one whose PKRU the
- * thread held, from the signal frame. */
-static unsigned accessor_of(const ucontext_t *context)
+unsigned flexos__accessor_of_context(const ucontext_t *context)
 {
 	uint32_t pkru = 0; /* no compartment's: the hint */
 
@@ -84,7 +82,7 @@ static void on_segv(int sig, siginfo_t *info, void *context_)
 	ucontext_t *context = context_;
 	const struct flexos_backend *backend = flexos__sealed.backend;
 	struct flexos_fault fault = {
-		.accessor = accessor_of(context),
+		.accessor = flexos__accessor_of_context(context),
 		.address = (uintptr_t)info->si_addr,
 		.ip = (uintptr_t)context->uc_mcontext.gregs[REG_RIP],
 		.write = context->uc_mcontext.gregs[REG_ERR] & 2,

@@ -377,16 +377,20 @@ void *flexos__thread_begin(unsigned compartment, unsigned boot);
  * created, and the thread-exit handlers it registered on the thread
  * (exit_handlers.c). */
 void flexos__thread_end_in(unsigned compartment);
+/* Its thread-exit handlers alone, for a thread that ends by pthread_exit
+ * there (the C library's own round then runs the key destructors, with
+ * the same rights). */
+void flexos__thread_exit_handlers_in(unsigned compartment);
 /* Whether the thread holds no compartment's rights: a thread the runtime
  * started, outside its compartment (pkru_gate.c). */
 bool flexos__pkru_closed(void);
 /* A boot for start(arg) in `heap`, its index (waits while every one is
  * pending), and in *pending its state; and the boot back to free, if it
- * is still in that state (thread.c). */
+ * is still in that state: whether it was (thread.c). */
 unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
 				   void *(*start)(void *), void *arg,
 				   unsigned *pending);
-void flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
+bool flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
 				unsigned pending);
 /* Makes the runtime's checked WRPKRUs the only PKRU writers of the
  * process, or stops it (pkru_sites.c). */
@@ -532,7 +536,7 @@ void flexos__unsafe_stack_end(void) __attribute__((weak));
 void flexos__thread_setup(unsigned compartment);
 void flexos__thread_teardown(void);
 void flexos__thread_hook_start(unsigned compartment);
-void flexos__thread_hook_end(void *unused);
+void flexos__thread_hook_end(unsigned compartment);
 
 /* Stacks (stack.c). */
 /* The calling thread takes a stack slot, or gives it back. */
@@ -652,6 +656,9 @@ void flexos__describe_accessor(unsigned accessor, char *out, size_t size);
  * when it restores none (fault.c). */
 struct ucontext_t;
 bool flexos__context_pkru(const struct ucontext_t *context, uint32_t *pkru);
+/* Who a signal interrupted, for a report: flexos__accessor_of_pkru of
+ * the PKRU its frame restores, or of none (the runtime's record). */
+unsigned flexos__accessor_of_context(const struct ucontext_t *context);
 void flexos__fault_install(void);
 /* FLEXOS_STATS (stats.c): the report at exit, and a proc compartment
  * process's own at its end. */

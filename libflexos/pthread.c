@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "internal.h"
@@ -57,9 +58,9 @@ static void teardown_on_exit(void *unused)
 	unsigned here = flexos__accessor_now();
 
 	if (flexos__self.starts_closed && here < flexos__rt.ncompartments)
-		flexos__thread_end_in(here);
+		flexos__thread_exit_handlers_in(here);
 	if (!flexos__pkru_closed())
-		flexos__thread_hook_end(NULL);
+		flexos__thread_hook_end(flexos__self.current);
 	for (unsigned c = 0; flexos__self.exit_open; c++) {
 		if (flexos__self.exit_open & 1u << c) {
 			flexos__self.exit_open &= ~(1u << c);
@@ -170,9 +171,17 @@ static int create_with_compartments_closed(pthread_t *thread,
 	flexos__pkru_call_closed(create_closed, call, (char *)call);
 	int err = call->err;
 
-	if (err)
-		flexos__thread_boot_cancel(&heap->boots[boot], pending);
-	else
+	/* The result came back through key 0: a failure whose thread took
+	 * its boot all the same was forged. */
+	if (err && !flexos__thread_boot_cancel(&heap->boots[boot], pending))
+		flexos__die(FLEXOS_EXIT_FAULT,
+			    "isolation fault: pthread_create of compartment "
+			    "'%s' reported failure (%s), but its thread "
+			    "started: the result was rewritten by a "
+			    "compartment\nflexos:   backend %s",
+			    flexos__rt.compartments[compartment].name,
+			    strerror(err), flexos_backend_name());
+	if (!err)
 		*thread = call->thread;
 	__libc_free(stack);
 	return err;

@@ -209,20 +209,21 @@ static void on_sigsys(int sig, siginfo_t *info, void *context_)
 			       info->si_syscall == SCMP_SYS(mprotect)) &&
 				      (regs[REG_RDX] & PROT_EXEC);
 	struct flexos_fault fault = {
-		.accessor = flexos__self.current,
+		.accessor = flexos__accessor_of_context(context_),
 		.address = (uintptr_t)regs[REG_RDI],
 		.ip = (uintptr_t)regs[REG_RIP],
 	};
 	bool owned = flexos__classify(fault.address, &fault.owner, &fault.kind);
-	char refused[512];
+	char accessor[96], refused[640];
 
 	(void)sig;
 	fflush(stdout);
+	flexos__describe_accessor(fault.accessor, accessor, sizeof(accessor));
 	snprintf(refused, sizeof(refused),
-		 "isolation fault: compartment '%s' made a system call the "
-		 "policy refuses: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx)\n"
+		 "isolation fault: %s made a system call the policy refuses: "
+		 "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx)\n"
 		 "flexos:   refused: %s",
-		 flexos__rt.compartments[fault.accessor].name,
+		 accessor,
 		 refusal ? refusal->name : "?", (long long)regs[REG_RDI],
 		 (long long)regs[REG_RSI], (long long)regs[REG_RDX],
 		 (long long)regs[REG_R10],

@@ -32,11 +32,10 @@ void flexos__thread_hook_start(unsigned compartment)
 						   flexos__sealed.hooks.context);
 }
 
-void flexos__thread_hook_end(void *unused)
+void flexos__thread_hook_end(unsigned compartment)
 {
-	(void)unused;
 	if (flexos__sealed.hooks.thread_exit)
-		flexos__sealed.hooks.thread_exit(flexos__self.current,
+		flexos__sealed.hooks.thread_exit(compartment,
 						 flexos__sealed.hooks.context);
 }
 
@@ -84,12 +83,12 @@ unsigned flexos__thread_boot_claim(struct flexos__heap *heap,
 	}
 }
 
-void flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
+bool flexos__thread_boot_cancel(struct flexos__thread_boot *boot,
 				unsigned pending)
 {
-	atomic_compare_exchange_strong(&boot->state, &pending,
-				       pending - BOOT_PENDING + BOOT_STATES +
-					       BOOT_FREE);
+	return atomic_compare_exchange_strong(&boot->state, &pending,
+					      pending - BOOT_PENDING +
+						      BOOT_STATES + BOOT_FREE);
 }
 
 void *flexos__thread_begin(unsigned compartment, unsigned boot)
@@ -121,7 +120,7 @@ void *flexos__thread_begin(unsigned compartment, unsigned boot)
 	/* The C library ends the thread with no compartment's rights: what
 	 * this compartment runs at a thread's end runs now. */
 	flexos__thread_end_in(compartment);
-	flexos__thread_hook_end(NULL);
+	flexos__thread_hook_end(compartment);
 	flexos__self.left_gates = true;
 	return result;
 }

@@ -163,6 +163,22 @@
 	GATE_LOAD_FP_CONTROL
 .endm
 
+/* A compartment's code starts to run on the slot whose end is \end: its
+ * record must say nothing runs there (else the frames would overlap),
+ * and says so now; %rax = the base of the new activation, below the
+ * frame the compartment waits in there, or the slot's top.  Clobbers
+ * %rcx. */
+.macro ENTER_SLOT end
+	movl	$1, %eax
+	xchgq	%rax, RECORD_BUSY(\end)	/* atomic: two threads race */
+	testq	%rax, %rax
+	jnz	.Lviolation
+	movq	RECORD_TOP(\end), %rax
+	leaq	-GATE_SLOT_SLACK(\end), %rcx
+	testq	%rax, %rax
+	cmovzq	%rcx, %rax			/* nothing waits: the top */
+.endm
+
 /* A caller off its slot, in a GATE_PUSH_CALLER frame at %rbp: %rsp to
  * the top flexos__pkru_gate_off_slot returned in %rax (its record in
  * %rdx), and there, from the top down, where the caller's stack pointer
@@ -269,19 +285,11 @@
 	jne	.Lnot_admitted
 	cmpq	$GATE_STACK_SLOTS, %r15
 	jae	.Lviolation
-	/* The callee's record: nobody runs its code on this slot (else the
-	 * frames would overlap); now we do, below the frame it waits in. */
+	/* The callee's record: now we run its code on this slot. */
 	leaq	1(%r15), %r11
 	shlq	$GATE_STACK_SHIFT, %r11
 	addq	GATE_ENTRY_STACKS(%r10), %r11	/* the slot's end */
-	movl	$1, %eax
-	xchgq	%rax, RECORD_BUSY(%r11)	/* atomic: two threads race */
-	testq	%rax, %rax
-	jnz	.Lviolation
-	movq	RECORD_TOP(%r11), %rax
-	leaq	-GATE_SLOT_SLACK(%r11), %rcx
-	testq	%rax, %rax
-	cmovzq	%rcx, %rax			/* nothing waits: the top */
+	ENTER_SLOT %r11
 	leaq	FRAME_FROM_RBP(%rbp), %rcx	/* our frame: the link */
 	movq	%rcx, -GATE_ACTIVATION_LINK(%rax)
 	movq	GATE_ENTRY_FN(%r10), %rcx
@@ -719,14 +727,7 @@ flexos__pkru_thread_enter:
 	movl	%edx, %r12d
 	leaq	flexos__sealed(%rip), %r11
 	SWITCH_CHECKED %r14, %r15, %r11, %r13	/* %r13: the slot's end */
-	movl	$1, %eax
-	xchgq	%rax, RECORD_BUSY(%r13)	/* atomic: two threads race */
-	testq	%rax, %rax
-	jnz	.Lviolation
-	movq	RECORD_TOP(%r13), %rax
-	leaq	-GATE_SLOT_SLACK(%r13), %rcx
-	testq	%rax, %rax
-	cmovzq	%rcx, %rax			/* nothing waits: the top */
+	ENTER_SLOT %r13
 	movq	$0, -GATE_ACTIVATION_LINK(%rax)	/* no gate entered it */
 	leaq	flexos__thread_begin(%rip), %rcx
 	movq	%rcx, -GATE_ACTIVATION_ENTRY(%rax)
